@@ -1,0 +1,71 @@
+package pinion
+
+import (
+	"context"
+	"slices"
+)
+
+// Event is a service event: "created", "updated", "patched", "removed" after a
+// successful call (one per record for multi calls), or a custom event sent with
+// Service.Emit.
+type Event struct {
+	Path string
+	Name string
+	// Data is the record: the call's result, or one element of it.
+	Data any
+	// Dispatch is the external form of Data (HookContext.Dispatch, or its element),
+	// when a hook set one. Channels send it instead of Data.
+	Dispatch any
+	// Context is the call that caused the event; nil for custom events.
+	Context *HookContext
+}
+
+// Listener receives service events. It runs synchronously inside the call, before
+// the caller gets its answer (Feathers sends the event before the ack), so it must
+// not block: hand slow work to a goroutine or a queue.
+type Listener func(ctx context.Context, e Event)
+
+// External is what clients receive: Dispatch if set, else Data.
+func (e *Event) External() any {
+	if e.Dispatch != nil {
+		return e.Dispatch
+	}
+	return e.Data
+}
+
+type listener struct{ fn Listener }
+
+// OnEvent registers fn for every service event and returns a function that
+// removes it. Channels, the socket transport and multi-instance sync are listeners.
+func (a *App) OnEvent(fn Listener) (remove func()) {
+	l := &listener{fn: fn}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var ls []*listener
+	if p := a.listeners.Load(); p != nil {
+		ls = slices.Clone(*p)
+	}
+	ls = append(ls, l)
+	a.listeners.Store(&ls)
+	return func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		ls := slices.DeleteFunc(slices.Clone(*a.listeners.Load()), func(x *listener) bool { return x == l })
+		a.listeners.Store(&ls)
+	}
+}
+
+func (a *App) hasListeners() bool {
+	p := a.listeners.Load()
+	return p != nil && len(*p) > 0
+}
+
+func (a *App) emit(ctx context.Context, e Event) {
+	p := a.listeners.Load()
+	if p == nil {
+		return
+	}
+	for _, l := range *p {
+		l.fn(ctx, e)
+	}
+}

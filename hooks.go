@@ -1,0 +1,312 @@
+package pinion
+
+import (
+	"context"
+	"errors"
+)
+
+// Hook is a before, after or error hook: it reads and changes the hook context.
+// Returning an error stops the chain and fails the call.
+type Hook func(ctx context.Context, hc *HookContext) error
+
+// AroundHook wraps everything after it in the chain: it calls next once to run the
+// rest (ending with the method) and can act before and after it.
+type AroundHook func(ctx context.Context, hc *HookContext, next Next) error
+
+// Next runs the rest of the hook chain.
+type Next func(ctx context.Context) error
+
+// All is the method key of hooks that run for every method.
+const All = "all"
+
+// AroundMap maps a method name, or All, to around hooks.
+type AroundMap map[string][]AroundHook
+
+// HookMap maps a method name, or All, to hooks.
+type HookMap map[string][]Hook
+
+// Hooks is a hook registration, for App.Hooks or Service.Hooks:
+//
+//	messages.Hooks(pinion.Hooks{
+//		Around: pinion.AroundMap{pinion.All: {auth.Authenticate("jwt")}},
+//		Before: pinion.HookMap{"create": {stampAuthor}},
+//	})
+//
+// For one call the hooks run in Feathers' order: app around, app before, service
+// around, service before, the method, service after, (service around returns), app
+// after, (app around returns). "all" hooks run before method-specific ones. Error
+// hooks of a level run when anything inside that level fails: the method-specific
+// ones first, then "all".
+type Hooks struct {
+	Around AroundMap
+	Before HookMap
+	After  HookMap
+	Error  HookMap
+}
+
+// hookStore accumulates registrations; later registrations append.
+type hookStore struct {
+	around AroundMap
+	before HookMap
+	after  HookMap
+	error  HookMap
+}
+
+func (s *hookStore) add(h Hooks) {
+	s.around = appendAround(s.around, h.Around)
+	s.before = appendHooks(s.before, h.Before)
+	s.after = appendHooks(s.after, h.After)
+	s.error = appendHooks(s.error, h.Error)
+}
+
+func appendAround(dst, src AroundMap) AroundMap {
+	if len(src) > 0 && dst == nil {
+		dst = AroundMap{}
+	}
+	for m, hs := range src {
+		dst[m] = append(dst[m], hs...)
+	}
+	return dst
+}
+
+func appendHooks(dst, src HookMap) HookMap {
+	if len(src) > 0 && dst == nil {
+		dst = HookMap{}
+	}
+	for m, hs := range src {
+		dst[m] = append(dst[m], hs...)
+	}
+	return dst
+}
+
+// A step is one link of a compiled chain. It runs the rest of the chain with
+// r.run(ctx, i+1), so the chain needs no closures per call except for around
+// hooks, which receive a Next.
+type step func(ctx context.Context, r *run, i int) error
+
+type chain struct{ steps []step }
+
+type run struct {
+	steps []step
+	hc    *HookContext
+}
+
+func (r *run) next(ctx context.Context, i int) error {
+	return r.steps[i](ctx, r, i)
+}
+
+func (c *chain) run(ctx context.Context, hc *HookContext) error {
+	r := run{steps: c.steps, hc: hc}
+	return r.next(ctx, 0)
+}
+
+var errNextTwice = errors.New("pinion: next called more than once by an around hook")
+
+// chainSet caches compiled chains per method, for one generation of hook
+// registrations (app.hookGen).
+type chainSet struct {
+	gen uint64
+	m   map[string]*chain
+}
+
+// chain returns the compiled chain of method, compiling it on first use after any
+// change of app or service hooks.
+func (s *Service) chain(method string) *chain {
+	gen := s.app.hookGen.Load()
+	if cs := s.chains.Load(); cs != nil && cs.gen == gen {
+		if c, ok := cs.m[method]; ok {
+			return c
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gen = s.app.hookGen.Load()
+	m := make(map[string]*chain)
+	if cs := s.chains.Load(); cs != nil && cs.gen == gen {
+		if c, ok := cs.m[method]; ok {
+			return c
+		}
+		for k, v := range cs.m {
+			m[k] = v
+		}
+	}
+	app := s.app.hookSnapshot()
+	steps := []step{eventStep}
+	steps = append(steps, levelSteps(&app, method)...)
+	steps = append(steps, levelSteps(&s.hooks, method)...)
+	steps = append(steps, methodStep)
+	c := &chain{steps: steps}
+	m[method] = c
+	s.chains.Store(&chainSet{gen: gen, m: m})
+	return c
+}
+
+// levelSteps compiles the hooks of one level (app or service) for method.
+func levelSteps(h *hookStore, method string) []step {
+	var steps []step
+	for _, key := range [2]string{All, method} {
+		for _, a := range h.around[key] {
+			steps = append(steps, aroundStep(a))
+		}
+	}
+	if r := regularStep(h, method); r != nil {
+		steps = append(steps, r)
+	}
+	return steps
+}
+
+func aroundStep(h AroundHook) step {
+	return func(ctx context.Context, r *run, i int) error {
+		called := false
+		return h(ctx, r.hc, func(ctx context.Context) error {
+			if called {
+				return errNextTwice
+			}
+			called = true
+			return r.next(ctx, i+1)
+		})
+	}
+}
+
+// regularStep runs a level's before, after and error hooks around the rest of the
+// chain, nested the way @feathersjs/hooks nests them:
+//
+//	error.all( before.all; error.m( before.m; inner; after.all; after.m ) )
+func regularStep(h *hookStore, method string) step {
+	beforeAll, beforeM := h.before[All], h.before[method]
+	afterAll, afterM := h.after[All], h.after[method]
+	errorAll, errorM := h.error[All], h.error[method]
+	if len(beforeAll)+len(beforeM)+len(afterAll)+len(afterM)+len(errorAll)+len(errorM) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, r *run, i int) error {
+		hc := r.hc
+		err := runHooks(ctx, hc, TypeBefore, beforeAll)
+		if err == nil {
+			err = runHooks(ctx, hc, TypeBefore, beforeM)
+			if err == nil {
+				err = r.next(ctx, i+1)
+			}
+			if err == nil {
+				err = runHooks(ctx, hc, TypeAfter, afterAll)
+			}
+			if err == nil {
+				err = runHooks(ctx, hc, TypeAfter, afterM)
+			}
+			err = runErrorHooks(ctx, hc, errorM, err)
+		}
+		return runErrorHooks(ctx, hc, errorAll, err)
+	}
+}
+
+func runHooks(ctx context.Context, hc *HookContext, t HookType, hooks []Hook) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	prev := hc.Type
+	hc.Type = t
+	for _, h := range hooks {
+		if err := h(ctx, hc); err != nil {
+			hc.Type = prev
+			return err
+		}
+	}
+	hc.Type = prev
+	return nil
+}
+
+// runErrorHooks gives error hooks the failure. They may replace hc.Error, or set a
+// result to swallow it.
+func runErrorHooks(ctx context.Context, hc *HookContext, hooks []Hook, err error) error {
+	if err == nil || len(hooks) == 0 {
+		return err
+	}
+	if hc.Error != err {
+		hc.Error = err
+		hc.clearResult()
+	}
+	if herr := runHooks(ctx, hc, TypeError, hooks); herr != nil {
+		hc.Error = herr
+		return herr
+	}
+	if hc.HasResult() {
+		hc.Error = nil
+		return nil
+	}
+	return hc.Error
+}
+
+// eventStep is the outermost step: it names the event and, after a successful
+// call, emits it once per record of the result.
+func eventStep(ctx context.Context, r *run, i int) error {
+	hc := r.hc
+	hc.Event = defaultEvent(hc.Method)
+	if err := r.next(ctx, i+1); err != nil {
+		return err
+	}
+	if hc.Event == "" || hc.Service.customEvent(hc.Event) {
+		return nil
+	}
+	app := hc.App
+	if !app.hasListeners() {
+		return nil
+	}
+	results, dispatches := elements(hc.Result), elements(hc.Dispatch)
+	for i, v := range results {
+		e := Event{Path: hc.Path, Name: hc.Event, Data: v, Context: hc}
+		switch {
+		case len(dispatches) == len(results):
+			e.Dispatch = dispatches[i]
+		case hc.Dispatch != nil && len(results) == 1:
+			e.Dispatch = hc.Dispatch
+		}
+		app.emit(ctx, e)
+	}
+	return nil
+}
+
+// methodStep is the innermost step: it calls the service unless a hook already
+// provided the result.
+func methodStep(ctx context.Context, r *run, _ int) error {
+	hc := r.hc
+	if hc.HasResult() {
+		return nil
+	}
+	s := hc.Service
+	if err := s.checkMulti(hc); err != nil {
+		return err
+	}
+	res, err := s.invoke(ctx, hc)
+	if err != nil {
+		return err
+	}
+	hc.Result = res
+	return nil
+}
+
+// elements returns the elements of an array result, or the result itself as the
+// only element. Multi calls emit one event per element.
+func elements(v any) []any {
+	switch a := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return a
+	case []map[string]any:
+		out := make([]any, len(a))
+		for i, e := range a {
+			out[i] = e
+		}
+		return out
+	}
+	return []any{v}
+}
+
+func (s *Service) customEvent(name string) bool {
+	for _, e := range s.events {
+		if e == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,72 @@
+package pinion
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Page is a paginated find result, sent as {"total","limit","skip","data"}.
+type Page struct {
+	Total int              `json:"total"`
+	Limit int              `json:"limit"`
+	Skip  int              `json:"skip"`
+	Data  []map[string]any `json:"data"`
+}
+
+// Records returns the records held by a result of any standard method: a single
+// record, a list, or a Page. Hooks use it to change every record in place,
+// whichever method produced the result. Values that are not records are skipped.
+func Records(result any) []map[string]any {
+	switch r := result.(type) {
+	case map[string]any:
+		return []map[string]any{r}
+	case []map[string]any:
+		return r
+	case *Page:
+		return r.Data
+	case []any:
+		out := make([]map[string]any, 0, len(r))
+		for _, e := range r {
+			if m, ok := e.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Ordered is a JSON object whose key order carries meaning, like a $sort on several
+// fields. Go maps do not keep order, so a transport that sees the order (the REST
+// query parser does) hands such objects over as Ordered.
+type Ordered []KeyValue
+
+// KeyValue is one member of an Ordered object.
+type KeyValue struct {
+	Key   string
+	Value any
+}
+
+// MarshalJSON writes o as a JSON object in its order.
+func (o Ordered) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, kv := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(kv.Key)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(kv.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

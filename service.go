@@ -1,0 +1,284 @@
+package pinion
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// A service implements any subset of the six standard methods, each through one of
+// these interfaces, plus custom methods registered with WithMethod.
+//
+// Ids arrive as the transport decoded them: a string over REST, a string or a
+// float64 over sockets, anything from Go. Data is decoded JSON (map[string]any, or
+// []any for multi create). A method returns a value that encodes to JSON.
+type (
+	Finder interface {
+		Find(ctx context.Context, params *Params) (any, error)
+	}
+	Getter interface {
+		Get(ctx context.Context, id any, params *Params) (any, error)
+	}
+	Creator interface {
+		Create(ctx context.Context, data any, params *Params) (any, error)
+	}
+	Updater interface {
+		Update(ctx context.Context, id any, data any, params *Params) (any, error)
+	}
+	Patcher interface {
+		Patch(ctx context.Context, id any, data any, params *Params) (any, error)
+	}
+	Remover interface {
+		Remove(ctx context.Context, id any, params *Params) (any, error)
+	}
+)
+
+// Method is a custom service method. Like Feathers' custom methods it takes data and
+// params; over REST it is called with POST and the X-Service-Method header.
+type Method func(ctx context.Context, data any, params *Params) (any, error)
+
+// Setuper is implemented by services that prepare themselves (open collections,
+// create indexes) when the app starts.
+type Setuper interface {
+	Setup(ctx context.Context, app *App, path string) error
+}
+
+// Teardowner is implemented by services that release resources when the app stops.
+type Teardowner interface {
+	Teardown(ctx context.Context) error
+}
+
+// Service is a service registered on an App: the implementation plus its options,
+// hooks and compiled hook chains. Calls made through it run the hooks.
+type Service struct {
+	app     *App
+	path    string
+	impl    any
+	custom  map[string]Method
+	methods []string        // exposed to external callers
+	multi   map[string]bool // methods allowed to work on several records
+	events  []string        // custom events, emitted by application code only
+
+	mu     sync.Mutex // guards hooks
+	hooks  hookStore
+	chains atomic.Pointer[chainSet]
+}
+
+// ServiceOption configures a service at registration.
+type ServiceOption func(*Service)
+
+// WithMethods sets the methods external callers (REST, sockets) may use. By default
+// those are every standard method the service implements and every custom method.
+// Methods not listed stay callable from Go.
+func WithMethods(methods ...string) ServiceOption {
+	return func(s *Service) { s.methods = slices.Clone(methods) }
+}
+
+// WithMethod registers a custom method.
+func WithMethod(name string, fn Method) ServiceOption {
+	return func(s *Service) {
+		if s.custom == nil {
+			s.custom = make(map[string]Method)
+		}
+		s.custom[name] = fn
+	}
+}
+
+// WithMulti allows create with an array, and patch or remove without an id, for the
+// given methods ("create", "patch", "remove"). Without it such calls answer
+// MethodNotAllowed, which protects a collection from an accidental
+// `DELETE /messages` wiping it.
+func WithMulti(methods ...string) ServiceOption {
+	return func(s *Service) {
+		s.multi = make(map[string]bool, len(methods))
+		for _, m := range methods {
+			s.multi[m] = true
+		}
+	}
+}
+
+// WithEvents declares custom events the service emits itself with Emit. A standard
+// event name listed here is no longer emitted automatically.
+func WithEvents(events ...string) ServiceOption {
+	return func(s *Service) { s.events = append(s.events, events...) }
+}
+
+// WithHooks registers hooks together with the service.
+func WithHooks(h Hooks) ServiceOption {
+	return func(s *Service) { s.hooks.add(h) }
+}
+
+// Path is the service path without leading or trailing slashes.
+func (s *Service) Path() string { return s.path }
+
+// Impl returns the implementation passed to App.Use.
+func (s *Service) Impl() any { return s.impl }
+
+// App returns the app the service is registered on.
+func (s *Service) App() *App { return s.app }
+
+// Methods returns the methods external callers may use.
+func (s *Service) Methods() []string { return slices.Clone(s.methods) }
+
+// Exposes reports whether external callers may use method.
+func (s *Service) Exposes(method string) bool { return slices.Contains(s.methods, method) }
+
+// Has reports whether the service implements method at all.
+func (s *Service) Has(method string) bool {
+	switch method {
+	case MethodFind:
+		_, ok := s.impl.(Finder)
+		return ok
+	case MethodGet:
+		_, ok := s.impl.(Getter)
+		return ok
+	case MethodCreate:
+		_, ok := s.impl.(Creator)
+		return ok
+	case MethodUpdate:
+		_, ok := s.impl.(Updater)
+		return ok
+	case MethodPatch:
+		_, ok := s.impl.(Patcher)
+		return ok
+	case MethodRemove:
+		_, ok := s.impl.(Remover)
+		return ok
+	}
+	_, ok := s.custom[method]
+	return ok
+}
+
+// Events returns the custom events declared with WithEvents.
+func (s *Service) Events() []string { return slices.Clone(s.events) }
+
+// Hooks adds hooks to the service. They run after the app's hooks.
+func (s *Service) Hooks(h Hooks) *Service {
+	s.mu.Lock()
+	s.hooks.add(h)
+	s.mu.Unlock()
+	s.app.hookGen.Add(1)
+	return s
+}
+
+// Find runs find through the hook chain.
+func (s *Service) Find(ctx context.Context, params *Params) (any, error) {
+	return s.result(s.Call(ctx, MethodFind, nil, nil, params))
+}
+
+// Get runs get through the hook chain.
+func (s *Service) Get(ctx context.Context, id any, params *Params) (any, error) {
+	return s.result(s.Call(ctx, MethodGet, id, nil, params))
+}
+
+// Create runs create through the hook chain.
+func (s *Service) Create(ctx context.Context, data any, params *Params) (any, error) {
+	return s.result(s.Call(ctx, MethodCreate, nil, data, params))
+}
+
+// Update runs update through the hook chain.
+func (s *Service) Update(ctx context.Context, id, data any, params *Params) (any, error) {
+	return s.result(s.Call(ctx, MethodUpdate, id, data, params))
+}
+
+// Patch runs patch through the hook chain.
+func (s *Service) Patch(ctx context.Context, id, data any, params *Params) (any, error) {
+	return s.result(s.Call(ctx, MethodPatch, id, data, params))
+}
+
+// Remove runs remove through the hook chain.
+func (s *Service) Remove(ctx context.Context, id any, params *Params) (any, error) {
+	return s.result(s.Call(ctx, MethodRemove, id, nil, params))
+}
+
+func (s *Service) result(hc *HookContext, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return hc.Result, nil
+}
+
+// Call runs any method, standard or custom, through the hook chain and returns the
+// final hook context, from which transports read the result, the dispatch value and
+// the HTTP details. For a custom method the payload goes in data; id is ignored.
+//
+// Call does not check that the method is exposed: that is the transports' job, since
+// Go code may call every method.
+func (s *Service) Call(ctx context.Context, method string, id, data any, params *Params) (*HookContext, error) {
+	if params == nil {
+		params = &Params{}
+	}
+	if !s.Has(method) {
+		return nil, MethodNotAllowed("Method '%s' not allowed on service '%s'", method, s.path)
+	}
+	hc := &HookContext{
+		App:     s.app,
+		Service: s,
+		Path:    s.path,
+		Method:  method,
+		Type:    TypeAround,
+		ID:      id,
+		Data:    data,
+		Params:  params,
+	}
+	err := s.chain(method).run(ctx, hc)
+	return hc, err
+}
+
+// invoke calls the implementation of hc.Method.
+func (s *Service) invoke(ctx context.Context, hc *HookContext) (any, error) {
+	p := hc.Params
+	switch hc.Method {
+	case MethodFind:
+		return s.impl.(Finder).Find(ctx, p)
+	case MethodGet:
+		return s.impl.(Getter).Get(ctx, hc.ID, p)
+	case MethodCreate:
+		return s.impl.(Creator).Create(ctx, hc.Data, p)
+	case MethodUpdate:
+		return s.impl.(Updater).Update(ctx, hc.ID, hc.Data, p)
+	case MethodPatch:
+		return s.impl.(Patcher).Patch(ctx, hc.ID, hc.Data, p)
+	case MethodRemove:
+		return s.impl.(Remover).Remove(ctx, hc.ID, p)
+	}
+	return s.custom[hc.Method](ctx, hc.Data, p)
+}
+
+// checkMulti applies the multi rules of Feathers adapters to every service: update
+// never works on several records, create/patch/remove only when allowed.
+func (s *Service) checkMulti(hc *HookContext) error {
+	switch hc.Method {
+	case MethodUpdate:
+		if hc.ID == nil || isArray(hc.Data) {
+			return BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
+		}
+	case MethodCreate, MethodPatch, MethodRemove:
+		if hc.IsMulti() && !s.multi[hc.Method] {
+			return MethodNotAllowed("Can not %s multiple entries", hc.Method)
+		}
+	}
+	return nil
+}
+
+// AllowsMulti reports whether method may work on several records.
+func (s *Service) AllowsMulti(method string) bool {
+	switch method {
+	case MethodFind:
+		return true
+	case MethodGet, MethodUpdate:
+		return false
+	}
+	return s.multi[method]
+}
+
+// Emit sends a custom event (declared with WithEvents) to the app's event listeners,
+// and so to channels. It is how a service publishes something that is not the
+// result of a call, like "typing".
+func (s *Service) Emit(ctx context.Context, event string, data any) {
+	s.app.emit(ctx, Event{Path: s.path, Name: event, Data: data})
+}
+
+func (s *Service) String() string { return fmt.Sprintf("service %q", s.path) }
