@@ -1,0 +1,202 @@
+// Package config loads Pinion's layered configuration: config/default.json, then
+// config/<APP_ENV>.json, then environment variables, each layer overriding the one
+// before. Objects merge key by key; any other value replaces.
+//
+// The directory is CONFIG_DIR, default ./config. When it holds no default.json (a
+// binary started elsewhere), the default.json compiled into the binary is used, so
+// the server always starts with sane settings.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pinionhq/pinion"
+)
+
+//go:embed default.json
+var embeddedDefault []byte
+
+// Config is the server configuration.
+type Config struct {
+	// Env is APP_ENV: "development" (default), "test" or "production".
+	Env string `json:"-"`
+	// Dir is the directory the files were read from ("" when only the embedded
+	// defaults were used).
+	Dir string `json:"-"`
+
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	// MongoDBURL selects an external MongoDB; empty starts the embedded store.
+	MongoDBURL string `json:"mongodbUrl"`
+	// Database is the database name used when MongoDBURL names none.
+	Database string `json:"database"`
+	// DataDir holds the embedded store's files and generated secrets.
+	DataDir  string `json:"dataDir"`
+	LogLevel string `json:"logLevel"`
+	// Origins allowed for CORS and socket handshakes; "*" allows any.
+	Origins   []string        `json:"origins"`
+	BodyLimit int64           `json:"bodyLimit"`
+	Paginate  pinion.Paginate `json:"paginate"`
+	// Authentication is the "authentication" object, decoded by the authentication
+	// package; kept raw here so this package does not depend on it.
+	Authentication json.RawMessage `json:"authentication,omitempty"`
+}
+
+// Production reports whether APP_ENV is production.
+func (c *Config) Production() bool { return c.Env == "production" }
+
+// Addr is the listen address.
+func (c *Config) Addr() string { return c.Host + ":" + strconv.Itoa(c.Port) }
+
+// Level returns the slog level of LogLevel.
+func (c *Config) Level() slog.Level {
+	var l slog.Level
+	l.UnmarshalText([]byte(c.LogLevel)) // validated by Load
+	return l
+}
+
+// Load reads the configuration. getenv is os.Getenv in production and a map lookup
+// in tests. Every problem is reported in one error that names the file or
+// variable at fault.
+func Load(getenv func(string) string) (*Config, error) {
+	env := getenv("APP_ENV")
+	if env == "" {
+		env = "development"
+	}
+	dir := getenv("CONFIG_DIR")
+	if dir == "" {
+		dir = "config"
+	}
+	merged := map[string]any{}
+	base, err := os.ReadFile(filepath.Join(dir, "default.json"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && getenv("CONFIG_DIR") == "":
+		base, dir = embeddedDefault, ""
+	case err != nil:
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := mergeJSON(merged, base, "default.json"); err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		name := filepath.Join(dir, env+".json")
+		b, err := os.ReadFile(name)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		if err == nil {
+			if err := mergeJSON(merged, b, name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b, _ := json.Marshal(merged)
+	c := &Config{Env: env, Dir: dir}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return nil, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return nil, err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func mergeJSON(dst map[string]any, b []byte, name string) error {
+	var src map[string]any
+	if err := json.Unmarshal(b, &src); err != nil {
+		return fmt.Errorf("config: %s is not a JSON object: %w", name, err)
+	}
+	merge(dst, src)
+	return nil
+}
+
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+// applyEnv applies the environment overrides.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	set := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	set("HOST", &c.Host)
+	set("MONGODB_URL", &c.MongoDBURL)
+	set("DATA_DIR", &c.DataDir)
+	set("LOG_LEVEL", &c.LogLevel)
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: PORT=%q is not a port number", v)
+		}
+		c.Port = p
+	}
+	if v := getenv("ORIGINS"); v != "" {
+		c.Origins = nil
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.Origins = append(c.Origins, o)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	switch c.Env {
+	case "development", "test", "production":
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV=%q: want development, test or production", c.Env))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d is out of range 0-65535", c.Port))
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("logLevel %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.MongoDBURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("dataDir is empty and no MONGODB_URL is set: the embedded store needs a directory"))
+	}
+	if c.MongoDBURL != "" && !strings.HasPrefix(c.MongoDBURL, "mongodb://") && !strings.HasPrefix(c.MongoDBURL, "mongodb+srv://") {
+		errs = append(errs, errors.New("MONGODB_URL must start with mongodb:// or mongodb+srv://"))
+	}
+	if c.Database == "" {
+		errs = append(errs, errors.New("database is empty"))
+	}
+	if c.BodyLimit <= 0 {
+		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))
+	}
+	if c.Paginate.Default < 0 || c.Paginate.Max < 0 || (c.Paginate.Max > 0 && c.Paginate.Default > c.Paginate.Max) {
+		errs = append(errs, fmt.Errorf("paginate {default: %d, max: %d}: want 0 <= default <= max", c.Paginate.Default, c.Paginate.Max))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func writeDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLayers(t *testing.T) {
+	dir := writeDir(t, map[string]string{
+		"default.json":    `{"host":"0.0.0.0","port":3030,"dataDir":"./data","database":"pinion","logLevel":"info","bodyLimit":100,"paginate":{"default":10,"max":50},"origins":["*"]}`,
+		"production.json": `{"paginate":{"max":20},"origins":["https://chat.example"]}`,
+	})
+	c, err := Load(env(map[string]string{"CONFIG_DIR": dir, "APP_ENV": "production", "PORT": "8080", "LOG_LEVEL": "debug"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.LogLevel != "debug" || c.Paginate.Default != 10 || c.Paginate.Max != 20 ||
+		len(c.Origins) != 1 || !c.Production() || c.Addr() != "0.0.0.0:8080" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestEmbeddedDefault(t *testing.T) {
+	// No ./config here: the compiled-in default.json applies.
+	wd, _ := os.Getwd()
+	t.Chdir(t.TempDir())
+	defer os.Chdir(wd)
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 3030 || c.Env != "development" || c.Dir != "" || c.Paginate.Max != 50 {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	good := `{"host":"","port":3030,"dataDir":"d","database":"p","logLevel":"info","bodyLimit":1}`
+	cases := []struct {
+		name  string
+		files map[string]string
+		env   map[string]string
+		want  string
+	}{
+		{"bad json", map[string]string{"default.json": `{"port":`}, nil, "default.json is not a JSON object"},
+		{"unknown key", map[string]string{"default.json": `{"prot":1}`}, nil, `unknown field "prot"`},
+		{"wrong type", map[string]string{"default.json": `{"port":"x"}`}, nil, "port"},
+		{"bad PORT", map[string]string{"default.json": good}, map[string]string{"PORT": "abc"}, `PORT="abc"`},
+		{"port range", map[string]string{"default.json": good}, map[string]string{"PORT": "70000"}, "out of range"},
+		{"log level", map[string]string{"default.json": good}, map[string]string{"LOG_LEVEL": "loud"}, "logLevel"},
+		{"env", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
+		{"mongodb url", map[string]string{"default.json": good}, map[string]string{"MONGODB_URL": "http://x"}, "MONGODB_URL"},
+		{"paginate", map[string]string{"default.json": `{"port":1,"dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":60,"max":50}}`}, nil, "paginate"},
+		{"env file broken", map[string]string{"default.json": good, "development.json": `[]`}, nil, "development.json"},
+		{"missing dir", nil, map[string]string{"CONFIG_DIR": "/nonexistent/pinion"}, "no such file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := map[string]string{}
+			for k, v := range tc.env {
+				e[k] = v
+			}
+			if _, ok := e["CONFIG_DIR"]; !ok {
+				e["CONFIG_DIR"] = writeDir(t, tc.files)
+			}
+			_, err := Load(env(e))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRepositoryFilesLoad(t *testing.T) {
+	for _, e := range []string{"development", "test", "production"} {
+		if _, err := Load(env(map[string]string{"CONFIG_DIR": ".", "APP_ENV": e})); err != nil {
+			t.Errorf("APP_ENV=%s: %v", e, err)
+		}
+	}
+}
