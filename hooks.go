@@ -272,11 +272,7 @@ func methodStep(ctx context.Context, r *run, _ int) error {
 	if hc.HasResult() {
 		return nil
 	}
-	s := hc.Service
-	if err := s.checkMulti(hc); err != nil {
-		return err
-	}
-	res, err := s.invoke(ctx, hc)
+	res, err := hc.Service.invoke(ctx, hc)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package pinion
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 )
 
 // Page is a paginated find result, sent as {"total","limit","skip","data"}.
@@ -69,4 +71,26 @@ func (o Ordered) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// IDString formats an id the way Feathers does with String(id): ObjectIds (any
+// value with a Hex method) as their hex, numbers without exponent, nil as "".
+// Comparing ids of different types (a REST string, a stored ObjectId) goes
+// through it.
+func IDString(id any) string {
+	switch v := id.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case interface{ Hex() string }:
+		return v.Hex()
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	}
+	return fmt.Sprint(id)
 }

@@ -57,9 +57,8 @@ type Service struct {
 	path    string
 	impl    any
 	custom  map[string]Method
-	methods []string        // exposed to external callers
-	multi   map[string]bool // methods allowed to work on several records
-	events  []string        // custom events, emitted by application code only
+	methods []string // exposed to external callers
+	events  []string // custom events, emitted by application code only
 
 	mu     sync.Mutex // guards hooks
 	hooks  hookStore
@@ -83,19 +82,6 @@ func WithMethod(name string, fn Method) ServiceOption {
 			s.custom = make(map[string]Method)
 		}
 		s.custom[name] = fn
-	}
-}
-
-// WithMulti allows create with an array, and patch or remove without an id, for the
-// given methods ("create", "patch", "remove"). Without it such calls answer
-// MethodNotAllowed, which protects a collection from an accidental
-// `DELETE /messages` wiping it.
-func WithMulti(methods ...string) ServiceOption {
-	return func(s *Service) {
-		s.multi = make(map[string]bool, len(methods))
-		for _, m := range methods {
-			s.multi[m] = true
-		}
 	}
 }
 
@@ -245,33 +231,6 @@ func (s *Service) invoke(ctx context.Context, hc *HookContext) (any, error) {
 		return s.impl.(Remover).Remove(ctx, hc.ID, p)
 	}
 	return s.custom[hc.Method](ctx, hc.Data, p)
-}
-
-// checkMulti applies the multi rules of Feathers adapters to every service: update
-// never works on several records, create/patch/remove only when allowed.
-func (s *Service) checkMulti(hc *HookContext) error {
-	switch hc.Method {
-	case MethodUpdate:
-		if hc.ID == nil || isArray(hc.Data) {
-			return BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
-		}
-	case MethodCreate, MethodPatch, MethodRemove:
-		if hc.IsMulti() && !s.multi[hc.Method] {
-			return MethodNotAllowed("Can not %s multiple entries", hc.Method)
-		}
-	}
-	return nil
-}
-
-// AllowsMulti reports whether method may work on several records.
-func (s *Service) AllowsMulti(method string) bool {
-	switch method {
-	case MethodFind:
-		return true
-	case MethodGet, MethodUpdate:
-		return false
-	}
-	return s.multi[method]
 }
 
 // Emit sends a custom event (declared with WithEvents) to the app's event listeners,

@@ -17,48 +17,6 @@ func equalJSON(a, b any) bool {
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
-func TestMultiRules(t *testing.T) {
-	ctx := context.Background()
-	arr := []any{map[string]any{"a": 1}, map[string]any{"a": 2}}
-	cases := []struct {
-		name    string
-		multi   []string
-		call    func(s *pinion.Service) error
-		wantErr *pinion.Error
-	}{
-		{"create array denied", nil, func(s *pinion.Service) error { _, err := s.Create(ctx, arr, nil); return err },
-			pinion.MethodNotAllowed("Can not create multiple entries")},
-		{"create array allowed", []string{"create"}, func(s *pinion.Service) error { _, err := s.Create(ctx, arr, nil); return err }, nil},
-		{"patch null denied", []string{"create"}, func(s *pinion.Service) error { _, err := s.Patch(ctx, nil, map[string]any{}, nil); return err },
-			pinion.MethodNotAllowed("Can not patch multiple entries")},
-		{"patch null allowed", []string{"patch"}, func(s *pinion.Service) error { _, err := s.Patch(ctx, nil, map[string]any{}, nil); return err }, nil},
-		{"remove null denied", nil, func(s *pinion.Service) error { _, err := s.Remove(ctx, nil, nil); return err },
-			pinion.MethodNotAllowed("Can not remove multiple entries")},
-		{"remove null allowed", []string{"remove"}, func(s *pinion.Service) error { _, err := s.Remove(ctx, nil, nil); return err }, nil},
-		{"update null", []string{"create", "patch", "remove"}, func(s *pinion.Service) error { _, err := s.Update(ctx, nil, map[string]any{}, nil); return err },
-			pinion.BadRequest("You can not replace multiple instances. Did you mean 'patch'?")},
-		{"update array", nil, func(s *pinion.Service) error { _, err := s.Update(ctx, "1", arr, nil); return err },
-			pinion.BadRequest("You can not replace multiple instances. Did you mean 'patch'?")},
-		{"single patch", nil, func(s *pinion.Service) error { _, err := s.Patch(ctx, "1", map[string]any{}, nil); return err }, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := pinion.New().Use("echo", &echo{}, pinion.WithMulti(tc.multi...))
-			err := tc.call(s)
-			if tc.wantErr == nil {
-				if err != nil {
-					t.Fatalf("unexpected error %v", err)
-				}
-				return
-			}
-			var fe *pinion.Error
-			if !errors.As(err, &fe) || fe.Code != tc.wantErr.Code || fe.Message != tc.wantErr.Message {
-				t.Fatalf("err = %v, want %v", err, tc.wantErr)
-			}
-		})
-	}
-}
-
 func TestEvents(t *testing.T) {
 	ctx := context.Background()
 	app := pinion.New()
@@ -68,7 +26,7 @@ func TestEvents(t *testing.T) {
 	}
 	var events []got
 	app.OnEvent(func(ctx context.Context, e pinion.Event) { events = append(events, got{e.Path, e.Name, e.Data}) })
-	s := app.Use("echo", &echo{}, pinion.WithMulti("patch"), pinion.WithEvents("typing"))
+	s := app.Use("echo", &echo{}, pinion.WithEvents("typing"))
 	quiet := app.Use("quiet", &echo{}, pinion.WithHooks(pinion.Hooks{After: pinion.HookMap{pinion.All: {
 		func(ctx context.Context, hc *pinion.HookContext) error { hc.Event = ""; return nil },
 	}}}))

@@ -26,6 +26,18 @@ import (
 //go:embed default.json
 var embeddedDefault []byte
 
+// ErrInvalid marks configuration errors, which the server reports with exit
+// status 2. Errors from Load wrap it; Invalid wraps errors found elsewhere.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Invalid marks err as a configuration error.
+func Invalid(err error) error {
+	if err == nil || errors.Is(err, ErrInvalid) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrInvalid, err)
+}
+
 // Config is the server configuration.
 type Config struct {
 	// Env is APP_ENV: "development" (default), "test" or "production".
@@ -36,6 +48,9 @@ type Config struct {
 
 	Host string `json:"host"`
 	Port int    `json:"port"`
+	// Storage is "mongodb" (MONGODB_URL, or the embedded store) or "memory"
+	// (nothing persists; for demos and benchmarks).
+	Storage string `json:"storage"`
 	// MongoDBURL selects an external MongoDB; empty starts the embedded store.
 	MongoDBURL string `json:"mongodbUrl"`
 	// Database is the database name used when MongoDBURL names none.
@@ -50,6 +65,8 @@ type Config struct {
 	// Authentication is the "authentication" object, decoded by the authentication
 	// package; kept raw here so this package does not depend on it.
 	Authentication json.RawMessage `json:"authentication,omitempty"`
+	// AuthSecret is AUTH_SECRET, which overrides authentication.secret.
+	AuthSecret string `json:"-"`
 }
 
 // Production reports whether APP_ENV is production.
@@ -69,6 +86,11 @@ func (c *Config) Level() slog.Level {
 // in tests. Every problem is reported in one error that names the file or
 // variable at fault.
 func Load(getenv func(string) string) (*Config, error) {
+	c, err := load(getenv)
+	return c, Invalid(err)
+}
+
+func load(getenv func(string) string) (*Config, error) {
 	env := getenv("APP_ENV")
 	if env == "" {
 		env = "development"
@@ -145,9 +167,11 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	set("HOST", &c.Host)
+	set("STORAGE", &c.Storage)
 	set("MONGODB_URL", &c.MongoDBURL)
 	set("DATA_DIR", &c.DataDir)
 	set("LOG_LEVEL", &c.LogLevel)
+	set("AUTH_SECRET", &c.AuthSecret)
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil {
@@ -179,6 +203,9 @@ func (c *Config) validate() error {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("logLevel %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.Storage != "mongodb" && c.Storage != "memory" {
+		errs = append(errs, fmt.Errorf("storage %q: want mongodb or memory", c.Storage))
 	}
 	if c.MongoDBURL == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("dataDir is empty and no MONGODB_URL is set: the embedded store needs a directory"))

@@ -22,7 +22,7 @@ func writeDir(t *testing.T, files map[string]string) string {
 
 func TestLayers(t *testing.T) {
 	dir := writeDir(t, map[string]string{
-		"default.json":    `{"host":"0.0.0.0","port":3030,"dataDir":"./data","database":"pinion","logLevel":"info","bodyLimit":100,"paginate":{"default":10,"max":50},"origins":["*"]}`,
+		"default.json":    `{"host":"0.0.0.0","port":3030,"storage":"mongodb","dataDir":"./data","database":"pinion","logLevel":"info","bodyLimit":100,"paginate":{"default":10,"max":50},"origins":["*"]}`,
 		"production.json": `{"paginate":{"max":20},"origins":["https://chat.example"]}`,
 	})
 	c, err := Load(env(map[string]string{"CONFIG_DIR": dir, "APP_ENV": "production", "PORT": "8080", "LOG_LEVEL": "debug"}))
@@ -50,7 +50,7 @@ func TestEmbeddedDefault(t *testing.T) {
 }
 
 func TestInvalid(t *testing.T) {
-	good := `{"host":"","port":3030,"dataDir":"d","database":"p","logLevel":"info","bodyLimit":1}`
+	good := `{"host":"","port":3030,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1}`
 	cases := []struct {
 		name  string
 		files map[string]string
@@ -65,7 +65,7 @@ func TestInvalid(t *testing.T) {
 		{"log level", map[string]string{"default.json": good}, map[string]string{"LOG_LEVEL": "loud"}, "logLevel"},
 		{"env", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
 		{"mongodb url", map[string]string{"default.json": good}, map[string]string{"MONGODB_URL": "http://x"}, "MONGODB_URL"},
-		{"paginate", map[string]string{"default.json": `{"port":1,"dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":60,"max":50}}`}, nil, "paginate"},
+		{"paginate", map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":60,"max":50}}`}, nil, "paginate"},
 		{"env file broken", map[string]string{"default.json": good, "development.json": `[]`}, nil, "development.json"},
 		{"missing dir", nil, map[string]string{"CONFIG_DIR": "/nonexistent/pinion"}, "no such file"},
 	}

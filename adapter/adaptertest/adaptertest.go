@@ -40,10 +40,11 @@ type suite struct {
 
 // people is one test's service, registered as "people" on its own app.
 type people struct {
-	t   *testing.T
-	id  string
-	app *pinion.App
-	svc *pinion.Service
+	t       *testing.T
+	id      string
+	app     *pinion.App
+	svc     *pinion.Service
+	options adapter.Options
 }
 
 var ctx = context.Background()
@@ -58,7 +59,7 @@ func (s *suite) service(t *testing.T, opts adapter.Options, svcOpts ...pinion.Se
 	if err := app.Setup(ctx); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
-	return &people{t: t, id: s.id, app: app, svc: svc}
+	return &people{t: t, id: s.id, app: app, svc: svc, options: opts}
 }
 
 // M is a record literal.
@@ -209,8 +210,8 @@ func (s *suite) basic(t *testing.T) {
 		}
 	})
 	t.Run(".options", func(t *testing.T) {
-		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 3}}, pinion.WithMulti("create"))
-		if !p.svc.AllowsMulti("create") || p.svc.AllowsMulti("patch") {
+		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 3}, Multi: []string{"create"}})
+		if o := p.options; !o.AllowsMulti("create") || o.AllowsMulti("patch") {
 			t.Error("service multi options not applied")
 		}
 		if page := p.page(nil); page.Limit != 3 {

@@ -129,7 +129,7 @@ func (s *suite) methodsRemove(t *testing.T) {
 		_, err := p.svc.Remove(ctx, nil, nil)
 		wantError(t, err, pinion.MethodNotAllowed(""))
 
-		p = s.service(t, adapter.Options{}, pinion.WithMulti("remove"))
+		p = s.service(t, adapter.Options{Multi: []string{"remove"}})
 		p.create(M{"name": "Doug", "age": 32.0})
 		p.create(M{"name": "Dave", "age": 29.0, "created": true})
 		p.create(M{"name": "David", "age": 3.0, "created": true})
@@ -147,7 +147,7 @@ func (s *suite) methodsRemove(t *testing.T) {
 		}
 	})
 	t.Run(".remove + multi no pagination", func(t *testing.T) {
-		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}}, pinion.WithMulti("create", "patch", "remove"))
+		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}, Multi: []string{"create", "patch", "remove"}})
 		createMany(t, p, 14)
 		if page := p.page(nil); len(page.Data) != 10 || page.Total != 14 {
 			t.Errorf("paginated find: %d of %d", len(page.Data), page.Total)
@@ -267,7 +267,7 @@ func (s *suite) methodsPatch(t *testing.T) {
 		_, err := p.svc.Patch(ctx, nil, M{}, nil)
 		wantError(t, err, pinion.MethodNotAllowed(""))
 
-		p = s.service(t, adapter.Options{}, pinion.WithMulti("patch"))
+		p = s.service(t, adapter.Options{Multi: []string{"patch"}})
 		p.create(M{"name": "Doug", "age": 32.0})
 		p.create(M{"name": "Dave", "age": 29.0, "created": true})
 		p.create(M{"name": "David", "age": 3.0, "created": true})
@@ -284,7 +284,7 @@ func (s *suite) methodsPatch(t *testing.T) {
 		}
 	})
 	t.Run(".patch multiple no pagination", func(t *testing.T) {
-		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}}, pinion.WithMulti("create", "patch", "remove"))
+		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}, Multi: []string{"create", "patch", "remove"}})
 		createMany(t, p, 14)
 		got, err := p.svc.Patch(ctx, nil, M{"age": 4.0}, q(M{"created": true}))
 		if err != nil {
@@ -303,7 +303,7 @@ func (s *suite) methodsPatch(t *testing.T) {
 		{".patch multi query changed", M{"age": 10.0}, [2]float64{10, 10}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := s.service(t, adapter.Options{}, pinion.WithMulti("create", "patch", "remove"))
+			p := s.service(t, adapter.Options{Multi: []string{"create", "patch", "remove"}})
 			p.create(M{"name": "Dave", "age": tc.ages[0], "created": true})
 			p.create(M{"name": "David", "age": tc.ages[1], "created": true})
 			got, err := p.svc.Patch(ctx, nil, M{"age": 2.0}, q(tc.query))
@@ -372,7 +372,7 @@ func (s *suite) methodsCreate(t *testing.T) {
 		_, err := p.svc.Create(ctx, []any{}, nil)
 		wantError(t, err, pinion.MethodNotAllowed(""))
 
-		p = s.service(t, adapter.Options{}, pinion.WithMulti("create"))
+		p = s.service(t, adapter.Options{Multi: []string{"create"}})
 		got, err := p.svc.Create(ctx, []any{M{"name": "Gerald", "age": 18.0}, M{"name": "Herald", "age": 18.0}}, nil)
 		if err != nil {
 			t.Fatal(err)

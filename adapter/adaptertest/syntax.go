@@ -77,7 +77,7 @@ func (s *suite) syntax(t *testing.T) {
 		}
 	})
 	t.Run("params.adapter + multi", func(t *testing.T) {
-		t.Skip("multi is a service option in Pinion (pinion.WithMulti); there is no per-call override to test")
+		t.Skip("Pinion has no per-call adapter options (params.adapter) besides Params.Paginate; multi is adapter.Options.Multi")
 	})
 
 	paginated := adapter.Options{Paginate: pinion.Paginate{Default: 1, Max: 2}}

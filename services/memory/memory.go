@@ -9,7 +9,6 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -55,21 +54,7 @@ func (s *Service) Options() Options { return s.opts }
 
 // key is the store key of an id: ids that print alike are the same record, so
 // the REST id "0" finds the record created with the number 0, as in Feathers.
-func key(id any) string {
-	switch v := id.(type) {
-	case string:
-		return v
-	case int:
-		return strconv.Itoa(v)
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case interface{ Hex() string }:
-		return v.Hex()
-	}
-	return fmt.Sprint(id)
-}
+func key(id any) string { return pinion.IDString(id) }
 
 func (s *Service) query(params *pinion.Params) (*adapter.Query, error) {
 	return s.opts.Parse(params, nil)
@@ -149,6 +134,9 @@ func (s *Service) lookup(id any, q *adapter.Query) (*record, error) {
 
 // Create implements pinion.Creator, for one record or a list.
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodCreate, nil, data); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err
@@ -239,6 +227,9 @@ func (s *Service) checkUnique(m map[string]any, self *record, batch []map[string
 
 // Update implements pinion.Updater: the record is replaced, keeping its id.
 func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodUpdate, id, data); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err
@@ -265,6 +256,9 @@ func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Param
 // Patch implements pinion.Patcher: a shallow merge, with $set, $unset, $inc and
 // $push understood. Without an id every record matching the query is patched.
 func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodPatch, id, data); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err
@@ -314,6 +308,9 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 // Remove implements pinion.Remover and returns what it removed. Without an id it
 // removes every record matching the query.
 func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodRemove, id, nil); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err

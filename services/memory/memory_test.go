@@ -37,7 +37,7 @@ func TestStringIDsFindNumericRecords(t *testing.T) {
 }
 
 func TestConflicts(t *testing.T) {
-	s := memory.New(memory.Options{Unique: []string{"email"}})
+	s := memory.New(memory.Options{Options: adapter.Options{Multi: []string{"create"}}, Unique: []string{"email"}})
 	if _, err := s.Create(ctx, map[string]any{"email": "a@b.c"}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -257,6 +257,9 @@ func (s *Service) decode(raw bson.Raw) (map[string]any, error) {
 // documents are answered as written (with their new ids), without reading them
 // back.
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodCreate, nil, data); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err
@@ -304,6 +307,9 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 
 // Update implements pinion.Updater: the document is replaced, keeping its id.
 func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodUpdate, id, data); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err
@@ -385,6 +391,9 @@ func (s *Service) update(data any) (bson.M, error) {
 // query is patched and read again by id (the patch may change what the query
 // matches).
 func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodPatch, id, data); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err
@@ -465,6 +474,9 @@ func (s *Service) ids(ctx context.Context, filter any) ([]any, error) {
 
 // Remove implements pinion.Remover and returns what it removed.
 func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (any, error) {
+	if err := s.opts.CheckMulti(pinion.MethodRemove, id, nil); err != nil {
+		return nil, err
+	}
 	q, err := s.query(params)
 	if err != nil {
 		return nil, err

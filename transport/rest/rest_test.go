@@ -69,7 +69,7 @@ func (s probe) Remove(ctx context.Context, id any, p *pinion.Params) (any, error
 func newServer(t *testing.T, opts rest.Options) (*pinion.App, http.Handler) {
 	t.Helper()
 	app := pinion.New()
-	app.Use("messages", probe{}, pinion.WithMulti("patch", "remove"),
+	app.Use("messages", probe{},
 		pinion.WithMethod("archive", func(ctx context.Context, data any, p *pinion.Params) (any, error) {
 			return map[string]any{"archived": data}, nil
 		}),
@@ -148,9 +148,9 @@ func TestRouting(t *testing.T) {
 		{"POST", "/messages", `{"text":"hi"}`, nil, 201, map[string]any{"method": "create", "data": map[string]any{"text": "hi"}}},
 		{"POST", "/messages/55", `{"text":"hi"}`, nil, 201, map[string]any{"method": "create"}},
 		{"POST", "/messages", "", nil, 201, map[string]any{"data": map[string]any{}}},
-		{"POST", "/messages", `[{"a":1},{"a":2}]`, nil, 405, map[string]any{"message": "Can not create multiple entries"}},
+		{"POST", "/messages", `[{"a":1},{"a":2}]`, nil, 201, map[string]any{"data": []any{map[string]any{"a": 1.0}, map[string]any{"a": 2.0}}}},
 		{"PUT", "/messages/1", `{"text":"x"}`, nil, 200, map[string]any{"method": "update", "id": "1"}},
-		{"PUT", "/messages", `{"text":"x"}`, nil, 400, map[string]any{"message": "You can not replace multiple instances. Did you mean 'patch'?"}},
+		{"PUT", "/messages", `{"text":"x"}`, nil, 200, map[string]any{"method": "update"}},
 		{"PATCH", "/messages/1", `{"text":"x"}`, nil, 200, map[string]any{"method": "patch", "id": "1"}},
 		{"PATCH", "/messages", `{"text":"x"}`, nil, 200, map[string]any{"method": "patch"}},
 		{"DELETE", "/messages/1", "", nil, 200, map[string]any{"method": "remove", "id": "1"}},

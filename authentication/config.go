@@ -1,0 +1,242 @@
+package authentication
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MinSecretLength is the shortest accepted HS256 secret. RFC 7518 §3.2 asks for a
+// key at least as long as the hash output (32 bytes).
+const MinSecretLength = 32
+
+// Config is the "authentication" configuration, with Feathers' names and defaults
+// so that tokens interoperate with a Feathers deployment sharing the secret.
+type Config struct {
+	Secret string `json:"secret"`
+	// Entity is the key of the authenticated record in results and params ("user").
+	Entity string `json:"entity"`
+	// Service is the path of the entity service ("users").
+	Service string `json:"service"`
+	// EntityID is the id field of the entity ("" means "_id", the MongoDB id).
+	EntityID string `json:"entityId"`
+	// AuthStrategies are the strategies POST /authentication accepts.
+	AuthStrategies []string   `json:"authStrategies"`
+	JWTOptions     JWTOptions `json:"jwtOptions"`
+	Local          Local      `json:"local"`
+	// Leeway tolerates clock skew between instances when checking exp and nbf.
+	Leeway Duration `json:"leeway"`
+	// EntityCache is how long a loaded user may be reused without reading it again.
+	// Changes made through the entity service invalidate it at once; the bound
+	// only matters for changes made behind Pinion's back. 0 disables the cache.
+	EntityCache Duration `json:"entityCache"`
+	Throttle    Throttle `json:"throttle"`
+}
+
+// JWTOptions are the token settings, as Feathers' jwtOptions.
+type JWTOptions struct {
+	Header    JWTHeader `json:"header"`
+	Audience  string    `json:"audience"`
+	Issuer    string    `json:"issuer"`
+	Algorithm string    `json:"algorithm"`
+	ExpiresIn Duration  `json:"expiresIn"`
+}
+
+// JWTHeader holds the header fields set on issued tokens.
+type JWTHeader struct {
+	Typ string `json:"typ"`
+}
+
+// Local configures the local (username and password) strategy.
+type Local struct {
+	UsernameField string `json:"usernameField"`
+	PasswordField string `json:"passwordField"`
+	// HashSize is the bcrypt cost of new password hashes.
+	HashSize     int    `json:"hashSize"`
+	ErrorMessage string `json:"errorMessage"`
+}
+
+// Throttle limits failed logins, per account and per client address, within a
+// sliding window. Zero limits disable that counter.
+type Throttle struct {
+	PerAccount int      `json:"perAccount"`
+	PerAddress int      `json:"perAddress"`
+	Window     Duration `json:"window"`
+}
+
+// DefaultConfig returns Feathers' defaults (the generated-app configuration plus
+// the issuer of the library defaults), without a secret.
+func DefaultConfig() Config {
+	return Config{
+		Entity:         "user",
+		Service:        "users",
+		AuthStrategies: []string{"jwt", "local"},
+		JWTOptions: JWTOptions{
+			Header:    JWTHeader{Typ: "access"},
+			Audience:  "https://yourdomain.com",
+			Issuer:    "feathers",
+			Algorithm: "HS256",
+			ExpiresIn: Duration(24 * time.Hour),
+		},
+		Local:       Local{UsernameField: "email", PasswordField: "password", HashSize: 10, ErrorMessage: "Invalid login"},
+		Leeway:      Duration(5 * time.Second),
+		EntityCache: Duration(time.Minute),
+		Throttle:    Throttle{PerAccount: 10, PerAddress: 100, Window: Duration(15 * time.Minute)},
+	}
+}
+
+// ParseConfig decodes raw (the "authentication" object of the configuration, may be
+// empty) over DefaultConfig and validates it. Unknown keys are errors, so a typo
+// does not silently weaken security.
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	c := DefaultConfig()
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("authentication: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every problem of c. A missing secret is not one: see
+// ResolveSecret.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Secret != "" && len(c.Secret) < MinSecretLength {
+		errs = append(errs, fmt.Errorf("the secret must be at least %d bytes long (it is %d)", MinSecretLength, len(c.Secret)))
+	}
+	if c.JWTOptions.Algorithm != "HS256" {
+		errs = append(errs, fmt.Errorf("jwtOptions.algorithm %q: only HS256 is supported", c.JWTOptions.Algorithm))
+	}
+	if c.JWTOptions.ExpiresIn <= 0 {
+		errs = append(errs, errors.New("jwtOptions.expiresIn must be positive"))
+	}
+	if c.JWTOptions.Header.Typ == "" {
+		errs = append(errs, errors.New("jwtOptions.header.typ must be set (Feathers uses \"access\")"))
+	}
+	if c.Entity != "" && c.Service == "" {
+		errs = append(errs, errors.New("service must name the entity service"))
+	}
+	if c.Local.UsernameField == "" || c.Local.PasswordField == "" {
+		errs = append(errs, errors.New("local.usernameField and local.passwordField must be set"))
+	}
+	if c.Local.HashSize < 4 || c.Local.HashSize > 31 {
+		errs = append(errs, fmt.Errorf("local.hashSize %d: bcrypt costs range from 4 to 31", c.Local.HashSize))
+	}
+	if c.Leeway < 0 || c.Leeway > Duration(time.Minute) {
+		errs = append(errs, errors.New("leeway must be between 0 and 1m"))
+	}
+	if c.Throttle.PerAccount < 0 || c.Throttle.PerAddress < 0 || c.Throttle.Window < 0 {
+		errs = append(errs, errors.New("throttle limits and window must not be negative"))
+	}
+	if (c.Throttle.PerAccount > 0 || c.Throttle.PerAddress > 0) && c.Throttle.Window <= 0 {
+		errs = append(errs, errors.New("throttle.window must be positive when a limit is set"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("authentication: %w", err)
+	}
+	return nil
+}
+
+// ResolveSecret makes sure c.Secret is usable. A configured secret (AUTH_SECRET or
+// the configuration file) wins. Without one, production refuses to start, while
+// development generates a random secret once and keeps it in dataDir, so tokens
+// survive restarts; generated reports whether that happened, for a warning.
+func (c *Config) ResolveSecret(production bool, dataDir string) (generated bool, err error) {
+	if c.Secret != "" {
+		if len(c.Secret) < MinSecretLength {
+			return false, fmt.Errorf("authentication: the secret must be at least %d bytes long", MinSecretLength)
+		}
+		return false, nil
+	}
+	if production {
+		return false, errors.New("authentication: AUTH_SECRET must be set in production")
+	}
+	name := filepath.Join(dataDir, "auth-secret")
+	b, err := os.ReadFile(name)
+	if err == nil && len(bytes.TrimSpace(b)) >= MinSecretLength {
+		c.Secret = string(bytes.TrimSpace(b))
+		return true, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("authentication: reading %s: %w", name, err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	c.Secret = hex.EncodeToString(key)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return false, fmt.Errorf("authentication: %w", err)
+	}
+	if err := os.WriteFile(name, []byte(c.Secret+"\n"), 0o600); err != nil {
+		return false, fmt.Errorf("authentication: keeping the generated secret: %w", err)
+	}
+	return true, nil
+}
+
+// Duration is a time.Duration written as Feathers (the ms package) writes them:
+// "1d", "2h", "30m", "10s", "500ms", or a number of seconds.
+type Duration time.Duration
+
+// ParseDuration reads the ms-package formats plus Go's own ("1h30m").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		// A bare number is milliseconds in ms(), but seconds in jsonwebtoken's
+		// expiresIn; configuration numbers follow jsonwebtoken.
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	units := []struct {
+		suffix string
+		unit   time.Duration
+	}{
+		{"ms", time.Millisecond}, {"d", 24 * time.Hour}, {"w", 7 * 24 * time.Hour},
+		{"y", 365*24*time.Hour + 6*time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second},
+	}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			if n, err := strconv.ParseFloat(strings.TrimSpace(num), 64); err == nil {
+				return time.Duration(n * float64(u.unit)), nil
+			}
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use e.g. \"1d\", \"2h\", \"30m\", \"10s\")", s)
+	}
+	return d, nil
+}
+
+// UnmarshalJSON accepts a string or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case float64:
+		*d = Duration(x * float64(time.Second))
+		return nil
+	case string:
+		p, err := ParseDuration(x)
+		if err != nil {
+			return err
+		}
+		*d = Duration(p)
+		return nil
+	}
+	return fmt.Errorf("invalid duration %s", b)
+}
+
+// MarshalJSON writes the duration as Go text ("24h0m0s").
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }

@@ -1,0 +1,68 @@
+package local
+
+import (
+	"context"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/authentication"
+)
+
+// MaxPasswordLength is bcrypt's limit: longer passwords would be truncated
+// silently (bcryptjs does), so they are refused instead.
+const MaxPasswordLength = 72
+
+// HashPassword returns a before hook for create, update and patch that replaces
+// the field (usually "password") with its bcrypt hash, at the configured cost.
+// Lists of records are hashed item by item; records without the field are left
+// alone.
+//
+// The authentication service watches the entity service: when an update or
+// patch sets this field, every token issued to that user before is revoked.
+func HashPassword(field string) pinion.Hook {
+	return func(ctx context.Context, hc *pinion.HookContext) error {
+		cost := bcrypt.DefaultCost
+		if auth := authentication.From(hc.App); auth != nil {
+			cost = auth.Config().Local.HashSize
+		}
+		for _, rec := range records(hc.Data) {
+			v, ok := rec[field]
+			if !ok || v == nil {
+				continue
+			}
+			pw, ok := v.(string)
+			switch {
+			case !ok:
+				return pinion.BadRequest("'%s' must be a string", field)
+			case pw == "":
+				return pinion.BadRequest("'%s' must not be empty", field)
+			case len(pw) > MaxPasswordLength:
+				return pinion.BadRequest("'%s' must be at most %d bytes long", field, MaxPasswordLength)
+			}
+			hash, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+			if err != nil {
+				return err
+			}
+			rec[field] = string(hash)
+		}
+		return nil
+	}
+}
+
+// records returns the records of create/update/patch data.
+func records(data any) []map[string]any {
+	switch d := data.(type) {
+	case map[string]any:
+		return []map[string]any{d}
+	case []any:
+		out := make([]map[string]any, 0, len(d))
+		for _, e := range d {
+			if m, ok := e.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,463 @@
+// Package authentication is Pinion's authentication service, compatible with
+// Feathers': POST /authentication logs in with a strategy and answers an access
+// token (an HS256 JWT as jsonwebtoken makes it), DELETE /authentication logs out.
+//
+// Beyond Feathers, logout really revokes the token, changing a password or
+// removing the user voids every earlier token, and failed logins are throttled.
+// The Authenticate hook protects services; the local subpackage holds the
+// password strategy and the hashPassword hook.
+package authentication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pinionhq/pinion"
+)
+
+// Service is the authentication service, registered at "authentication".
+type Service struct {
+	app         *pinion.App
+	cfg         Config
+	tokens      *Tokens
+	revocations Revocations
+	throttle    Throttler
+	entities    entityCache
+
+	mu         sync.RWMutex
+	strategies map[string]Strategy
+	order      []string
+	onLogin    []LoginListener
+	onLogout   []LoginListener
+}
+
+// LoginListener is told about logins and logouts made through a transport
+// (params.Provider set); params.Connection is set for sockets. Channels use it to
+// move a connection between "anonymous" and "authenticated".
+type LoginListener func(ctx context.Context, result *Result, params *pinion.Params)
+
+// Option configures the Service.
+type Option func(*Service)
+
+// WithRevocations sets where revoked tokens are kept (default: in memory).
+func WithRevocations(r Revocations) Option { return func(s *Service) { s.revocations = r } }
+
+// WithThrottle sets where failed logins are counted (default: in memory).
+func WithThrottle(t Throttler) Option { return func(s *Service) { s.throttle = t } }
+
+// New returns the service. The configuration must hold a resolved secret (see
+// Config.ResolveSecret). The jwt strategy is registered already.
+func New(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cfg.Secret) < MinSecretLength {
+		return nil, fmt.Errorf("authentication: the secret must be at least %d bytes long", MinSecretLength)
+	}
+	mem := NewMemoryStore()
+	s := &Service{
+		app:         app,
+		cfg:         cfg,
+		tokens:      NewTokens(cfg.Secret, cfg.JWTOptions, time.Duration(cfg.Leeway)),
+		revocations: mem,
+		throttle:    mem,
+		strategies:  map[string]Strategy{},
+	}
+	s.entities.ttl = time.Duration(cfg.EntityCache)
+	for _, o := range opts {
+		o(s)
+	}
+	s.Register("jwt", &JWT{s: s})
+	return s, nil
+}
+
+// Config returns the configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Tokens returns the token signer and verifier.
+func (s *Service) Tokens() *Tokens { return s.tokens }
+
+// App returns the application.
+func (s *Service) App() *pinion.App { return s.app }
+
+// Register adds a strategy under name, replacing one of the same name.
+func (s *Service) Register(name string, st Strategy) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.strategies[name]; !ok {
+		s.order = append(s.order, name)
+	}
+	s.strategies[name] = st
+}
+
+// Strategy returns the strategy registered under name, or nil.
+func (s *Service) Strategy(name string) Strategy {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.strategies[name]
+}
+
+// OnLogin registers fn for successful logins made through a transport.
+func (s *Service) OnLogin(fn LoginListener) {
+	s.mu.Lock()
+	s.onLogin = append(s.onLogin, fn)
+	s.mu.Unlock()
+}
+
+// OnLogout registers fn for logouts made through a transport.
+func (s *Service) OnLogout(fn LoginListener) {
+	s.mu.Lock()
+	s.onLogout = append(s.onLogout, fn)
+	s.mu.Unlock()
+}
+
+// From returns the authentication service set up on app, or nil. The Authenticate
+// hook finds its service this way, like Feathers' app.defaultAuthentication().
+func From(app *pinion.App) *Service {
+	s, _ := app.Get(appKeyName).(*Service)
+	return s
+}
+
+const appKeyName = "pinion/authentication"
+
+// Setup implements pinion.Setuper: it makes the service the app's default and
+// keeps the entity cache in step with the entity service.
+func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error {
+	if s.cfg.Entity != "" && app.Service(s.cfg.Service) == nil {
+		return fmt.Errorf("authentication: the entity service %q does not exist", s.cfg.Service)
+	}
+	app.Set(appKeyName, s)
+	app.OnEvent(s.watchEntities)
+	return nil
+}
+
+// watchEntities keeps the entity cache in step with the entity service, and
+// revokes every token of a user whose password changed or who was removed.
+func (s *Service) watchEntities(ctx context.Context, e pinion.Event) {
+	if e.Path != s.cfg.Service {
+		return
+	}
+	switch e.Name {
+	case "updated", "patched", "removed":
+	default:
+		return
+	}
+	rec, _ := e.Data.(map[string]any)
+	id := pinion.IDString(rec[s.entityID()])
+	s.entities.invalidate(id)
+	revoke := e.Name == "removed"
+	if e.Context != nil && (e.Name == "updated" || e.Name == "patched") {
+		data, _ := e.Context.Data.(map[string]any)
+		_, revoke = data[s.cfg.Local.PasswordField]
+	}
+	if revoke && id != "" {
+		if err := s.RevokeSubject(ctx, id); err != nil {
+			s.app.Logger().ErrorContext(ctx, "revoking the tokens of a user", "user", id, "error", err)
+		}
+	}
+}
+
+func (s *Service) entityID() string {
+	if s.cfg.EntityID != "" {
+		return s.cfg.EntityID
+	}
+	return "_id"
+}
+
+// Create logs in: POST /authentication. The strategy named in data checks the
+// credentials; unless it returned a token already (jwt), a new access token is
+// signed for the entity with the claims in params.Payload.
+func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
+	req, err := requestOf(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.cfg.AuthStrategies) == 0 {
+		return nil, pinion.NotAuthenticated("No authentication strategies allowed for creating a JWT (`authStrategies`)")
+	}
+	res, err := s.Authenticate(ctx, req, params, s.cfg.AuthStrategies...)
+	if err != nil {
+		return nil, err
+	}
+	if res.AccessToken == "" {
+		issued, err := s.IssueAccess(ctx, res.Entity, params.Payload)
+		if err != nil {
+			return nil, err
+		}
+		res.AccessToken = issued.Token
+		res.Authentication.Payload = issued.Claims
+	}
+	s.notify(ctx, s.listeners(true), res, params)
+	return res, nil
+}
+
+// Remove logs out: DELETE /authentication[/<token>]. It re-authenticates the
+// caller's credentials, revokes the token for the rest of its life, and answers
+// like a jwt login.
+func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (any, error) {
+	auth := params.Authentication
+	if id != nil && (auth == nil || id != auth.AccessToken) {
+		return nil, pinion.NotAuthenticated("Invalid access token")
+	}
+	var req Request
+	if auth != nil {
+		req = Request{"strategy": auth.Strategy, "accessToken": auth.AccessToken}
+	}
+	res, err := s.Authenticate(ctx, req, params, s.cfg.AuthStrategies...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.revoke(ctx, res.Authentication.Payload); err != nil {
+		return nil, err
+	}
+	s.notify(ctx, s.listeners(false), res, params)
+	return res, nil
+}
+
+func (s *Service) listeners(login bool) []LoginListener {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if login {
+		return slices.Clone(s.onLogin)
+	}
+	return slices.Clone(s.onLogout)
+}
+
+func (s *Service) notify(ctx context.Context, fns []LoginListener, res *Result, params *pinion.Params) {
+	if params.Provider == "" {
+		return
+	}
+	for _, fn := range fns {
+		fn(ctx, res, params)
+	}
+}
+
+func requestOf(data any) (Request, error) {
+	switch d := data.(type) {
+	case map[string]any:
+		return Request(d), nil
+	case Request:
+		return d, nil
+	case nil:
+		return Request{}, nil
+	}
+	return nil, pinion.BadRequest("Authentication data must be an object")
+}
+
+// Authenticate runs the strategy named in req, if it is among allowed, and returns
+// its result. It is what the Authenticate hook calls for every protected call.
+func (s *Service) Authenticate(ctx context.Context, req Request, params *pinion.Params, allowed ...string) (*Result, error) {
+	name := req.Strategy()
+	if name == "" {
+		return nil, pinion.NotAuthenticated("Invalid authentication information (no `strategy` set)")
+	}
+	st := s.Strategy(name)
+	if st == nil || !slices.Contains(allowed, name) {
+		return nil, pinion.NotAuthenticated("Invalid authentication information (strategy not allowed in authStrategies)")
+	}
+	if params == nil {
+		params = &pinion.Params{}
+	}
+	res, err := st.Authenticate(ctx, req, params)
+	if err != nil {
+		return nil, err
+	}
+	res.entityKey = s.cfg.Entity
+	return res, nil
+}
+
+// Parse finds credentials in an HTTP request (or socket handshake) with the
+// strategies that can parse: the jwt strategy's Authorization header first.
+// Transports call it; it verifies nothing.
+func (s *Service) Parse(r *http.Request) *pinion.Authentication {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, name := range s.order {
+		if p, ok := s.strategies[name].(Parser); ok {
+			if a := p.Parse(r); a != nil {
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+// IssueAccess signs an access token for entity, with extra claims.
+func (s *Service) IssueAccess(ctx context.Context, entity map[string]any, claims map[string]any) (Issued, error) {
+	var subject string
+	var notBefore time.Time
+	if s.cfg.Entity != "" {
+		if entity == nil {
+			return Issued{}, pinion.NotAuthenticated("Could not get local entity")
+		}
+		subject = pinion.IDString(entity[s.entityID()])
+		if subject == "" {
+			return Issued{}, pinion.NotAuthenticated("Can not set subject from %s.%s", s.cfg.Entity, s.entityID())
+		}
+		var err error
+		if notBefore, err = s.revocations.ValidAfter(ctx, subject); err != nil {
+			return Issued{}, fmt.Errorf("authentication: %w", err)
+		}
+	}
+	return s.tokens.Sign(TypeAccess, subject, time.Duration(s.cfg.JWTOptions.ExpiresIn), claims, notBefore)
+}
+
+// VerifyAccess verifies an access token and checks it has not been revoked.
+func (s *Service) VerifyAccess(ctx context.Context, token string) (map[string]any, error) {
+	claims, err := s.tokens.Verify(token, TypeAccess)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRevoked(ctx, claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+var errRevoked = pinion.NotAuthenticated("Token has been revoked").WithData(map[string]any{"name": "TokenRevokedError"})
+
+func (s *Service) checkRevoked(ctx context.Context, claims map[string]any) error {
+	iss, _ := claims["iss"].(string)
+	jti, _ := claims["jti"].(string)
+	if jti != "" {
+		revoked, err := s.revocations.Revoked(ctx, iss, jti)
+		if err != nil {
+			return fmt.Errorf("authentication: %w", err)
+		}
+		if revoked {
+			return errRevoked
+		}
+	}
+	if sub, _ := claims["sub"].(string); sub != "" {
+		after, err := s.revocations.ValidAfter(ctx, sub)
+		if err != nil {
+			return fmt.Errorf("authentication: %w", err)
+		}
+		iat, _ := claims["iat"].(float64)
+		if !after.IsZero() && int64(iat) < after.Unix() {
+			return errRevoked
+		}
+	}
+	return nil
+}
+
+func (s *Service) revoke(ctx context.Context, claims map[string]any) error {
+	iss, _ := claims["iss"].(string)
+	jti, _ := claims["jti"].(string)
+	exp, _ := claims["exp"].(float64)
+	if jti == "" {
+		return pinion.BadRequest("This token has no jti and cannot be revoked")
+	}
+	if err := s.revocations.Revoke(ctx, iss, jti, time.Unix(int64(exp), 0)); err != nil {
+		return fmt.Errorf("authentication: revoking: %w", err)
+	}
+	return nil
+}
+
+// RevokeSubject voids every token issued to the entity subject until now. Password
+// changes and removals call it.
+func (s *Service) RevokeSubject(ctx context.Context, subject string) error {
+	// iat has second precision: every token issued up to now has iat <= now, so
+	// tokens are valid from the next whole second; IssueAccess dates new tokens
+	// no earlier than that.
+	validAfter := time.Now().Truncate(time.Second).Add(time.Second)
+	keep := time.Duration(s.cfg.JWTOptions.ExpiresIn) + time.Duration(s.cfg.Leeway)
+	if err := s.revocations.RevokeSubject(ctx, subject, validAfter, keep); err != nil {
+		return fmt.Errorf("authentication: %w", err)
+	}
+	s.entities.invalidate(subject)
+	return nil
+}
+
+// Entity returns the external form of the entity with id (the user as clients
+// see it), from the cache when possible.
+func (s *Service) Entity(ctx context.Context, id string) (map[string]any, error) {
+	if u, ok := s.entities.get(id); ok {
+		return u, nil
+	}
+	gen := s.entities.generation()
+	svc := s.app.Service(s.cfg.Service)
+	if svc == nil {
+		return nil, pinion.NotAuthenticated("Could not find entity service")
+	}
+	hc, err := svc.Call(ctx, pinion.MethodGet, id, nil, &pinion.Params{Authenticated: true})
+	if err != nil {
+		if errors.Is(err, pinion.NotFound("")) {
+			return nil, pinion.NotAuthenticated("The user of this token no longer exists")
+		}
+		return nil, err
+	}
+	u, ok := hc.External().(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("authentication: the %s service returned %T, not a record", s.cfg.Service, hc.External())
+	}
+	s.entities.put(id, u, gen)
+	return u, nil
+}
+
+// entityCache keeps recently loaded entities. Every change through the entity
+// service invalidates the changed entity; a load that overlapped an invalidation
+// is not stored, so a stale record never outlives the change.
+type entityCache struct {
+	ttl time.Duration
+
+	mu   sync.RWMutex
+	gen  uint64
+	byID map[string]cachedEntity
+}
+
+type cachedEntity struct {
+	entity map[string]any
+	until  time.Time
+}
+
+const maxCachedEntities = 1 << 16
+
+func (c *entityCache) get(id string) (map[string]any, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.RLock()
+	e, ok := c.byID[id]
+	c.mu.RUnlock()
+	if !ok || time.Now().After(e.until) {
+		return nil, false
+	}
+	return e.entity, true
+}
+
+func (c *entityCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *entityCache) put(id string, u map[string]any, gen uint64) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.byID == nil || len(c.byID) >= maxCachedEntities {
+		c.byID = make(map[string]cachedEntity)
+	}
+	c.byID[id] = cachedEntity{entity: u, until: time.Now().Add(c.ttl)}
+}
+
+func (c *entityCache) invalidate(id string) {
+	c.mu.Lock()
+	c.gen++
+	delete(c.byID, id)
+	c.mu.Unlock()
+}
+
+// Throttler returns where failed logins are counted.
+func (s *Service) Throttler() Throttler { return s.throttle }
