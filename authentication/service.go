@@ -363,10 +363,19 @@ func (s *Service) revoke(ctx context.Context, claims map[string]any) error {
 // changes and removals call it.
 func (s *Service) RevokeSubject(ctx context.Context, subject string) error {
 	// iat has second precision: every token issued up to now has iat <= now, so
-	// tokens are valid from the next whole second; IssueAccess dates new tokens
-	// no earlier than that.
+	// tokens are valid from the next whole second, and IssueAccess dates new
+	// tokens no earlier than that. A second revocation within the same second
+	// must still void the tokens issued after the first, so the cut-off always
+	// moves past the previous one.
 	validAfter := time.Now().Truncate(time.Second).Add(time.Second)
-	keep := time.Duration(s.cfg.JWTOptions.ExpiresIn) + time.Duration(s.cfg.Leeway)
+	prev, err := s.revocations.ValidAfter(ctx, subject)
+	if err != nil {
+		return fmt.Errorf("authentication: %w", err)
+	}
+	if !prev.Before(validAfter) {
+		validAfter = prev.Add(time.Second)
+	}
+	keep := time.Duration(s.cfg.JWTOptions.ExpiresIn) + time.Duration(s.cfg.Leeway) + time.Minute
 	if err := s.revocations.RevokeSubject(ctx, subject, validAfter, keep); err != nil {
 		return fmt.Errorf("authentication: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -205,6 +206,14 @@ func mapError(err error, tok *jwt.Token, t *Tokens) *pinion.Error {
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
 		return tokenError("jwt issuer invalid. expected: "+t.issuer, nil)
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		// golang-jwt reports every missing claim alike; jsonwebtoken reports a
+		// missing aud or iss as an invalid one.
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "aud claim"):
+			return tokenError("jwt audience invalid. expected: "+t.audience, nil)
+		case strings.Contains(msg, "iss claim"):
+			return tokenError("jwt issuer invalid. expected: "+t.issuer, nil)
+		}
 		return tokenError("jwt must have an expiration time (exp)", nil)
 	}
 	return tokenError("invalid token", nil)

@@ -71,8 +71,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	switch cfg.Storage {
 	case "memory":
 		userStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate}, Unique: []string{"email"}})
+		// Memory ids are numbers (0, 1, …), so userId is one too.
 		messageStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate,
-			Fields: adapter.Fields{"createdAt": adapter.Number}}})
+			Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.Number}}})
 	default:
 		if s.db, err = openDatabase(ctx, cfg, logger); err != nil {
 			return nil, err
