@@ -26,7 +26,10 @@ type App struct {
 	router   atomic.Pointer[router]
 	values   map[string]any
 
-	listeners atomic.Pointer[[]*listener]
+	listeners  atomic.Pointer[[]*listener]
+	channels   channelRegistry
+	publishers publishers
+	lifecycle  lifecycle
 }
 
 // Option configures an App.

@@ -1,13 +1,16 @@
 package pinion
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"sync"
 )
 
-// Connection is one real-time client (a socket.io connection). Transports create it;
-// calls that arrive on it carry it in Params.Connection, and channels group
-// connections to decide who receives which event.
+// Connection is one real-time client (a socket.io connection, a plain WebSocket
+// stream). Transports create it; calls arriving on it carry it in
+// Params.Connection; channels group connections to decide who receives which
+// event.
 type Connection struct {
 	// ID is unique among live connections.
 	ID string
@@ -18,9 +21,54 @@ type Connection struct {
 	// RemoteAddr is the client's address.
 	RemoteAddr string
 
-	mu   sync.RWMutex
-	user map[string]any
-	auth *Authentication
+	send  func(event string, data any)
+	close func()
+	ctx   context.Context
+	stop  context.CancelFunc
+
+	mu     sync.RWMutex
+	user   map[string]any
+	auth   *Authentication
+	values map[string]any
+}
+
+// ConnectionOptions are what a transport provides for a new connection.
+type ConnectionOptions struct {
+	ID         string
+	Provider   string
+	Headers    http.Header
+	RemoteAddr string
+	// Send delivers an event to the client. It must not block: transports queue.
+	Send func(event string, data any)
+	// Close ends the connection from the server side.
+	Close func()
+}
+
+// NewConnection returns a connection for a transport. Its Context ends when the
+// transport reports the disconnect (App.Disconnected).
+func NewConnection(o ConnectionOptions) *Connection {
+	ctx, stop := context.WithCancel(context.Background())
+	return &Connection{
+		ID: o.ID, Provider: o.Provider, Headers: o.Headers, RemoteAddr: o.RemoteAddr,
+		send: o.Send, close: o.Close, ctx: ctx, stop: stop,
+	}
+}
+
+// Context is cancelled when the connection ends: work done for it stops then.
+func (c *Connection) Context() context.Context { return c.ctx }
+
+// Send delivers an event to this client.
+func (c *Connection) Send(event string, data any) {
+	if c.send != nil {
+		c.send(event, data)
+	}
+}
+
+// Close disconnects the client.
+func (c *Connection) Close() {
+	if c.close != nil {
+		c.close()
+	}
 }
 
 // User returns the authenticated entity of the connection, or nil.
@@ -37,9 +85,85 @@ func (c *Connection) Authentication() *Authentication {
 	return c.auth
 }
 
-// SetAuthenticated records a login on the connection.
+// SetAuthenticated records a login on the connection; nil values log it out.
+// Every later call on the connection carries them in its params.
 func (c *Connection) SetAuthenticated(auth *Authentication, user map[string]any) {
 	c.mu.Lock()
 	c.auth, c.user = auth, user
 	c.mu.Unlock()
+}
+
+// SetUser replaces the connection's user (after the user was changed) while
+// keeping its authentication.
+func (c *Connection) SetUser(user map[string]any) {
+	c.mu.Lock()
+	if c.auth != nil {
+		c.user = user
+	}
+	c.mu.Unlock()
+}
+
+// Set stores a value on the connection for the rest of its life.
+func (c *Connection) Set(key string, value any) {
+	c.mu.Lock()
+	if c.values == nil {
+		c.values = map[string]any{}
+	}
+	c.values[key] = value
+	c.mu.Unlock()
+}
+
+// Value returns a value stored with Set.
+func (c *Connection) Value(key string) any {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.values[key]
+}
+
+// ConnectionListener is told about connections coming and going.
+type ConnectionListener func(ctx context.Context, conn *Connection)
+
+type lifecycle struct {
+	mu           sync.RWMutex
+	onConnect    []ConnectionListener
+	onDisconnect []ConnectionListener
+}
+
+// OnConnection registers fn for every new real-time connection (after a login
+// made during its handshake). The chat app puts connections in "anonymous" here.
+func (a *App) OnConnection(fn ConnectionListener) {
+	a.lifecycle.mu.Lock()
+	a.lifecycle.onConnect = append(a.lifecycle.onConnect, fn)
+	a.lifecycle.mu.Unlock()
+}
+
+// OnDisconnect registers fn for every connection that ends.
+func (a *App) OnDisconnect(fn ConnectionListener) {
+	a.lifecycle.mu.Lock()
+	a.lifecycle.onDisconnect = append(a.lifecycle.onDisconnect, fn)
+	a.lifecycle.mu.Unlock()
+}
+
+// Connected is called by transports when a connection is established.
+func (a *App) Connected(ctx context.Context, conn *Connection) {
+	a.lifecycle.mu.RLock()
+	fns := slices.Clone(a.lifecycle.onConnect)
+	a.lifecycle.mu.RUnlock()
+	for _, fn := range fns {
+		fn(ctx, conn)
+	}
+}
+
+// Disconnected is called by transports when a connection ends: listeners run,
+// the connection leaves every channel and its context is cancelled.
+func (a *App) Disconnected(ctx context.Context, conn *Connection) {
+	a.lifecycle.mu.RLock()
+	fns := slices.Clone(a.lifecycle.onDisconnect)
+	a.lifecycle.mu.RUnlock()
+	for _, fn := range fns {
+		fn(ctx, conn)
+	}
+	a.LeaveAll(conn)
+	conn.SetAuthenticated(nil, nil)
+	conn.stop()
 }

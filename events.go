@@ -55,17 +55,12 @@ func (a *App) OnEvent(fn Listener) (remove func()) {
 	}
 }
 
-func (a *App) hasListeners() bool {
-	p := a.listeners.Load()
-	return p != nil && len(*p) > 0
-}
-
+// emit gives an event to the listeners, then to the channels.
 func (a *App) emit(ctx context.Context, e Event) {
-	p := a.listeners.Load()
-	if p == nil {
-		return
+	if p := a.listeners.Load(); p != nil {
+		for _, l := range *p {
+			l.fn(ctx, e)
+		}
 	}
-	for _, l := range *p {
-		l.fn(ctx, e)
-	}
+	a.Dispatch(ctx, e)
 }

@@ -248,9 +248,6 @@ func eventStep(ctx context.Context, r *run, i int) error {
 		return nil
 	}
 	app := hc.App
-	if !app.hasListeners() {
-		return nil
-	}
 	results, dispatches := elements(hc.Result), elements(hc.Dispatch)
 	for i, v := range results {
 		e := Event{Path: hc.Path, Name: hc.Event, Data: v, Context: hc}

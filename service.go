@@ -60,9 +60,10 @@ type Service struct {
 	methods []string // exposed to external callers
 	events  []string // custom events, emitted by application code only
 
-	mu     sync.Mutex // guards hooks
-	hooks  hookStore
-	chains atomic.Pointer[chainSet]
+	mu         sync.Mutex // guards hooks
+	hooks      hookStore
+	chains     atomic.Pointer[chainSet]
+	publishers publishers
 }
 
 // ServiceOption configures a service at registration.

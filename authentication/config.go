@@ -40,6 +40,11 @@ type Config struct {
 	// only matters for changes made behind Pinion's back. 0 disables the cache.
 	EntityCache Duration `json:"entityCache"`
 	Throttle    Throttle `json:"throttle"`
+	// ExpiredConnections is what happens to a real-time connection whose token
+	// expires or is revoked: "deauthenticate" (default: it stays connected,
+	// anonymous, and receives an "authentication expired" or "authentication
+	// revoked" event) or "disconnect" (Feathers' behaviour).
+	ExpiredConnections string `json:"expiredConnections"`
 }
 
 // JWTOptions are the token settings, as Feathers' jwtOptions.
@@ -91,6 +96,8 @@ func DefaultConfig() Config {
 		Leeway:      Duration(5 * time.Second),
 		EntityCache: Duration(time.Minute),
 		Throttle:    Throttle{PerAccount: 10, PerAddress: 100, Window: Duration(15 * time.Minute)},
+
+		ExpiredConnections: "deauthenticate",
 	}
 }
 
@@ -142,6 +149,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.Throttle.PerAccount > 0 || c.Throttle.PerAddress > 0) && c.Throttle.Window <= 0 {
 		errs = append(errs, errors.New("throttle.window must be positive when a limit is set"))
+	}
+	if c.ExpiredConnections != "deauthenticate" && c.ExpiredConnections != "disconnect" {
+		errs = append(errs, fmt.Errorf("expiredConnections %q: want deauthenticate or disconnect", c.ExpiredConnections))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("authentication: %w", err)

@@ -29,6 +29,9 @@ type Service struct {
 	throttle    Throttler
 	entities    entityCache
 
+	sessions sessions
+	path     string // where the service is registered
+
 	mu         sync.RWMutex
 	strategies map[string]Strategy
 	order      []string
@@ -131,8 +134,13 @@ func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error
 	if s.cfg.Entity != "" && app.Service(s.cfg.Service) == nil {
 		return fmt.Errorf("authentication: the entity service %q does not exist", s.cfg.Service)
 	}
+	s.path = path
 	app.Set(appKeyName, s)
 	app.OnEvent(s.watchEntities)
+	app.OnDisconnect(s.disconnected)
+	if n, ok := s.revocations.(Notifier); ok {
+		n.OnRevocation(s.revoked)
+	}
 	return nil
 }
 
@@ -150,6 +158,9 @@ func (s *Service) watchEntities(ctx context.Context, e pinion.Event) {
 	rec, _ := e.Data.(map[string]any)
 	id := pinion.IDString(rec[s.entityID()])
 	s.entities.invalidate(id)
+	if e.Name != "removed" {
+		s.refreshUser(ctx, id)
+	}
 	revoke := e.Name == "removed"
 	if e.Context != nil && (e.Name == "updated" || e.Name == "patched") {
 		data, _ := e.Context.Data.(map[string]any)
@@ -192,6 +203,9 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		res.AccessToken = issued.Token
 		res.Authentication.Payload = issued.Claims
 	}
+	if params.Connection != nil {
+		s.login(ctx, params.Connection, res)
+	}
 	s.notify(ctx, s.listeners(true), res, params)
 	return res, nil
 }
@@ -214,6 +228,11 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	}
 	if err := s.revoke(ctx, res.Authentication.Payload); err != nil {
 		return nil, err
+	}
+	if c := params.Connection; c != nil {
+		if a := c.Authentication(); a != nil && a.AccessToken == res.AccessToken {
+			s.logout(c)
+		}
 	}
 	s.notify(ctx, s.listeners(false), res, params)
 	return res, nil
@@ -356,6 +375,7 @@ func (s *Service) revoke(ctx context.Context, claims map[string]any) error {
 	if err := s.revocations.Revoke(ctx, iss, jti, time.Unix(int64(exp), 0)); err != nil {
 		return fmt.Errorf("authentication: revoking: %w", err)
 	}
+	s.revoked(ctx, Revocation{Issuer: iss, JTI: jti})
 	return nil
 }
 
@@ -380,6 +400,7 @@ func (s *Service) RevokeSubject(ctx context.Context, subject string) error {
 		return fmt.Errorf("authentication: %w", err)
 	}
 	s.entities.invalidate(subject)
+	s.revoked(ctx, Revocation{Subject: subject, ValidAfter: validAfter})
 	return nil
 }
 

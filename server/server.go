@@ -26,6 +26,7 @@ import (
 	"github.com/pinionhq/pinion/services/mongodb"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/transport/rest"
+	"github.com/pinionhq/pinion/transport/socketio"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -41,6 +42,7 @@ type Server struct {
 	logger  *slog.Logger
 	db      *database
 	store   *mongostore.Store
+	sockets *socketio.Server
 	handler http.Handler
 }
 
@@ -102,6 +104,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	app.Use("authentication", auth, pinion.WithMethods("create", "remove"))
 	users.Register(app, userStore)
 	messages.Register(app, messageStore)
+	channels(app, auth)
 
 	if err := app.Setup(ctx); err != nil {
 		s.close(ctx)
@@ -125,6 +128,8 @@ func (s *Server) routes() http.Handler {
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	})
+	s.sockets = socketio.New(s.App, socketio.Options{Origins: s.Config.Origins, Handshake: s.Auth.Handshake, MaxPayload: s.Config.BodyLimit})
+	engine.Any("/socket.io/*any", gin.WrapH(s.sockets.Handler()))
 	rest.New(s.App, rest.Options{BodyLimit: s.Config.BodyLimit, Authentication: s.Auth.Parse}).Mount(engine)
 	return engine
 }
@@ -167,6 +172,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.logger.Info("shutting down: draining requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
+	s.sockets.Close() // long-polling requests would hold Shutdown otherwise
 	err := srv.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("requests still running after %s: %w", drainTimeout, err)

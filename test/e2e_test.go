@@ -115,7 +115,8 @@ func runNode(t *testing.T, file string, env map[string]string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", file)
+	// --test-force-exit: socket.io clients keep timers alive after the last test.
+	cmd := exec.CommandContext(ctx, "node", "--test", "--test-force-exit", "--test-reporter=spec", file)
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -140,13 +141,22 @@ func indent(s string) string {
 	return b.String()
 }
 
-
 func TestRESTClient(t *testing.T) {
 	nodeModules(t)
 	for _, storage := range []string{"mongodb", "memory"} {
 		t.Run(storage, func(t *testing.T) {
 			p := startPinion(t, storage, nil)
 			runNode(t, "js/rest.test.mjs", map[string]string{"PINION_URL": p.URL})
+		})
+	}
+}
+
+func TestSocketClient(t *testing.T) {
+	nodeModules(t)
+	p := startPinion(t, "mongodb", nil)
+	for _, mode := range []string{"polling,websocket", "websocket", "polling"} {
+		t.Run(mode, func(t *testing.T) {
+			runNode(t, "js/socket.test.mjs", map[string]string{"PINION_URL": p.URL, "SOCKET_TRANSPORTS": mode})
 		})
 	}
 }

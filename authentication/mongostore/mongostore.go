@@ -32,6 +32,7 @@ type Store struct {
 	logger      *slog.Logger
 
 	mu       sync.Mutex
+	notify   []func(context.Context, authentication.Revocation)
 	lastSeen time.Time
 	purged   time.Time
 	stop     context.CancelFunc
@@ -166,12 +167,32 @@ func (s *Store) sync(ctx context.Context) error {
 }
 
 func (s *Store) apply(ctx context.Context, e entry) {
+	var r authentication.Revocation
 	switch e.Kind {
 	case "jti":
 		s.mem.Revoke(ctx, e.Issuer, e.JTI, e.Until)
+		r = authentication.Revocation{Issuer: e.Issuer, JTI: e.JTI}
 	case "sub":
 		s.mem.RevokeSubject(ctx, e.Subject, e.ValidAfter, e.Until.Sub(e.ValidAfter))
+		r = authentication.Revocation{Subject: e.Subject, ValidAfter: e.ValidAfter}
+	default:
+		return
 	}
+	s.mu.Lock()
+	fns := s.notify
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(ctx, r)
+	}
+}
+
+// OnRevocation implements authentication.Notifier: fn hears of every revocation
+// this store learns, including those other instances wrote, so their live
+// connections here end too.
+func (s *Store) OnRevocation(fn func(context.Context, authentication.Revocation)) {
+	s.mu.Lock()
+	s.notify = append(s.notify, fn)
+	s.mu.Unlock()
 }
 
 // Revoke implements authentication.Revocations.

@@ -1,0 +1,182 @@
+package authentication
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/pinionhq/pinion"
+)
+
+// Events sent to a real-time connection when its authentication ends without the
+// client asking: the token expired, or it was revoked (a logout elsewhere, a
+// password change, the user's removal). The connection stays open and anonymous,
+// unless Config.ExpiredConnections is "disconnect".
+const (
+	EventExpired = "authentication expired"
+	EventRevoked = "authentication revoked"
+)
+
+// sessions tracks the real-time connections logged in with a token, so that
+// expiry, revocation and changes of the user reach them (Feathers #3508, #2846).
+type sessions struct {
+	mu     sync.Mutex
+	byConn map[*pinion.Connection]*session
+	bySub  map[string]map[*pinion.Connection]*session
+}
+
+type session struct {
+	conn     *pinion.Connection
+	sub      string
+	issuer   string
+	jti      string
+	claims   map[string]any
+	timer    *time.Timer
+	onExpiry func()
+}
+
+// login records a login made on conn: the connection carries the token and the
+// user on every later call, and is tracked until it ends.
+func (s *Service) login(ctx context.Context, conn *pinion.Connection, res *Result) {
+	claims := res.Authentication.Payload
+	sub, _ := claims["sub"].(string)
+	iss, _ := claims["iss"].(string)
+	jti, _ := claims["jti"].(string)
+	exp, _ := claims["exp"].(float64)
+
+	se := &session{conn: conn, sub: sub, issuer: iss, jti: jti, claims: claims}
+	s.sessions.mu.Lock()
+	if s.sessions.byConn == nil {
+		s.sessions.byConn = map[*pinion.Connection]*session{}
+		s.sessions.bySub = map[string]map[*pinion.Connection]*session{}
+	}
+	s.dropLocked(conn)
+	s.sessions.byConn[conn] = se
+	if s.sessions.bySub[sub] == nil {
+		s.sessions.bySub[sub] = map[*pinion.Connection]*session{}
+	}
+	s.sessions.bySub[sub][conn] = se
+	if exp > 0 {
+		d := time.Until(time.Unix(int64(exp), 0))
+		se.timer = time.AfterFunc(max(d, 0), func() { s.end(context.Background(), conn, EventExpired, "The access token expired") })
+	}
+	s.sessions.mu.Unlock()
+
+	conn.SetAuthenticated(&pinion.Authentication{Strategy: "jwt", AccessToken: res.AccessToken, Payload: claims}, res.Entity)
+}
+
+// dropLocked forgets the session of conn. s.sessions.mu is held.
+func (s *Service) dropLocked(conn *pinion.Connection) *session {
+	se := s.sessions.byConn[conn]
+	if se == nil {
+		return nil
+	}
+	if se.timer != nil {
+		se.timer.Stop()
+	}
+	delete(s.sessions.byConn, conn)
+	if m := s.sessions.bySub[se.sub]; m != nil {
+		delete(m, conn)
+		if len(m) == 0 {
+			delete(s.sessions.bySub, se.sub)
+		}
+	}
+	return se
+}
+
+// logout ends the session of conn at the client's request.
+func (s *Service) logout(conn *pinion.Connection) {
+	s.sessions.mu.Lock()
+	s.dropLocked(conn)
+	s.sessions.mu.Unlock()
+	conn.SetAuthenticated(nil, nil)
+	s.app.LeaveAll(conn)
+}
+
+// end de-authenticates conn on the server's initiative and tells the client
+// with event; with ExpiredConnections "disconnect" it closes the connection.
+func (s *Service) end(ctx context.Context, conn *pinion.Connection, event, message string) {
+	s.sessions.mu.Lock()
+	se := s.dropLocked(conn)
+	s.sessions.mu.Unlock()
+	if se == nil {
+		return
+	}
+	conn.SetAuthenticated(nil, nil)
+	s.app.LeaveAll(conn)
+	params := &pinion.Params{Provider: conn.Provider, Connection: conn}
+	res := &Result{Authentication: pinion.Authentication{Strategy: "jwt", Payload: se.claims}, entityKey: s.cfg.Entity}
+	s.notify(ctx, s.listeners(false), res, params)
+	if s.cfg.ExpiredConnections == "disconnect" {
+		conn.Close()
+		return
+	}
+	conn.Send(event, map[string]any{"message": message})
+}
+
+// endMatching ends every session for which match reports true.
+func (s *Service) endMatching(ctx context.Context, match func(*session) bool, event, message string) {
+	s.sessions.mu.Lock()
+	var conns []*pinion.Connection
+	for c, se := range s.sessions.byConn {
+		if match(se) {
+			conns = append(conns, c)
+		}
+	}
+	s.sessions.mu.Unlock()
+	for _, c := range conns {
+		s.end(ctx, c, event, message)
+	}
+}
+
+// revoked ends the sessions that a revocation voids: one token, or every token
+// of a subject issued before validAfter.
+func (s *Service) revoked(ctx context.Context, r Revocation) {
+	s.endMatching(ctx, func(se *session) bool {
+		if r.JTI != "" {
+			return se.jti == r.JTI && se.issuer == r.Issuer
+		}
+		iat, _ := se.claims["iat"].(float64)
+		return se.sub == r.Subject && int64(iat) < r.ValidAfter.Unix()
+	}, EventRevoked, "The access token was revoked")
+}
+
+// refreshUser gives the connections of subject its current record.
+func (s *Service) refreshUser(ctx context.Context, subject string) {
+	s.sessions.mu.Lock()
+	var conns []*pinion.Connection
+	for c := range s.sessions.bySub[subject] {
+		conns = append(conns, c)
+	}
+	s.sessions.mu.Unlock()
+	if len(conns) == 0 {
+		return
+	}
+	user, err := s.Entity(ctx, subject)
+	if err != nil {
+		return
+	}
+	for _, c := range conns {
+		c.SetUser(user)
+	}
+}
+
+// disconnected forgets the session of a closed connection.
+func (s *Service) disconnected(ctx context.Context, conn *pinion.Connection) {
+	s.sessions.mu.Lock()
+	s.dropLocked(conn)
+	s.sessions.mu.Unlock()
+}
+
+// Revocation describes a revoked token (JTI set) or a subject cut-off.
+type Revocation struct {
+	Issuer, JTI string
+	Subject     string
+	ValidAfter  time.Time
+}
+
+// Notifier is implemented by revocation stores shared between instances: they
+// report revocations made elsewhere, so live connections here end too.
+type Notifier interface {
+	OnRevocation(func(ctx context.Context, r Revocation))
+}

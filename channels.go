@@ -1,0 +1,280 @@
+package pinion
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"sync"
+)
+
+// Channel is a set of real-time connections that events are published to, as in
+// Feathers: app.Channel("authenticated").Join(conn), and a publisher returning
+// that channel sends every event to its connections.
+//
+// A Channel value is a view: named channels are live (Join and Leave change
+// them for everyone), Filter and Send return new views over the same members.
+type Channel struct {
+	app     *App
+	names   []string
+	filter  func(*Connection) bool
+	data    any
+	hasData bool
+}
+
+type channelRegistry struct {
+	mu     sync.RWMutex
+	byName map[string]map[*Connection]struct{}
+}
+
+// Channel returns the channel of name, or the union of several channels. A
+// channel exists while it has connections.
+func (a *App) Channel(names ...string) *Channel {
+	return &Channel{app: a, names: names}
+}
+
+// Channels returns the names of the channels that have connections.
+func (a *App) Channels() []string {
+	r := &a.channels
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return slices.Sorted(maps.Keys(r.byName))
+}
+
+// LeaveAll removes conn from every channel. Transports call it (through
+// Disconnected) when a connection ends, and logout does too.
+func (a *App) LeaveAll(conn *Connection) {
+	r := &a.channels
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, members := range r.byName {
+		delete(members, conn)
+		if len(members) == 0 {
+			delete(r.byName, name)
+		}
+	}
+}
+
+// Join adds connections to every named channel of ch. Joining twice is harmless.
+func (ch *Channel) Join(conns ...*Connection) *Channel {
+	r := &ch.app.channels
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byName == nil {
+		r.byName = map[string]map[*Connection]struct{}{}
+	}
+	for _, name := range ch.names {
+		members := r.byName[name]
+		if members == nil {
+			members = map[*Connection]struct{}{}
+			r.byName[name] = members
+		}
+		for _, c := range conns {
+			members[c] = struct{}{}
+		}
+	}
+	return ch
+}
+
+// Leave removes connections from every named channel of ch.
+func (ch *Channel) Leave(conns ...*Connection) *Channel {
+	return ch.LeaveFunc(func(c *Connection) bool { return slices.Contains(conns, c) })
+}
+
+// LeaveFunc removes the connections for which fn reports true.
+func (ch *Channel) LeaveFunc(fn func(*Connection) bool) *Channel {
+	r := &ch.app.channels
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, name := range ch.names {
+		members := r.byName[name]
+		for c := range members {
+			if fn(c) {
+				delete(members, c)
+			}
+		}
+		if len(members) == 0 {
+			delete(r.byName, name)
+		}
+	}
+	return ch
+}
+
+// Filter returns a view of ch with only the connections fn accepts.
+func (ch *Channel) Filter(fn func(*Connection) bool) *Channel {
+	c := *ch
+	prev := ch.filter
+	c.filter = func(conn *Connection) bool { return (prev == nil || prev(conn)) && fn(conn) }
+	return &c
+}
+
+// Send returns a view of ch whose connections receive data instead of the
+// event's own payload.
+func (ch *Channel) Send(data any) *Channel {
+	c := *ch
+	c.data, c.hasData = data, true
+	return &c
+}
+
+// Has reports whether conn is in ch.
+func (ch *Channel) Has(conn *Connection) bool {
+	return slices.Contains(ch.Connections(), conn)
+}
+
+// Connections returns the members of ch, each once.
+func (ch *Channel) Connections() []*Connection {
+	r := &ch.app.channels
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []*Connection
+	var seen map[*Connection]bool
+	if len(ch.names) > 1 {
+		seen = map[*Connection]bool{}
+	}
+	for _, name := range ch.names {
+		for c := range r.byName[name] {
+			if seen != nil {
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+			}
+			if ch.filter == nil || ch.filter(c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// Len is the number of connections in ch.
+func (ch *Channel) Len() int { return len(ch.Connections()) }
+
+// Publisher decides which channels receive an event. Returning nothing sends it
+// nowhere.
+type Publisher func(ctx context.Context, e Event) []*Channel
+
+type publishers struct {
+	mu      sync.RWMutex
+	all     Publisher
+	byEvent map[string]Publisher
+}
+
+func (p *publishers) set(event string, fn Publisher) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if event == "" {
+		p.all = fn
+		return
+	}
+	if p.byEvent == nil {
+		p.byEvent = map[string]Publisher{}
+	}
+	p.byEvent[event] = fn
+}
+
+func (p *publishers) get(event string) Publisher {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if fn := p.byEvent[event]; fn != nil {
+		return fn
+	}
+	return p.all
+}
+
+// Publish sets the app's publisher for every event of every service.
+func (a *App) Publish(fn Publisher) { a.publishers.set("", fn) }
+
+// PublishEvent sets the app's publisher for one event name ("created", …).
+func (a *App) PublishEvent(event string, fn Publisher) { a.publishers.set(event, fn) }
+
+// Publish sets the service's publisher for all its events; it takes precedence
+// over the app's publishers.
+func (s *Service) Publish(fn Publisher) { s.publishers.set("", fn) }
+
+// PublishEvent sets the service's publisher for one of its events. It panics for
+// an event the service does not have, like Feathers.
+func (s *Service) PublishEvent(event string, fn Publisher) {
+	if defaultEventName(event) == "" && !s.customEvent(event) {
+		panic("pinion: '" + event + "' is not a valid service event")
+	}
+	s.publishers.set(event, fn)
+}
+
+func defaultEventName(e string) string {
+	switch e {
+	case "created", "updated", "patched", "removed":
+		return e
+	}
+	return ""
+}
+
+// publisher finds the publisher of an event with Feathers' precedence: service
+// for the event, service for all, app for the event, app for all.
+func (a *App) publisher(e Event) Publisher {
+	if s := a.Service(e.Path); s != nil {
+		if fn := s.publishers.get(e.Name); fn != nil {
+			return fn
+		}
+	}
+	return a.publishers.get(e.Name)
+}
+
+// Dispatch sends an event to the connections of the channels its publisher
+// chooses, each connection once, as "<path> <event>". The payload is encoded
+// once and shared by every connection that gets the same data. The app calls it
+// for every service event; multi-instance sync calls it for events of other
+// instances.
+func (a *App) Dispatch(ctx context.Context, e Event) {
+	fn := a.publisher(e)
+	if fn == nil {
+		return
+	}
+	chans := fn(ctx, e)
+	if len(chans) == 0 {
+		return
+	}
+	name := e.Path + " " + e.Name
+	var seen map[*Connection]bool
+	var payload json.RawMessage
+	for _, ch := range chans {
+		if ch == nil {
+			continue
+		}
+		conns := ch.Connections()
+		if len(conns) == 0 {
+			continue
+		}
+		data := payload
+		if ch.hasData {
+			data = a.encode(ch.data)
+		} else if payload == nil {
+			payload = a.encode(e.External())
+			data = payload
+		}
+		if data == nil {
+			continue
+		}
+		if seen == nil && len(chans) > 1 {
+			seen = make(map[*Connection]bool, len(conns))
+		}
+		for _, c := range conns {
+			if seen != nil {
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+			}
+			c.Send(name, data)
+		}
+	}
+}
+
+func (a *App) encode(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		a.logger.Error("an event payload could not be encoded as JSON", "error", err)
+		return nil
+	}
+	return b
+}

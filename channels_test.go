@@ -1,0 +1,174 @@
+package pinion_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/pinionhq/pinion"
+)
+
+// inbox records what a connection was sent.
+type inbox struct {
+	mu   sync.Mutex
+	got  []string
+	conn *pinion.Connection
+}
+
+func newConn(id string) *inbox {
+	b := &inbox{}
+	b.conn = pinion.NewConnection(pinion.ConnectionOptions{ID: id, Provider: "test", Send: func(event string, data any) {
+		raw, _ := data.(json.RawMessage)
+		b.mu.Lock()
+		b.got = append(b.got, event+" "+string(raw))
+		b.mu.Unlock()
+	}})
+	return b
+}
+
+func (b *inbox) take() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.got
+	b.got = nil
+	return out
+}
+
+func TestChannelsMembership(t *testing.T) {
+	app := pinion.New()
+	a, b, c := newConn("a"), newConn("b"), newConn("c")
+	app.Channel("anonymous").Join(a.conn, b.conn)
+	app.Channel("authenticated").Join(b.conn, c.conn)
+	app.Channel("authenticated").Join(c.conn) // idempotent
+	ids := func(ch *pinion.Channel) []string {
+		var out []string
+		for _, conn := range ch.Connections() {
+			out = append(out, conn.ID)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got := ids(app.Channel("anonymous", "authenticated")); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("combined = %v", got)
+	}
+	if got := ids(app.Channel("authenticated").Filter(func(c *pinion.Connection) bool { return c.ID != "b" })); !slices.Equal(got, []string{"c"}) {
+		t.Errorf("filter = %v", got)
+	}
+	app.Channel("anonymous").Leave(b.conn)
+	app.Channel("anonymous").LeaveFunc(func(c *pinion.Connection) bool { return c.ID == "a" })
+	if got := app.Channels(); !slices.Equal(got, []string{"authenticated"}) {
+		t.Errorf("empty channels must disappear: %v", got)
+	}
+	app.LeaveAll(c.conn)
+	if got := ids(app.Channel("authenticated")); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("after LeaveAll = %v", got)
+	}
+}
+
+func TestPublishing(t *testing.T) {
+	ctx := context.Background()
+	app := pinion.New()
+	svc := app.Use("messages", &echo{}, pinion.WithEvents("typing"))
+	other := app.Use("other", &echo{})
+	a, b, c := newConn("a"), newConn("b"), newConn("c")
+	app.Channel("authenticated").Join(a.conn, b.conn)
+	app.Channel("admins").Join(b.conn, c.conn)
+
+	// Nothing is published without a publisher.
+	svc.Create(ctx, map[string]any{"n": 1}, nil)
+	if got := a.take(); len(got) != 0 {
+		t.Fatalf("published without a publisher: %v", got)
+	}
+
+	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("authenticated"), app.Channel("admins")}
+	})
+	svc.Create(ctx, map[string]any{"n": 2}, nil)
+	for _, box := range []*inbox{a, b, c} {
+		if got := box.take(); !slices.Equal(got, []string{`messages created {"n":2}`}) {
+			t.Errorf("%s got %v (each connection once)", box.conn.ID, got)
+		}
+	}
+
+	// Precedence: service event > service all > app event > app all.
+	app.PublishEvent("patched", func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("admins").Send(map[string]any{"custom": true})}
+	})
+	svc.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("authenticated").Filter(func(c *pinion.Connection) bool { return c.ID == "a" })}
+	})
+	svc.PublishEvent("removed", func(ctx context.Context, e pinion.Event) []*pinion.Channel { return nil })
+	svc.Patch(ctx, "1", map[string]any{"n": 3}, nil) // service all wins over app event
+	svc.Remove(ctx, "1", nil)                        // service event: nowhere
+	other.Patch(ctx, "1", map[string]any{"n": 4}, nil)
+	if got := a.take(); !slices.Equal(got, []string{`messages patched {"n":3}`}) {
+		t.Errorf("a got %v", got)
+	}
+	if got := b.take(); !slices.Equal(got, []string{`other patched {"custom":true}`}) {
+		t.Errorf("b got %v", got)
+	}
+
+	// Custom events go through the same publishers.
+	svc.Emit(ctx, "typing", map[string]any{"who": "b"})
+	if got := a.take(); !slices.Equal(got, []string{`messages typing {"who":"b"}`}) {
+		t.Errorf("custom event: %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("publishing an unknown event must panic")
+		}
+	}()
+	svc.PublishEvent("exploded", nil)
+}
+
+func TestEventsUseDispatch(t *testing.T) {
+	ctx := context.Background()
+	app := pinion.New()
+	hidden := func(ctx context.Context, hc *pinion.HookContext) error {
+		var out []any
+		for _, r := range pinion.Records(hc.Result) {
+			out = append(out, map[string]any{"safe": r["n"]})
+		}
+		if len(out) == 1 {
+			hc.Dispatch = out[0]
+		} else {
+			hc.Dispatch = out
+		}
+		return nil
+	}
+	svc := app.Use("things", &echo{}, pinion.WithHooks(pinion.Hooks{After: pinion.HookMap{pinion.All: {hidden}}}))
+	a := newConn("a")
+	app.Channel("all").Join(a.conn)
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("all")} })
+	svc.Create(ctx, map[string]any{"n": 1, "secret": "x"}, nil)
+	svc.Patch(ctx, nil, map[string]any{"n": 2, "secret": "y"}, nil) // two records
+	want := []string{`things created {"safe":1}`, `things patched {"safe":2}`, `things patched {"safe":2}`}
+	if got := a.take(); !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestConnectionLifecycle(t *testing.T) {
+	ctx := context.Background()
+	app := pinion.New()
+	var log []string
+	app.OnConnection(func(ctx context.Context, c *pinion.Connection) {
+		log = append(log, "connect "+c.ID)
+		app.Channel("anonymous").Join(c)
+	})
+	app.OnDisconnect(func(ctx context.Context, c *pinion.Connection) { log = append(log, "disconnect "+c.ID) })
+	a := newConn("a")
+	app.Connected(ctx, a.conn)
+	a.conn.SetAuthenticated(&pinion.Authentication{Strategy: "jwt"}, map[string]any{"id": 1})
+	app.Disconnected(ctx, a.conn)
+	if fmt.Sprint(log) != "[connect a disconnect a]" || app.Channel("anonymous").Len() != 0 {
+		t.Errorf("log %v, anonymous %d", log, app.Channel("anonymous").Len())
+	}
+	if a.conn.User() != nil || a.conn.Context().Err() == nil {
+		t.Error("a disconnected connection keeps its user or context")
+	}
+}

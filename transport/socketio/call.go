@@ -1,0 +1,136 @@
+package socketio
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/pinionhq/pinion"
+)
+
+// paramsPosition is where the query sits among a method's arguments (wire spec
+// §3.3): find(query), get(id, query), create(data, query), update(id, data,
+// query), patch(id, data, query), remove(id, query), custom(data, query).
+func paramsPosition(method string) int {
+	switch method {
+	case pinion.MethodFind:
+		return 0
+	case pinion.MethodUpdate, pinion.MethodPatch:
+		return 2
+	}
+	return 1
+}
+
+// call runs one method call from a client and answers its ack. The library runs
+// the handlers of one socket one after the other, so calls keep their order.
+func (s *Server) call(conn *pinion.Connection, method string, args []any) {
+	var ack socket.Ack
+	if n := len(args); n > 0 {
+		if a, ok := args[n-1].(socket.Ack); ok {
+			ack, args = a, args[:n-1]
+		}
+	}
+	reply := func(res []any) {
+		if ack != nil {
+			ack(res, nil)
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.Error("panic in a socket call", "method", method, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			reply([]any{pinion.GeneralError("Internal server error")})
+		}
+	}()
+	ctx, cancel := context.WithTimeout(conn.Context(), s.opts.CallTimeout)
+	defer cancel()
+	result, err := s.run(ctx, conn, method, args)
+	if err != nil {
+		reply([]any{s.app.ExternalError(ctx, err)})
+		return
+	}
+	reply([]any{nil, result})
+}
+
+func (s *Server) run(ctx context.Context, conn *pinion.Connection, method string, args []any) (any, error) {
+	if len(args) == 0 {
+		return nil, pinion.NotFound("Invalid service path")
+	}
+	path, ok := args[0].(string)
+	if !ok {
+		return nil, pinion.NotFound("Invalid service path")
+	}
+	svc, route := s.app.Lookup(path)
+	if svc == nil {
+		return nil, pinion.NotFound("Service '%s' not found", path)
+	}
+	if !svc.Exposes(method) {
+		return nil, pinion.MethodNotAllowed("Method '%s' not allowed on service '%s'", method, path)
+	}
+	args = args[1:]
+	pos := paramsPosition(method)
+	if len(args) > pos+1 {
+		return nil, pinion.BadRequest("Too many arguments for '%s' method", method)
+	}
+	var query map[string]any
+	if len(args) > pos && args[pos] != nil {
+		q, ok := args[pos].(map[string]any)
+		if !ok {
+			return nil, pinion.BadRequest("The query of '%s' must be an object", method)
+		}
+		query = q
+	}
+	if query == nil {
+		query = map[string]any{}
+	}
+	arg := func(i int) any {
+		if i < len(args) && i < pos {
+			return args[i]
+		}
+		return nil
+	}
+	var id, data any
+	switch method {
+	case pinion.MethodFind:
+	case pinion.MethodGet, pinion.MethodRemove:
+		id = arg(0)
+	case pinion.MethodUpdate, pinion.MethodPatch:
+		id, data = arg(0), arg(1)
+	default: // create and custom methods
+		data = arg(0)
+	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if (method == pinion.MethodGet || method == pinion.MethodUpdate) && id == nil {
+		return nil, pinion.BadRequest("An id is required for '%s'", method)
+	}
+	if data == nil && method != pinion.MethodFind && method != pinion.MethodGet && method != pinion.MethodRemove {
+		data = map[string]any{}
+	}
+	p := &pinion.Params{
+		Query:          query,
+		Provider:       pinion.ProviderSocketIO,
+		Route:          route,
+		Headers:        conn.Headers,
+		RemoteAddr:     conn.RemoteAddr,
+		Connection:     conn,
+		Authentication: conn.Authentication(),
+		User:           conn.User(),
+	}
+	hc, err := svc.Call(ctx, method, id, data, p)
+	if err != nil {
+		return nil, err
+	}
+	return hc.External(), nil
+}
+
+// checkID accepts the ids a client can mean: strings, numbers and null.
+func checkID(id any) error {
+	switch id.(type) {
+	case nil, string, float64:
+		return nil
+	}
+	return pinion.BadRequest("Invalid id: an id must be a string or a number")
+}

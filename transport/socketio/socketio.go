@@ -1,0 +1,198 @@
+// Package socketio serves an App's services over socket.io with the Feathers
+// socket protocol, on zishang520's socket.io for Go (v3): long-polling,
+// WebSocket and the upgrade between them, at /socket.io/ beside REST.
+//
+// A client calls a method by emitting its name with the service path and the
+// method's arguments, and gets an acknowledgement (null, result) or (error):
+//
+//	socket.emit('create', 'messages', {text: 'hi'}, {}, (err, message) => …)
+//
+// Service events reach a connection as "<path> <event>" when the app's channels
+// say so. Calls on one connection run in order; a panic answers a GeneralError.
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/pinionhq/pinion"
+)
+
+// Options configure the socket.io transport.
+type Options struct {
+	// Origins allowed to connect ("*" allows any). Browsers send Origin on the
+	// handshake; requests without one (Node clients) are allowed.
+	Origins []string
+	// Handshake, when set, runs for every new connection before it is
+	// accepted, with the handshake request and the client's auth payload
+	// (io(url, {auth: {…}})). The authentication service logs the connection
+	// in here; an error refuses it with a connect_error carrying the error.
+	Handshake func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error
+	// PingInterval and PingTimeout are Engine.IO's heartbeat (defaults 25s, 20s).
+	PingInterval, PingTimeout time.Duration
+	// MaxPayload is the largest message accepted (default 1 MB).
+	MaxPayload int64
+	// CallTimeout bounds one method call (default 30s).
+	CallTimeout time.Duration
+}
+
+// Server is the socket.io transport of an App.
+type Server struct {
+	app    *pinion.App
+	opts   Options
+	io     *socket.Server
+	logger *slog.Logger
+
+	mu    sync.Mutex
+	conns map[socket.SocketId]*pinion.Connection
+}
+
+// New returns the transport for app.
+func New(app *pinion.App, opts Options) *Server {
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = 25 * time.Second
+	}
+	if opts.PingTimeout <= 0 {
+		opts.PingTimeout = 20 * time.Second
+	}
+	if opts.MaxPayload <= 0 {
+		opts.MaxPayload = 1e6
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 30 * time.Second
+	}
+	s := &Server{app: app, opts: opts, logger: app.Logger(), conns: map[socket.SocketId]*pinion.Connection{}}
+
+	so := socket.DefaultServerOptions()
+	so.SetPingInterval(opts.PingInterval)
+	so.SetPingTimeout(opts.PingTimeout)
+	so.SetMaxHttpBufferSize(opts.MaxPayload)
+	so.SetServeClient(false)
+	so.SetCors(&types.Cors{Origin: s.corsOrigin(), Credentials: true})
+	so.SetAllowRequest(func(ctx *types.HttpContext) error {
+		if origin := ctx.Request().Header.Get("Origin"); origin != "" && !s.allowed(origin) {
+			return fmt.Errorf("origin %s is not allowed", origin)
+		}
+		return nil
+	})
+	s.io = socket.NewServer(nil, so)
+	s.io.Use(s.handshake)
+	s.io.On("connection", func(args ...any) {
+		if sock, ok := args[0].(*socket.Socket); ok {
+			s.connected(sock)
+		}
+	})
+	return s
+}
+
+func (s *Server) corsOrigin() any {
+	if slices.Contains(s.opts.Origins, "*") {
+		return true // echo the request's origin, so credentials work
+	}
+	origins := make([]any, len(s.opts.Origins))
+	for i, o := range s.opts.Origins {
+		origins[i] = o
+	}
+	return origins
+}
+
+func (s *Server) allowed(origin string) bool {
+	return slices.Contains(s.opts.Origins, "*") || slices.Contains(s.opts.Origins, origin)
+}
+
+// Handler serves /socket.io/.
+func (s *Server) Handler() http.Handler { return s.io.ServeHandler(nil) }
+
+// Close disconnects every client.
+func (s *Server) Close() {
+	done := make(chan struct{})
+	s.io.Close(func(error) { close(done) })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// Connections is the number of live connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// handshake creates the connection and lets the Handshake option log it in
+// before the client is told it is connected, as Feathers does with an
+// Authorization header on the handshake.
+func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)) {
+	r := sock.Request().Request()
+	conn := pinion.NewConnection(pinion.ConnectionOptions{
+		ID:         string(sock.Id()),
+		Provider:   pinion.ProviderSocketIO,
+		Headers:    r.Header.Clone(),
+		RemoteAddr: sock.Handshake().Address,
+		Send:       func(event string, data any) { sock.Emit(event, data) },
+		Close:      func() { sock.Disconnect(false) },
+	})
+	if s.opts.Handshake != nil {
+		ctx, cancel := context.WithTimeout(conn.Context(), s.opts.CallTimeout)
+		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
+		cancel()
+		if err != nil {
+			fe := s.app.ExternalError(context.Background(), err)
+			b, _ := json.Marshal(fe)
+			var data map[string]any
+			json.Unmarshal(b, &data)
+			next(socket.NewExtendedError(fe.Message, data))
+			return
+		}
+	}
+	sock.SetData(conn)
+	next(nil)
+}
+
+func (s *Server) connected(sock *socket.Socket) {
+	conn, ok := sock.Data().(*pinion.Connection)
+	if !ok {
+		sock.Disconnect(true)
+		return
+	}
+	s.mu.Lock()
+	s.conns[sock.Id()] = conn
+	s.mu.Unlock()
+
+	for _, m := range s.methods() {
+		sock.On(m, func(args ...any) { s.call(conn, m, args) })
+	}
+	sock.On("disconnect", func(...any) {
+		s.mu.Lock()
+		delete(s.conns, sock.Id())
+		s.mu.Unlock()
+		s.app.Disconnected(context.Background(), conn)
+	})
+	s.app.Connected(conn.Context(), conn)
+}
+
+// methods are the event names handled: every method some service exposes, as
+// Feathers registers them. Other names get no answer at all, as in Feathers.
+func (s *Server) methods() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, svc := range s.app.Services() {
+		for _, m := range svc.Methods() {
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
