@@ -301,3 +301,11 @@ func TestServiceErrors(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+func newRequest(authorization string) *http.Request {
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	if authorization != "" {
+		r.Header.Set("Authorization", authorization)
+	}
+	return r
+}
