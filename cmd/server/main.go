@@ -13,35 +13,64 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/server"
 )
 
 func main() {
-	os.Exit(run())
+	if len(os.Args) > 1 && os.Args[1] == "-healthcheck" {
+		os.Exit(healthcheck())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Getenv, os.Stderr))
 }
 
-func run() int {
-	cfg, err := config.Load(os.Getenv)
+// healthcheck asks a running server whether it is ready, for container health
+// checks in images without curl: exit status 0 when /readyz answers 200.
+func healthcheck() int {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3030"
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + port + "/readyz")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "pinion:", err)
+		fmt.Fprintln(os.Stderr, "unhealthy:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "unhealthy: /readyz answered", resp.Status)
+		return 1
+	}
+	return 0
+}
+
+// run starts the server and blocks until ctx ends; it returns the exit status:
+// 2 for an invalid configuration, 1 for any other failure.
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "pinion:", err)
 		return 2
 	}
 	opts := &slog.HandlerOptions{Level: cfg.Level()}
-	var handler slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	var handler slog.Handler = slog.NewTextHandler(stderr, opts)
 	if cfg.Production() {
-		handler = slog.NewJSONHandler(os.Stderr, opts)
+		handler = slog.NewJSONHandler(stderr, opts)
 	}
 	logger := slog.New(handler)
 	slog.SetDefault(logger)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
 		logger.Error("could not start", "error", err)

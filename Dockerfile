@@ -1,0 +1,16 @@
+# Pinion's default app (the feathers-chat server) in a small image.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/pinion-server ./cmd/server
+
+FROM gcr.io/distroless/static-debian12:nonroot
+WORKDIR /app
+COPY --from=build /out/pinion-server /app/pinion-server
+COPY config /app/config
+ENV APP_ENV=production PORT=3030 DATA_DIR=/app/data
+EXPOSE 3030
+USER nonroot
+ENTRYPOINT ["/app/pinion-server"]
