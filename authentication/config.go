@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -45,6 +46,51 @@ type Config struct {
 	// anonymous, and receives an "authentication expired" or "authentication
 	// revoked" event) or "disconnect" (Feathers' behaviour).
 	ExpiredConnections string `json:"expiredConnections"`
+	// Renewal, when positive, sends an authenticated real-time connection a
+	// fresh access token that long before its token expires (event
+	// "authentication renewed"), as SocketCluster renews tokens.
+	Renewal Duration `json:"renewal"`
+	Refresh Refresh  `json:"refresh"`
+	Tickets Tickets  `json:"tickets"`
+	Cookie  Cookie   `json:"cookie"`
+	Webhook Webhook  `json:"webhook"`
+}
+
+// Refresh configures refresh tokens: a local login also returns a refreshToken
+// (header typ "refresh") that the "refresh" strategy trades for a new access
+// token and a new refresh token.
+type Refresh struct {
+	Enabled   bool     `json:"enabled"`
+	ExpiresIn Duration `json:"expiresIn"`
+}
+
+// Tickets configures single-use tickets for the plain WebSocket stream.
+type Tickets struct {
+	// ExpiresIn is a ticket's life: 10s by default, at most 60s.
+	ExpiresIn Duration `json:"expiresIn"`
+}
+
+// Cookie configures the httpOnly cookie flow: a REST login also sets the token
+// as a cookie the browser's scripts cannot read, and requests and socket
+// handshakes carrying it are authenticated.
+type Cookie struct {
+	Enabled bool   `json:"enabled"`
+	Name    string `json:"name"`
+	// SameSite is "Lax" (default), "Strict" or "None".
+	SameSite string `json:"sameSite"`
+	// Secure is "auto" (set over TLS, as seen through X-Forwarded-Proto), "always" or "never".
+	Secure string `json:"secure"`
+}
+
+// Webhook configures the "webhook" strategy: credentials are checked by POSTing
+// them to an HTTP endpoint, as deepstream's HTTP authentication does.
+type Webhook struct {
+	URL                  string   `json:"url"`
+	PermittedStatusCodes []int    `json:"permittedStatusCodes"`
+	RequestTimeout       Duration `json:"requestTimeout"`
+	// Retries are further attempts after a timeout or a connection failure.
+	Retries    int      `json:"retries"`
+	RetryDelay Duration `json:"retryDelay"`
 }
 
 // JWTOptions are the token settings, as Feathers' jwtOptions.
@@ -98,6 +144,10 @@ func DefaultConfig() Config {
 		Throttle:    Throttle{PerAccount: 10, PerAddress: 100, Window: Duration(15 * time.Minute)},
 
 		ExpiredConnections: "deauthenticate",
+		Refresh:            Refresh{ExpiresIn: Duration(30 * 24 * time.Hour)},
+		Tickets:            Tickets{ExpiresIn: Duration(10 * time.Second)},
+		Cookie:             Cookie{Name: "feathers-jwt", SameSite: "Lax", Secure: "auto"},
+		Webhook:            Webhook{PermittedStatusCodes: []int{200}, RequestTimeout: Duration(2 * time.Second), Retries: 1, RetryDelay: Duration(100 * time.Millisecond)},
 	}
 }
 
@@ -149,6 +199,36 @@ func (c *Config) Validate() error {
 	}
 	if (c.Throttle.PerAccount > 0 || c.Throttle.PerAddress > 0) && c.Throttle.Window <= 0 {
 		errs = append(errs, errors.New("throttle.window must be positive when a limit is set"))
+	}
+	if c.Renewal < 0 || (c.Renewal > 0 && c.Renewal >= c.JWTOptions.ExpiresIn) {
+		errs = append(errs, errors.New("renewal must be shorter than jwtOptions.expiresIn"))
+	}
+	if c.Refresh.Enabled && c.Refresh.ExpiresIn <= c.JWTOptions.ExpiresIn {
+		errs = append(errs, errors.New("refresh.expiresIn must be longer than jwtOptions.expiresIn"))
+	}
+	if c.Tickets.ExpiresIn <= 0 || c.Tickets.ExpiresIn > Duration(time.Minute) {
+		errs = append(errs, errors.New("tickets.expiresIn must be between 1s and 60s"))
+	}
+	switch c.Cookie.SameSite {
+	case "Lax", "Strict", "None":
+	default:
+		errs = append(errs, fmt.Errorf("cookie.sameSite %q: want Lax, Strict or None", c.Cookie.SameSite))
+	}
+	switch c.Cookie.Secure {
+	case "auto", "always", "never":
+	default:
+		errs = append(errs, fmt.Errorf("cookie.secure %q: want auto, always or never", c.Cookie.Secure))
+	}
+	if c.Cookie.Enabled && c.Cookie.Name == "" {
+		errs = append(errs, errors.New("cookie.name must be set"))
+	}
+	if c.Webhook.URL != "" {
+		if u, err := url.Parse(c.Webhook.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("webhook.url %q is not an http(s) URL", c.Webhook.URL))
+		}
+		if c.Webhook.RequestTimeout <= 0 || c.Webhook.Retries < 0 || c.Webhook.RetryDelay < 0 || len(c.Webhook.PermittedStatusCodes) == 0 {
+			errs = append(errs, errors.New("webhook: requestTimeout must be positive, retries and retryDelay not negative, permittedStatusCodes not empty"))
+		}
 	}
 	if c.ExpiredConnections != "deauthenticate" && c.ExpiredConnections != "disconnect" {
 		errs = append(errs, fmt.Errorf("expiredConnections %q: want deauthenticate or disconnect", c.ExpiredConnections))

@@ -15,6 +15,9 @@ import (
 const (
 	EventExpired = "authentication expired"
 	EventRevoked = "authentication revoked"
+	// EventRenewed carries {accessToken}: a fresh token sent before the old one
+	// expires, when Config.Renewal is set. The connection now uses it.
+	EventRenewed = "authentication renewed"
 )
 
 // sessions tracks the real-time connections logged in with a token, so that
@@ -32,7 +35,7 @@ type session struct {
 	jti      string
 	claims   map[string]any
 	timer    *time.Timer
-	onExpiry func()
+	renewal  *time.Timer
 }
 
 // login records a login made on conn: the connection carries the token and the
@@ -57,8 +60,11 @@ func (s *Service) login(ctx context.Context, conn *pinion.Connection, res *Resul
 	}
 	s.sessions.bySub[sub][conn] = se
 	if exp > 0 {
-		d := time.Until(time.Unix(int64(exp), 0))
-		se.timer = time.AfterFunc(max(d, 0), func() { s.end(context.Background(), conn, EventExpired, "The access token expired") })
+		at := time.Unix(int64(exp), 0)
+		se.timer = time.AfterFunc(max(time.Until(at), 0), func() { s.end(context.Background(), conn, EventExpired, "The access token expired") })
+		if r := time.Duration(s.cfg.Renewal); r > 0 {
+			se.renewal = time.AfterFunc(max(time.Until(at.Add(-r)), 0), func() { s.renew(context.Background(), conn) })
+		}
 	}
 	s.sessions.mu.Unlock()
 
@@ -74,6 +80,9 @@ func (s *Service) dropLocked(conn *pinion.Connection) *session {
 	if se.timer != nil {
 		se.timer.Stop()
 	}
+	if se.renewal != nil {
+		se.renewal.Stop()
+	}
 	delete(s.sessions.byConn, conn)
 	if m := s.sessions.bySub[se.sub]; m != nil {
 		delete(m, conn)
@@ -82,6 +91,44 @@ func (s *Service) dropLocked(conn *pinion.Connection) *session {
 		}
 	}
 	return se
+}
+
+// registered claims are set by Sign; the rest of a payload is carried over when
+// a token is renewed.
+var registered = map[string]bool{"iat": true, "exp": true, "aud": true, "iss": true, "sub": true, "jti": true, "nbf": true}
+
+// renew gives conn a fresh access token (new jti, new exp) with the same
+// claims, and moves its expiry.
+func (s *Service) renew(ctx context.Context, conn *pinion.Connection) {
+	s.sessions.mu.Lock()
+	se := s.sessions.byConn[conn]
+	s.sessions.mu.Unlock()
+	if se == nil {
+		return
+	}
+	extra := map[string]any{}
+	for k, v := range se.claims {
+		if !registered[k] {
+			extra[k] = v
+		}
+	}
+	notBefore, err := s.revocations.ValidAfter(ctx, se.sub)
+	if err != nil {
+		s.app.Logger().Error("renewing a token", "error", err)
+		return
+	}
+	issued, err := s.tokens.Sign(TypeAccess, se.sub, time.Duration(s.cfg.JWTOptions.ExpiresIn), extra, notBefore)
+	if err != nil {
+		s.app.Logger().Error("renewing a token", "error", err)
+		return
+	}
+	res := &Result{
+		AccessToken:    issued.Token,
+		Authentication: pinion.Authentication{Strategy: "jwt", AccessToken: issued.Token, Payload: issued.Claims},
+		Entity:         conn.User(),
+	}
+	s.login(ctx, conn, res)
+	conn.Send(EventRenewed, map[string]any{"accessToken": issued.Token})
 }
 
 // logout ends the session of conn at the client's request.

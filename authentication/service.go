@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -27,10 +28,13 @@ type Service struct {
 	tokens      *Tokens
 	revocations Revocations
 	throttle    Throttler
+	refresh     RefreshTokens
+	tickets     TicketStore
 	entities    entityCache
 
-	sessions sessions
-	path     string // where the service is registered
+	sessions      sessions
+	path          string   // where the service is registered
+	cookieOrigins []string // origins allowed to use the cookie, besides the server's own
 
 	mu         sync.RWMutex
 	strategies map[string]Strategy
@@ -53,6 +57,18 @@ func WithRevocations(r Revocations) Option { return func(s *Service) { s.revocat
 // WithThrottle sets where failed logins are counted (default: in memory).
 func WithThrottle(t Throttler) Option { return func(s *Service) { s.throttle = t } }
 
+// WithRefreshTokens sets where refresh tokens are kept (default: in memory).
+func WithRefreshTokens(r RefreshTokens) Option { return func(s *Service) { s.refresh = r } }
+
+// WithCookieOrigins lists the origins, besides the server's own, whose pages may
+// use the httpOnly cookie (unsafe requests and socket handshakes).
+func WithCookieOrigins(origins ...string) Option {
+	return func(s *Service) { s.cookieOrigins = origins }
+}
+
+// WithTickets sets where spent tickets are remembered (default: in memory).
+func WithTickets(t TicketStore) Option { return func(s *Service) { s.tickets = t } }
+
 // New returns the service. The configuration must hold a resolved secret (see
 // Config.ResolveSecret). The jwt strategy is registered already.
 func New(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
@@ -69,6 +85,8 @@ func New(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 		tokens:      NewTokens(cfg.Secret, cfg.JWTOptions, time.Duration(cfg.Leeway)),
 		revocations: mem,
 		throttle:    mem,
+		refresh:     mem,
+		tickets:     mem,
 		strategies:  map[string]Strategy{},
 	}
 	s.entities.ttl = time.Duration(cfg.EntityCache)
@@ -76,6 +94,12 @@ func New(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 		o(s)
 	}
 	s.Register("jwt", &JWT{s: s})
+	if cfg.Refresh.Enabled {
+		s.Register("refresh", &RefreshStrategy{s: s})
+		if !slices.Contains(s.cfg.AuthStrategies, "refresh") {
+			s.cfg.AuthStrategies = append(slices.Clone(s.cfg.AuthStrategies), "refresh")
+		}
+	}
 	return s, nil
 }
 
@@ -136,6 +160,10 @@ func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error
 	}
 	s.path = path
 	app.Set(appKeyName, s)
+	// A login result holds an access token: it is never published to channels.
+	if self := app.Service(path); self != nil {
+		self.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
+	}
 	app.OnEvent(s.watchEntities)
 	app.OnDisconnect(s.disconnected)
 	if n, ok := s.revocations.(Notifier); ok {
@@ -196,13 +224,25 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		return nil, err
 	}
 	if res.AccessToken == "" {
-		issued, err := s.IssueAccess(ctx, res.Entity, params.Payload)
+		claims := params.Payload
+		if len(res.claims) > 0 {
+			claims = maps.Clone(res.claims)
+			maps.Copy(claims, params.Payload)
+		}
+		issued, err := s.IssueAccess(ctx, res.Entity, claims)
 		if err != nil {
 			return nil, err
 		}
 		res.AccessToken = issued.Token
 		res.Authentication.Payload = issued.Claims
 	}
+	if s.cfg.Refresh.Enabled && (res.Authentication.Strategy == "local" || res.Authentication.Strategy == "refresh") {
+		if err := s.issueRefresh(ctx, res); err != nil {
+			return nil, err
+		}
+	}
+	auth := res.Authentication
+	params.Authentication = &auth // hooks after the method see what the strategy found
 	if params.Connection != nil {
 		s.login(ctx, params.Connection, res)
 	}
@@ -291,8 +331,9 @@ func (s *Service) Authenticate(ctx context.Context, req Request, params *pinion.
 }
 
 // Parse finds credentials in an HTTP request (or socket handshake) with the
-// strategies that can parse: the jwt strategy's Authorization header first.
-// Transports call it; it verifies nothing.
+// strategies that can parse: the jwt strategy's Authorization header first,
+// then the httpOnly cookie when that flow is enabled. Transports call it; it
+// verifies nothing.
 func (s *Service) Parse(r *http.Request) *pinion.Authentication {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -303,7 +344,7 @@ func (s *Service) Parse(r *http.Request) *pinion.Authentication {
 			}
 		}
 	}
-	return nil
+	return s.fromCookie(r)
 }
 
 // IssueAccess signs an access token for entity, with extra claims.

@@ -48,7 +48,14 @@ type MemoryStore struct {
 	tokens   map[string]time.Time // issuer+"\x00"+jti → exp
 	subjects map[string]subjectCutoff
 	failures map[string]window
+	refresh  map[string]*refreshEntry
+	tickets  map[string]time.Time
 	purged   time.Time
+}
+
+type refreshEntry struct {
+	RefreshRecord
+	used bool
 }
 
 type subjectCutoff struct{ validAfter, until time.Time }
@@ -65,6 +72,8 @@ func NewMemoryStore() *MemoryStore {
 		tokens:   map[string]time.Time{},
 		subjects: map[string]subjectCutoff{},
 		failures: map[string]window{},
+		refresh:  map[string]*refreshEntry{},
+		tickets:  map[string]time.Time{},
 	}
 }
 
@@ -131,6 +140,16 @@ func (m *MemoryStore) purge() {
 			delete(m.failures, k)
 		}
 	}
+	for k, r := range m.refresh {
+		if now.After(r.Expires) {
+			delete(m.refresh, k)
+		}
+	}
+	for k, exp := range m.tickets {
+		if now.After(exp.Add(time.Minute)) {
+			delete(m.tickets, k)
+		}
+	}
 }
 
 // Wait implements Throttler.
@@ -167,5 +186,55 @@ func (m *MemoryStore) Reset(_ context.Context, key string) error {
 	m.mu.Lock()
 	delete(m.failures, key)
 	m.mu.Unlock()
+	return nil
+}
+
+// SaveRefresh implements RefreshTokens.
+func (m *MemoryStore) SaveRefresh(_ context.Context, r RefreshRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refresh[r.JTI] = &refreshEntry{RefreshRecord: r}
+	m.purge()
+	return nil
+}
+
+// UseRefresh implements RefreshTokens.
+func (m *MemoryStore) UseRefresh(_ context.Context, jti string) (RefreshRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.refresh[jti]
+	if !ok {
+		return RefreshRecord{}, ErrRefreshUnknown
+	}
+	if e.used {
+		return e.RefreshRecord, ErrRefreshReused
+	}
+	e.used = true
+	return e.RefreshRecord, nil
+}
+
+// RevokeFamily implements RefreshTokens.
+func (m *MemoryStore) RevokeFamily(_ context.Context, family string) ([]RefreshRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []RefreshRecord
+	for _, e := range m.refresh {
+		if e.Family == family {
+			e.used = true
+			out = append(out, e.RefreshRecord)
+		}
+	}
+	return out, nil
+}
+
+// UseTicket implements TicketStore.
+func (m *MemoryStore) UseTicket(_ context.Context, jti string, exp time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, used := m.tickets[jti]; used {
+		return ErrTicketUsed
+	}
+	m.tickets[jti] = exp
+	m.purge()
 	return nil
 }

@@ -50,6 +50,8 @@ type Result struct {
 	Extra map[string]any
 
 	entityKey string
+	family    string         // refresh-token family this login continues
+	claims    map[string]any // claims the strategy adds to the issued token
 }
 
 // MarshalJSON writes the Feathers authentication result.

@@ -1,0 +1,102 @@
+package authentication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pinionhq/pinion"
+)
+
+// ErrTicketUsed is what a TicketStore answers for a ticket presented twice.
+var ErrTicketUsed = errors.New("ticket already used")
+
+// TicketStore remembers spent tickets until they expire, so that each ticket
+// works once, on any instance.
+type TicketStore interface {
+	UseTicket(ctx context.Context, jti string, exp time.Time) error
+}
+
+// TicketService is the service at "authentication/tickets": an authenticated
+// create answers a single-use ticket, {ticket, expiresAt}, for a plain
+// WebSocket stream (GET /stream?t=…) or a socket.io handshake ({auth: {ticket}}),
+// where a long-lived token would end up in URLs and logs. Protect it with
+// Authenticate("jwt").
+type TicketService struct{ s *Service }
+
+// TicketService returns the ticket service of s.
+func (s *Service) TicketService() *TicketService { return &TicketService{s: s} }
+
+// Create implements pinion.Creator.
+func (t *TicketService) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
+	s := t.s
+	sub := pinion.IDString(params.User[s.entityID()])
+	if sub == "" {
+		return nil, pinion.NotAuthenticated("Not authenticated")
+	}
+	issued, err := s.tokens.Sign(TypeTicket, sub, time.Duration(s.cfg.Tickets.ExpiresIn), nil, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	exp, _ := issued.Claims["exp"].(float64)
+	return map[string]any{
+		"ticket":    issued.Token,
+		"expiresAt": time.Unix(int64(exp), 0).UTC().Format(time.RFC3339),
+	}, nil
+}
+
+// RedeemTicket checks a ticket (type, signature, expiry, single use, the
+// user's revocations) and spends it. The answer is a login of the ticket's user
+// with a fresh access token, for the connection the ticket opens.
+func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, error) {
+	if ticket == "" {
+		return nil, pinion.NotAuthenticated("No ticket")
+	}
+	claims, err := s.tokens.Verify(ticket, TypeTicket)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRevoked(ctx, claims); err != nil {
+		return nil, err
+	}
+	jti, _ := claims["jti"].(string)
+	exp, _ := claims["exp"].(float64)
+	sub, _ := claims["sub"].(string)
+	if jti == "" || sub == "" {
+		return nil, pinion.NotAuthenticated("Invalid ticket")
+	}
+	if err := s.tickets.UseTicket(ctx, jti, time.Unix(int64(exp), 0)); err != nil {
+		if errors.Is(err, ErrTicketUsed) {
+			return nil, pinion.NotAuthenticated("Ticket already used")
+		}
+		return nil, fmt.Errorf("authentication: %w", err)
+	}
+	entity, err := s.Entity(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	issued, err := s.IssueAccess(ctx, entity, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{
+		AccessToken:    issued.Token,
+		Authentication: pinion.Authentication{Strategy: "ticket", AccessToken: issued.Token, Payload: issued.Claims},
+		Entity:         entity,
+		entityKey:      s.cfg.Entity,
+	}, nil
+}
+
+// LoginWithTicket redeems a ticket and logs conn in with it, as a socket
+// login: login listeners run, so the connection joins its channels. It is the
+// login of the plain WebSocket stream.
+func (s *Service) LoginWithTicket(ctx context.Context, conn *pinion.Connection, ticket string) error {
+	res, err := s.RedeemTicket(ctx, ticket)
+	if err != nil {
+		return err
+	}
+	s.login(ctx, conn, res)
+	s.notify(ctx, s.listeners(true), res, &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr})
+	return nil
+}

@@ -1,0 +1,262 @@
+// Command bench measures Pinion side by side with a real Feathers server of the
+// same shape (the feathers-chat app), on the same machine, the same storage and
+// the same load generator, in one run, and prints the ratios:
+//
+//	go run ./bench                 # REST and sockets, memory and MongoDB storage
+//	go run ./bench -only rest -storage memory -duration 5s
+//
+// The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
+// when present, else test/js/feathers-server.mjs, an equivalent kept in this
+// repository. HTTP load comes from wrk (installed with apt-get when missing);
+// socket load from socket.io-client in Node, the same client for both servers.
+// MongoDB storage is one embedded FerretDB process shared by both servers.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pinionhq/pinion/services/mongodb/embedded"
+)
+
+type options struct {
+	duration    time.Duration
+	connections int
+	storages    []string
+	only        string
+	feathers    string
+	out         string
+}
+
+func main() {
+	if len(os.Args) > 2 && os.Args[1] == "-serve-store" {
+		serveStore(os.Args[2])
+		return
+	}
+	var o options
+	var storages string
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each load run")
+	flag.IntVar(&o.connections, "connections", 50, "concurrent HTTP connections")
+	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
+	flag.StringVar(&o.only, "only", "", "rest or sockets (default both)")
+	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
+	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md)")
+	flag.Parse()
+	o.storages = strings.Split(storages, ",")
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// serveStore runs the embedded store in its own process, so that both servers
+// talk to it over TCP like to any MongoDB.
+func serveStore(dir string) {
+	srv, err := embedded.Start(context.Background(), dir, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(srv.URI())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	<-ctx.Done()
+	srv.Close()
+}
+
+func run(o options) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	if err := ensureTools(root); err != nil {
+		return err
+	}
+	feathersApp, err := feathersApp(root, o.feathers)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "pinion-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	pinionBin := filepath.Join(tmp, "pinion-server")
+	build := exec.Command("go", "build", "-o", pinionBin, "./cmd/server")
+	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building the server: %w", err)
+	}
+
+	r := &report{started: time.Now(), machine: machine(), feathers: feathersApp, options: o}
+	for _, storage := range o.storages {
+		var storeURI string
+		if storage == "mongodb" {
+			uri, stop, err := startStore(tmp)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			storeURI = uri
+		}
+		targets := []*target{
+			{name: "Pinion", cmd: []string{pinionBin}, dir: root, env: pinionEnv(storage, storeURI, tmp)},
+			{name: "Feathers", cmd: []string{"node", feathersApp}, dir: filepath.Dir(feathersApp), env: feathersEnv(storage, storeURI)},
+		}
+		for _, t := range targets {
+			t.storage = storage
+			if err := t.start(); err != nil {
+				return err
+			}
+			err := func() error {
+				defer t.stop()
+				if err := t.seed(); err != nil {
+					return fmt.Errorf("%s: %w", t.name, err)
+				}
+				if o.only == "" || o.only == "rest" {
+					if err := r.measureREST(t, o); err != nil {
+						return fmt.Errorf("%s: %w", t.name, err)
+					}
+				}
+				if o.only == "" || o.only == "sockets" {
+					if err := r.measureSockets(t, o, root); err != nil {
+						return fmt.Errorf("%s: %w", t.name, err)
+					}
+				}
+				t.rss = rss(t.process.Process.Pid)
+				return nil
+			}()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	r.bcrypt = bcryptLimit()
+	text := r.String()
+	fmt.Print(text)
+	out := o.out
+	if out == "" {
+		out = filepath.Join(root, "bench", "results", time.Now().Format("2006-01-02")+".md")
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(out, []byte(text), 0o644)
+}
+
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module root: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// ensureTools installs what the benchmark needs and the machine lacks: the
+// Node packages (npm ci) and wrk (apt-get).
+func ensureTools(root string) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		fmt.Fprintln(os.Stderr, "installing wrk with apt-get")
+		for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "wrk"}} {
+			cmd := exec.Command("apt-get", args...)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("wrk is needed (apt-get install wrk): %w", err)
+			}
+		}
+	}
+	return npmCI(filepath.Join(root, "test"))
+}
+
+func npmCI(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err == nil {
+		return nil
+	}
+	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm ci in %s: %w", dir, err)
+	}
+	return nil
+}
+
+// feathersApp picks the Feathers server to compare with.
+func feathersApp(root, flagValue string) (string, error) {
+	if flagValue != "" {
+		return filepath.Abs(flagValue)
+	}
+	ref := filepath.Join(root, "..", "shared", "anchors", "feathers-ref", "app.mjs")
+	if _, err := os.Stat(ref); err == nil {
+		if err := npmCI(filepath.Dir(ref)); err != nil {
+			return "", err
+		}
+		return filepath.Clean(ref), nil
+	}
+	return filepath.Join(root, "test", "js", "feathers-server.mjs"), nil
+}
+
+func startStore(tmp string) (string, func(), error) {
+	cmd := exec.Command(os.Args[0], "-serve-store", filepath.Join(tmp, "store"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	buf := make([]byte, 256)
+	n, err := out.Read(buf)
+	if err != nil {
+		cmd.Process.Kill()
+		return "", nil, fmt.Errorf("starting the store: %w", err)
+	}
+	uri := strings.TrimSpace(string(buf[:n]))
+	stop := func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	return strings.TrimSuffix(uri, "/"), stop, nil
+}
+
+const benchSecret = "bench-secret-bench-secret-bench-secret-0123456789"
+
+func pinionEnv(storage, storeURI, tmp string) []string {
+	env := []string{"APP_ENV=production", "LOG_LEVEL=error", "AUTH_SECRET=" + benchSecret,
+		"STORAGE=" + storage, "DATA_DIR=" + filepath.Join(tmp, "pinion-data"), "ORIGINS=*"}
+	if storeURI != "" {
+		env = append(env, "MONGODB_URL="+storeURI+"/bench_pinion")
+	}
+	return env
+}
+
+func feathersEnv(storage, storeURI string) []string {
+	env := []string{"NODE_ENV=production", "AUTH_SECRET=" + benchSecret}
+	if storeURI != "" {
+		env = append(env, "MONGODB_URL="+storeURI+"/bench_feathers")
+	}
+	return env
+}
+
+func machine() string {
+	host, _ := os.Hostname()
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	node, _ := exec.Command("node", "--version").Output()
+	return fmt.Sprintf("%s, %d cores (%s), %s, Node %s", host, runtime.NumCPU(), cpu, runtime.Version(), strings.TrimSpace(string(node)))
+}

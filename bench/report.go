@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+type report struct {
+	started  time.Time
+	machine  string
+	feathers string
+	options  options
+	loads    []load
+	memory   []memoryUse
+	bcrypt   bcryptFigures
+}
+
+type bcryptFigures struct {
+	compare time.Duration // one comparison at cost 10
+	limit   float64       // logins per second the cores allow
+}
+
+// bcryptLimit is the physical limit of local logins: cores ÷ one bcrypt
+// comparison at Feathers' cost 10.
+func bcryptLimit() bcryptFigures {
+	hash, _ := bcrypt.GenerateFromPassword([]byte("bench-password"), 10)
+	const n = 20
+	start := time.Now()
+	for range n {
+		bcrypt.CompareHashAndPassword(hash, []byte("bench-password"))
+	}
+	one := time.Since(start) / n
+	return bcryptFigures{compare: one, limit: float64(runtime.NumCPU()) / one.Seconds()}
+}
+
+func (r *report) find(workload, storage, target string) (load, bool) {
+	for _, l := range r.loads {
+		if l.workload == workload && l.storage == storage && l.target == target {
+			return l, true
+		}
+	}
+	return load{}, false
+}
+
+func (r *report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Pinion vs Feathers, %s\n\n", r.started.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Machine: %s. Feathers: %s. Each HTTP run: wrk, 2 threads, %s; %d connections (4 for logins).\n\n",
+		r.machine, r.feathers, r.options.duration, r.options.connections)
+
+	var workloads []string
+	seen := map[string]bool{}
+	for _, l := range r.loads {
+		if !seen[l.workload] {
+			seen[l.workload] = true
+			workloads = append(workloads, l.workload)
+		}
+	}
+	b.WriteString("| workload | storage | Pinion | Pinion p50 / p99 | Feathers | Feathers p50 / p99 | ratio |\n|---|---|---:|---:|---:|---:|---:|\n")
+	for _, w := range workloads {
+		for _, storage := range r.options.storages {
+			p, okP := r.find(w, storage, "Pinion")
+			f, okF := r.find(w, storage, "Feathers")
+			if !okP || !okF {
+				continue
+			}
+			ratio := "–"
+			pv, fv := fmt.Sprintf("%.0f/s", p.rps), fmt.Sprintf("%.0f/s", f.rps)
+			if p.rps > 0 && f.rps > 0 {
+				ratio = fmt.Sprintf("%.1f×", p.rps/f.rps)
+			} else if p.p99 > 0 && f.p99 > 0 {
+				pv, fv = "–", "–"
+				ratio = fmt.Sprintf("%.1f× (p99)", f.p99/p.p99)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %.2f / %.2f ms | %s | %.2f / %.2f ms | %s |\n",
+				w, storage, pv, p.p50, p.p99, fv, f.p50, f.p99, ratio)
+			for _, l := range []load{p, f} {
+				if l.errors > 0 || l.note != "" && l.note != "login" {
+					fmt.Fprintf(&b, "|   ↳ %s | | %d errors %s | | | | |\n", l.target, l.errors, l.note)
+				}
+			}
+		}
+	}
+	if len(r.memory) > 0 {
+		b.WriteString("\n| idle authenticated sockets | storage | server | resident before | with sockets | per 1,000 sockets |\n|---|---|---|---:|---:|---:|\n")
+		for _, m := range r.memory {
+			fmt.Fprintf(&b, "| %d | %s | %s | %.0f MB | %.0f MB | %.1f MB |\n", m.sockets, m.storage, m.target,
+				float64(m.baseline)/1e6, float64(m.loaded)/1e6, m.perThousandSocket/1e6)
+		}
+	}
+	fmt.Fprintf(&b, "\nLogin limit: one bcrypt comparison at cost 10 takes %.1f ms here; %d cores allow %.1f logins/s.\n",
+		float64(r.bcrypt.compare)/float64(time.Millisecond), runtime.NumCPU(), r.bcrypt.limit)
+	for _, storage := range r.options.storages {
+		if p, ok := r.find("POST /authentication (local login)", storage, "Pinion"); ok && r.bcrypt.limit > 0 {
+			fmt.Fprintf(&b, "Pinion (%s): %.1f logins/s = %.0f%% of the limit.\n", storage, p.rps, 100*p.rps/r.bcrypt.limit)
+		}
+	}
+	return b.String()
+}

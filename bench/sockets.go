@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// measureSockets runs the socket.io workloads: method calls answered by acks
+// with 1 and 50 clients, one event fanned out to 1,000 authenticated sockets,
+// and the memory of 10,000 idle authenticated sockets.
+func (r *report) measureSockets(t *target, o options, root string) error {
+	for _, clients := range []int{1, 50} {
+		fmt.Fprintf(os.Stderr, "%s %s: socket acks, %d clients\n", t.name, t.storage, clients)
+		l, err := acks(t, clients, o.duration)
+		if err != nil {
+			return err
+		}
+		l.workload, l.storage, l.target = fmt.Sprintf("socket get, acks (%d clients)", clients), t.storage, t.name
+		r.loads = append(r.loads, l)
+	}
+	fmt.Fprintf(os.Stderr, "%s %s: fan-out to 1,000 sockets\n", t.name, t.storage)
+	l, err := fanout(t, 1000, 30)
+	if err != nil {
+		return err
+	}
+	l.workload, l.storage, l.target = "event fan-out to 1,000 sockets (latency)", t.storage, t.name
+	r.loads = append(r.loads, l)
+
+	fmt.Fprintf(os.Stderr, "%s %s: 10,000 idle authenticated sockets\n", t.name, t.storage)
+	m, err := idle(t, 10000)
+	if err != nil {
+		return err
+	}
+	m.storage, m.target = t.storage, t.name
+	r.memory = append(r.memory, m)
+	return nil
+}
+
+// acks measures calls per second: each client calls get on one message, waits
+// for the ack, and calls again.
+func acks(t *target, clients int, d time.Duration) (load, error) {
+	conns, err := openMany(t, clients, nil)
+	if err != nil {
+		return load{}, err
+	}
+	defer closeAll(conns)
+	var n, failed atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(stop) {
+				start := time.Now()
+				if _, err := c.call("get", "messages", t.message, map[string]any{}); err != nil {
+					failed.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(start))
+				n.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	l := load{rps: float64(n.Load()) / d.Seconds(), errors: int(failed.Load())}
+	l.p50, l.p99 = percentiles(lat)
+	return l, nil
+}
+
+// fanout sends events from a writer and times their arrival at n listeners.
+func fanout(t *target, n, events int) (load, error) {
+	var mu sync.Mutex
+	sent := map[string]time.Time{}
+	var lat []time.Duration
+	var received atomic.Int64
+	onEvent := func(name string, data json.RawMessage, at time.Time) {
+		if name != "messages created" {
+			return
+		}
+		var m struct{ Text string }
+		json.Unmarshal(data, &m)
+		mu.Lock()
+		if s, ok := sent[m.Text]; ok {
+			lat = append(lat, at.Sub(s))
+		}
+		mu.Unlock()
+		received.Add(1)
+	}
+	conns, err := openMany(t, n, onEvent)
+	if err != nil {
+		return load{}, err
+	}
+	defer closeAll(conns)
+	writer, err := openMany(t, 1, nil)
+	if err != nil {
+		return load{}, err
+	}
+	defer closeAll(writer)
+	time.Sleep(time.Second) // let the logins settle
+	for i := range events {
+		text := fmt.Sprintf("fan-out %d %d", i, time.Now().UnixNano())
+		mu.Lock()
+		sent[text] = time.Now()
+		mu.Unlock()
+		if _, err := writer[0].call("create", "messages", map[string]any{"text": text}, map[string]any{}); err != nil {
+			return load{}, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	want := int64(n * events)
+	l := load{rps: 0, errors: int(want - received.Load())}
+	l.p50, l.p99 = percentiles(lat)
+	l.note = fmt.Sprintf("%d of %d events received", received.Load(), want)
+	return l, nil
+}
+
+type memoryUse struct {
+	storage, target   string
+	sockets           int
+	baseline, loaded  int64
+	perThousandSocket float64
+}
+
+// idle opens n authenticated sockets, lets them sit, and reads the server's
+// resident memory.
+func idle(t *target, n int) (memoryUse, error) {
+	pid := t.process.Process.Pid
+	base := rss(pid)
+	conns, err := openMany(t, n, nil)
+	if err != nil {
+		return memoryUse{}, err
+	}
+	defer closeAll(conns)
+	time.Sleep(5 * time.Second)
+	loaded := rss(pid)
+	return memoryUse{sockets: n, baseline: base, loaded: loaded,
+		perThousandSocket: float64(loaded-base) / float64(n) * 1000}, nil
+}
+
+// openMany opens and logs in n connections, 100 at a time.
+func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)) ([]*sioConn, error) {
+	conns := make([]*sioConn, n)
+	sem := make(chan struct{}, 100)
+	var wg sync.WaitGroup
+	var first error
+	var mu sync.Mutex
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := dialSIO(t.url, onEvent)
+			if err == nil {
+				if err = c.login(t.token); err != nil {
+					c.close()
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && first == nil {
+				first = fmt.Errorf("opening socket %d: %w", i, err)
+			}
+			conns[i] = c
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		closeAll(conns)
+		return nil, first
+	}
+	return conns, nil
+}
+
+func closeAll(conns []*sioConn) {
+	for _, c := range conns {
+		if c != nil {
+			c.close()
+		}
+	}
+}
+
+func percentiles(d []time.Duration) (p50, p99 float64) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	slices.Sort(d)
+	at := func(p float64) float64 {
+		return float64(d[min(len(d)-1, int(p*float64(len(d))))]) / float64(time.Millisecond)
+	}
+	return at(0.50), at(0.99)
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// target is one server under test.
+type target struct {
+	name    string
+	storage string
+	cmd     []string
+	dir     string
+	env     []string
+
+	process *exec.Cmd
+	url     string
+	token   string
+	message string // id of a message to get
+	email   string
+	rss     int64
+}
+
+func freePort() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func (t *target) start() error {
+	port := freePort()
+	t.url = "http://127.0.0.1:" + strconv.Itoa(port)
+	t.process = exec.Command(t.cmd[0], t.cmd[1:]...)
+	t.process.Dir = t.dir
+	t.process.Env = append(append(os.Environ(), t.env...), "PORT="+strconv.Itoa(port))
+	t.process.Stderr = os.Stderr
+	if err := t.process.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", t.name, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(t.url + "/messages")
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.stop()
+	return fmt.Errorf("%s did not start listening within 60s", t.name)
+}
+
+func (t *target) stop() {
+	if t.process != nil && t.process.Process != nil {
+		t.process.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { t.process.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.process.Process.Kill()
+			<-done
+		}
+	}
+}
+
+// post sends JSON and decodes the answer.
+func (t *target) post(path, token string, body any) (map[string]any, error) {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", t.url+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	if resp.StatusCode >= 300 {
+		return nil, fmt.Errorf("POST %s: %d %v", path, resp.StatusCode, m)
+	}
+	return m, nil
+}
+
+// seed signs a user up, logs in, and writes 100 messages.
+func (t *target) seed() error {
+	t.email = fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())
+	if _, err := t.post("/users", "", map[string]any{"email": t.email, "password": "bench-password"}); err != nil {
+		return err
+	}
+	res, err := t.post("/authentication", "", map[string]any{"strategy": "local", "email": t.email, "password": "bench-password"})
+	if err != nil {
+		return err
+	}
+	t.token, _ = res["accessToken"].(string)
+	for i := range 100 {
+		m, err := t.post("/messages", t.token, map[string]any{"text": fmt.Sprintf("message %d of the benchmark", i)})
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			t.message = fmt.Sprint(m["_id"])
+		}
+	}
+	return nil
+}
+
+// rss is the resident memory of a process in bytes (Linux).
+func rss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}

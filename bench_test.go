@@ -1,0 +1,48 @@
+package pinion_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pinionhq/pinion"
+)
+
+type static struct{ rec map[string]any }
+
+func (s static) Get(ctx context.Context, id any, p *pinion.Params) (any, error) { return s.rec, nil }
+
+// BenchmarkCall is a call through the hook chain with no hooks registered.
+func BenchmarkCall(b *testing.B) {
+	app := pinion.New()
+	s := app.Use("things", static{map[string]any{"id": 1}})
+	ctx := context.Background()
+	p := &pinion.Params{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Get(ctx, "1", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHookChain is a call with app and service hooks of every kind.
+func BenchmarkHookChain(b *testing.B) {
+	app := pinion.New()
+	nop := func(ctx context.Context, hc *pinion.HookContext) error { return nil }
+	around := func(ctx context.Context, hc *pinion.HookContext, next pinion.Next) error { return next(ctx) }
+	app.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {around}}, Before: pinion.HookMap{pinion.All: {nop}}, After: pinion.HookMap{pinion.All: {nop}}})
+	s := app.Use("things", static{map[string]any{"id": 1}}, pinion.WithHooks(pinion.Hooks{
+		Around: pinion.AroundMap{"get": {around}},
+		Before: pinion.HookMap{pinion.All: {nop}, "get": {nop, nop}},
+		After:  pinion.HookMap{"get": {nop}},
+		Error:  pinion.HookMap{pinion.All: {nop}},
+	}))
+	ctx := context.Background()
+	p := &pinion.Params{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Get(ctx, "1", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
