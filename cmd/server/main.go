@@ -6,7 +6,8 @@
 //
 // Configuration: config/default.json, config/$APP_ENV.json, then PORT, HOST,
 // MONGODB_URL, DATA_DIR, AUTH_SECRET, LOG_LEVEL, STORAGE, ORIGINS. An invalid
-// configuration exits with status 2.
+// configuration exits with status 2. DEBUG_ADDR (e.g. 127.0.0.1:6060) serves
+// Go's profiling endpoints on a separate address.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -71,6 +73,10 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 	logger := slog.New(handler)
 	slog.SetDefault(logger)
 
+	if addr := getenv("DEBUG_ADDR"); addr != "" {
+		// Profiling endpoints (/debug/pprof/) on a separate, private address.
+		go func() { logger.Error("debug listener stopped", "error", http.ListenAndServe(addr, nil)) }()
+	}
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
 		logger.Error("could not start", "error", err)

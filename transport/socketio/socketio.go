@@ -177,6 +177,7 @@ func (s *Server) connected(sock *socket.Socket) {
 		delete(s.conns, sock.Id())
 		s.mu.Unlock()
 		s.app.Disconnected(context.Background(), conn)
+		releaseWebSocket(sock)
 	})
 	s.app.Connected(conn.Context(), conn)
 }
@@ -195,4 +196,15 @@ func (s *Server) methods() []string {
 		}
 	}
 	return out
+}
+
+// releaseWebSocket closes the WebSocket of a finished connection. Engine.IO
+// v3.0.2 marks a WebSocket transport closed when the client closes it, and then
+// skips closing it itself: the descriptor (left in CLOSE_WAIT) and the
+// transport's write goroutine would leak with every client that goes away.
+// Closing it again is harmless when the library did.
+func releaseWebSocket(sock *socket.Socket) {
+	if tr := sock.Conn().Transport(); tr != nil && tr.Name() == "websocket" {
+		tr.DoClose(nil)
+	}
 }
