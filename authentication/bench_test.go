@@ -29,7 +29,11 @@ func BenchmarkAuthenticateHook(b *testing.B) {
 
 // BenchmarkLogin is a local login: one bcrypt comparison at cost 10 dominates.
 func BenchmarkLogin(b *testing.B) {
-	f := newApp(b, func(c *authentication.Config) { c.Local.HashSize = 10; c.Throttle.PerAccount = 0; c.Throttle.PerAddress = 0 })
+	f := newApp(b, func(c *authentication.Config) {
+		c.Local.HashSize = 10
+		c.Throttle.PerAccount = 0
+		c.Throttle.PerAddress = 0
+	})
 	f.signup(b, "a@b.c", "pw")
 	svc := f.app.Service("authentication")
 	data := map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"}

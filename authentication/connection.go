@@ -29,13 +29,13 @@ type sessions struct {
 }
 
 type session struct {
-	conn     *pinion.Connection
-	sub      string
-	issuer   string
-	jti      string
-	claims   map[string]any
-	timer    *time.Timer
-	renewal  *time.Timer
+	conn    *pinion.Connection
+	sub     string
+	issuer  string
+	jti     string
+	claims  map[string]any
+	timer   *time.Timer
+	renewal *time.Timer
 }
 
 // login records a login made on conn: the connection carries the token and the

@@ -65,7 +65,10 @@ func (f *fixture) socketLogin(t *testing.T, s *socket, token string) {
 }
 
 func TestExpiryDeauthenticates(t *testing.T) {
-	f := newApp(t, func(c *authentication.Config) { c.JWTOptions.ExpiresIn = authentication.Duration(time.Second); c.Leeway = 0 })
+	f := newApp(t, func(c *authentication.Config) {
+		c.JWTOptions.ExpiresIn = authentication.Duration(time.Second)
+		c.Leeway = 0
+	})
 	var logouts int
 	f.auth.OnLogout(func(context.Context, *authentication.Result, *pinion.Params) { logouts++ })
 	f.signup(t, "a@b.c", "pw")
@@ -143,7 +146,10 @@ func TestRemovalEndsSessions(t *testing.T) {
 }
 
 func TestSocketLogoutAndDisconnect(t *testing.T) {
-	f := newApp(t, func(c *authentication.Config) { c.JWTOptions.ExpiresIn = authentication.Duration(time.Second); c.Leeway = 0 })
+	f := newApp(t, func(c *authentication.Config) {
+		c.JWTOptions.ExpiresIn = authentication.Duration(time.Second)
+		c.Leeway = 0
+	})
 	f.signup(t, "a@b.c", "pw")
 	s := newSocket("s1")
 	token := f.login(t, "a@b.c", "pw")
