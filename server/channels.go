@@ -5,6 +5,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/authentication"
+	"github.com/pinionhq/pinion/services/rooms"
 )
 
 // channels are the feathers-chat channels: a connection is "anonymous" until it
@@ -29,7 +30,12 @@ func channels(app *pinion.App, auth *authentication.Service) {
 			app.Channel("anonymous").Join(conn)
 		}
 	})
+	// Every event goes to the authenticated connections, except messages for a
+	// room, which go to its members only.
 	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		if room := rooms.Channel(e.Data, "channel"); room != "" {
+			return []*pinion.Channel{app.Channel(rooms.Prefix + room)}
+		}
 		return []*pinion.Channel{app.Channel("authenticated")}
 	})
 }

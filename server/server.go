@@ -24,9 +24,11 @@ import (
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/mongodb"
+	"github.com/pinionhq/pinion/services/rooms"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/transport/rest"
 	"github.com/pinionhq/pinion/transport/socketio"
+	"github.com/pinionhq/pinion/transport/stream"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -91,8 +93,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 			s.close(ctx)
 			return nil, err
 		}
-		authOpts = append(authOpts, authentication.WithRevocations(s.store), authentication.WithThrottle(s.store))
+		authOpts = append(authOpts, authentication.WithRevocations(s.store), authentication.WithThrottle(s.store),
+			authentication.WithRefreshTokens(s.store), authentication.WithTickets(s.store))
 	}
+	authOpts = append(authOpts, authentication.WithCookieOrigins(explicit(cfg.Origins)...))
 
 	auth, err := authentication.New(app, authCfg, authOpts...)
 	if err != nil {
@@ -100,10 +104,17 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		return nil, err
 	}
 	auth.Register("local", local.New(auth))
+	if authCfg.Webhook.URL != "" {
+		auth.Register("webhook", auth.NewWebhook())
+	}
 	s.Auth = auth
-	app.Use("authentication", auth, pinion.WithMethods("create", "remove"))
+	app.Use("authentication", auth, pinion.WithMethods("create", "remove"), pinion.WithHooks(auth.Hooks()))
+	app.Use("authentication/tickets", auth.TicketService(), pinion.WithHooks(pinion.Hooks{
+		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
+	}))
 	users.Register(app, userStore)
 	messages.Register(app, messageStore)
+	rooms.Register(app)
 	channels(app, auth)
 
 	if err := app.Setup(ctx); err != nil {
@@ -118,7 +129,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 func (s *Server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
-	engine.Use(recovery(s.logger), requestLog(s.logger), rest.CORS(s.Config.Origins))
+	engine.Use(recovery(s.logger), requestLog(s.logger), rest.CORS(s.Config.Origins), s.cookieGuard)
 	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	engine.GET("/readyz", func(c *gin.Context) {
 		if err := s.db.ping(c.Request.Context()); err != nil {
@@ -130,8 +141,29 @@ func (s *Server) routes() http.Handler {
 	})
 	s.sockets = socketio.New(s.App, socketio.Options{Origins: s.Config.Origins, Handshake: s.Auth.Handshake, MaxPayload: s.Config.BodyLimit})
 	engine.Any("/socket.io/*any", gin.WrapH(s.sockets.Handler()))
+	engine.GET("/stream", gin.WrapH(stream.New(s.App, stream.Options{Login: s.Auth.LoginWithTicket, Origins: s.Config.Origins})))
 	rest.New(s.App, rest.Options{BodyLimit: s.Config.BodyLimit, Authentication: s.Auth.Parse}).Mount(engine)
 	return engine
+}
+
+// cookieGuard refuses cross-site unsafe requests authenticated by the httpOnly
+// cookie (see authentication.Service.CheckCookieRequest).
+func (s *Server) cookieGuard(c *gin.Context) {
+	if err := s.Auth.CheckCookieRequest(c.Request); err != nil {
+		c.AbortWithStatusJSON(http.StatusForbidden, err)
+	}
+}
+
+// explicit drops "*" from an origin list: a wildcard never vouches for a
+// cookie-authenticated request.
+func explicit(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if o != "*" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Handler is the server's HTTP handler, for tests and embedding.

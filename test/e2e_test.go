@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/server"
 )
@@ -63,14 +64,14 @@ func nodeModules(t *testing.T) {
 	}
 }
 
-// pinion is a running server.
-type pinion struct {
+// instance is a running Pinion server.
+type instance struct {
 	URL string
 	srv *server.Server
 }
 
 // startPinion starts the default app on a free port with the given storage.
-func startPinion(t *testing.T, storage string, env map[string]string) *pinion {
+func startPinion(t *testing.T, storage string, env map[string]string) *instance {
 	t.Helper()
 	vars := map[string]string{
 		"CONFIG_DIR":  "../config",
@@ -107,7 +108,7 @@ func startPinion(t *testing.T, storage string, env map[string]string) *pinion {
 			t.Errorf("server shutdown: %v", err)
 		}
 	})
-	return &pinion{URL: "http://" + ln.Addr().String(), srv: srv}
+	return &instance{URL: "http://" + ln.Addr().String(), srv: srv}
 }
 
 // runNode runs a node:test file against url and fails t with its report.
@@ -159,4 +160,21 @@ func TestSocketClient(t *testing.T) {
 			runNode(t, "js/socket.test.mjs", map[string]string{"PINION_URL": p.URL, "SOCKET_TRANSPORTS": mode})
 		})
 	}
+}
+
+func TestRoomsWithClaims(t *testing.T) {
+	nodeModules(t)
+	p := startPinion(t, "memory", nil)
+	// A hook on authentication create adds the claim, as an application would.
+	p.srv.App.Service("authentication").Hooks(pinion.Hooks{Before: pinion.HookMap{"create": {
+		func(ctx context.Context, hc *pinion.HookContext) error {
+			channels := []any{"general"}
+			if email, _ := hc.Data.(map[string]any)["email"].(string); strings.HasPrefix(email, "staff") {
+				channels = append(channels, "staff")
+			}
+			hc.Params.Payload = map[string]any{"channels": channels}
+			return nil
+		},
+	}}})
+	runNode(t, "js/rooms.test.mjs", map[string]string{"PINION_URL": p.URL})
 }

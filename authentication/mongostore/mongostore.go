@@ -27,6 +27,8 @@ import (
 type Store struct {
 	revocations *mongo.Collection
 	attempts    *mongo.Collection
+	refresh     *mongo.Collection
+	tickets     *mongo.Collection
 	mem         *authentication.MemoryStore
 	interval    time.Duration
 	logger      *slog.Logger
@@ -47,7 +49,8 @@ type Options struct {
 	Logger       *slog.Logger
 }
 
-// New returns a store on the "revocations" and "login_attempts" collections of db.
+// New returns a store on the "revocations", "login_attempts", "refresh_tokens"
+// and "used_tickets" collections of db.
 // Call Start before use.
 func New(db *mongo.Database, opts Options) *Store {
 	if opts.SyncInterval <= 0 {
@@ -59,6 +62,8 @@ func New(db *mongo.Database, opts Options) *Store {
 	return &Store{
 		revocations: db.Collection("revocations"),
 		attempts:    db.Collection("login_attempts"),
+		refresh:     db.Collection("refresh_tokens"),
+		tickets:     db.Collection("used_tickets"),
 		mem:         authentication.NewMemoryStore(),
 		interval:    opts.SyncInterval,
 		logger:      opts.Logger,
@@ -67,7 +72,8 @@ func New(db *mongo.Database, opts Options) *Store {
 
 // Start loads the current revocations, creates the indexes and starts the sync.
 func (s *Store) Start(ctx context.Context) error {
-	for _, c := range []*mongo.Collection{s.revocations, s.attempts} {
+	s.refreshIndexes(ctx)
+	for _, c := range []*mongo.Collection{s.revocations, s.attempts, s.refresh, s.tickets} {
 		_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{
 			Keys:    bson.D{{Key: "until", Value: 1}},
 			Options: options.Index().SetExpireAfterSeconds(0),
@@ -159,8 +165,10 @@ func (s *Store) sync(ctx context.Context) error {
 		if _, err := s.revocations.DeleteMany(ctx, bson.M{"until": bson.M{"$lt": now}}); err != nil {
 			return fmt.Errorf("mongostore: purging revocations: %w", err)
 		}
-		if _, err := s.attempts.DeleteMany(ctx, bson.M{"until": bson.M{"$lt": now}}); err != nil {
-			return fmt.Errorf("mongostore: purging login attempts: %w", err)
+		for _, c := range []*mongo.Collection{s.attempts, s.refresh, s.tickets} {
+			if _, err := c.DeleteMany(ctx, bson.M{"until": bson.M{"$lt": now}}); err != nil {
+				return fmt.Errorf("mongostore: purging %s: %w", c.Name(), err)
+			}
 		}
 	}
 	return nil

@@ -1,7 +1,8 @@
 // Package messages is the messages service of the chat app, and an example of a
 // service defined with hooks: every method needs a valid token, a new message is
 // stamped with its author and time, and every message is answered (and published)
-// with its author as "user".
+// with its author as "user". A message may name a room ("channel"): it is then
+// published to that room only, and only members of it may post there.
 package messages
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/hooks"
+	"github.com/pinionhq/pinion/services/rooms"
 )
 
 // Path is where the service is registered.
@@ -20,7 +22,7 @@ const Path = "messages"
 func Register(app *pinion.App, store any) *pinion.Service {
 	return app.Use(Path, store, pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
-		Before: pinion.HookMap{"create": {hooks.Validate(schema), stamp}},
+		Before: pinion.HookMap{"create": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), stamp}},
 		After:  pinion.HookMap{pinion.All: {withUser}},
 	}))
 }
@@ -28,22 +30,29 @@ func Register(app *pinion.App, store any) *pinion.Service {
 const schema = `{
 	"type": "object",
 	"required": ["text"],
-	"properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}
+	"properties": {
+		"text": {"type": "string", "minLength": 1, "maxLength": 10000},
+		"channel": {"type": "string", "minLength": 1, "maxLength": 100}
+	}
 }`
 
-// stamp keeps only the text of a new message and adds who wrote it and when, as
-// feathers-chat does: {text, userId, createdAt (ms)}.
+// stamp keeps only the text of a new message (and its room, if any) and adds
+// who wrote it and when, as feathers-chat does: {text, userId, createdAt (ms)}.
 func stamp(ctx context.Context, hc *pinion.HookContext) error {
 	data, _ := hc.Data.(map[string]any)
 	user := hc.Params.User
 	if user == nil {
 		return pinion.NotAuthenticated("Not authenticated")
 	}
-	hc.Data = map[string]any{
+	msg := map[string]any{
 		"text":      data["text"],
 		"userId":    user["_id"],
 		"createdAt": time.Now().UnixMilli(),
 	}
+	if ch, ok := data["channel"].(string); ok {
+		msg["channel"] = ch
+	}
+	hc.Data = msg
 	return nil
 }
 

@@ -1,0 +1,72 @@
+// Claims-based channel authorization: the server under test adds a "channels"
+// claim at login (["general"], plus "staff" for staff-… emails). Rooms are
+// joined with create on "rooms"; messages with a "channel" reach its members only.
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { socketClient, uniqueEmail, rejects, delay } from './client.mjs'
+
+const sockets = []
+const client = () => {
+  const c = socketClient({ transports: ['websocket'] })
+  sockets.push(c.socket)
+  return c
+}
+after(() => sockets.forEach((s) => { s.removeAllListeners('disconnect'); s.close() }))
+
+async function member(prefix) {
+  const c = client()
+  const email = uniqueEmail(prefix)
+  await c.app.service('users').create({ email, password: 'pw' })
+  const result = await c.app.authenticate({ strategy: 'local', email, password: 'pw' })
+  return { ...c, result }
+}
+
+test('the claim is in the token', async () => {
+  const { result } = await member('staff')
+  assert.deepEqual(result.authentication.payload.channels, ['general', 'staff'])
+})
+
+test('rooms outside the claim cannot be joined or published to', async () => {
+  const { app } = await member('user')
+  assert.deepEqual(await app.service('rooms').create({ name: 'general' }), { name: 'general' })
+  const join = await rejects(app.service('rooms').create({ name: 'staff' }))
+  assert.equal(join.name, 'Forbidden')
+  assert.equal(join.message, 'You are not authorized to join the staff channel')
+  const publish = await rejects(app.service('messages').create({ text: 'psst', channel: 'staff' }))
+  assert.equal(publish.name, 'Forbidden')
+  assert.equal(publish.message, 'You are not authorized to publish to the staff channel')
+})
+
+test('events for a room reach its members only', async () => {
+  const staff = await member('staff')
+  const other = await member('staff')
+  const outsider = await member('user')
+  await staff.app.service('rooms').create({ name: 'staff' })
+  await outsider.app.service('rooms').create({ name: 'general' })
+  const seen = { staff: [], other: [], outsider: [] }
+  staff.app.service('messages').on('created', (m) => seen.staff.push(m.text))
+  other.app.service('messages').on('created', (m) => seen.other.push(m.text))
+  outsider.app.service('messages').on('created', (m) => seen.outsider.push(m.text))
+  await other.app.service('messages').create({ text: 'staff only', channel: 'staff' })
+  await other.app.service('messages').create({ text: 'for everyone' })
+  await delay(300)
+  assert.deepEqual(seen.staff, ['staff only', 'for everyone'])
+  assert.deepEqual(seen.other, ['for everyone']) // allowed in the room, but not in it
+  assert.deepEqual(seen.outsider, ['for everyone'])
+  await staff.app.service('rooms').remove('staff')
+  await other.app.service('messages').create({ text: 'after leaving', channel: 'staff' })
+  await delay(300)
+  assert.ok(!seen.staff.includes('after leaving'))
+})
+
+test('a ticket in the handshake logs the socket in', async () => {
+  const { result } = await member('user')
+  const res = await fetch(new URL('/authentication/tickets', process.env.PINION_URL), {
+    method: 'POST', headers: { Authorization: `Bearer ${result.accessToken}` }
+  })
+  const { ticket } = await res.json()
+  const c = socketClient({ transports: ['websocket'], auth: { ticket } })
+  sockets.push(c.socket)
+  const page = await c.app.service('messages').find({ query: { $limit: 1 } })
+  assert.equal(typeof page.total, 'number')
+})

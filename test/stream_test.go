@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// api calls the REST API of a test server.
+func api(t *testing.T, base, method, path, token string, body any) (int, map[string]any) {
+	t.Helper()
+	var b []byte
+	if body != nil {
+		b, _ = json.Marshal(body)
+	}
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+func login(t *testing.T, base, email string) string {
+	t.Helper()
+	api(t, base, "POST", "/users", "", map[string]any{"email": email, "password": "pw-123"})
+	status, m := api(t, base, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "pw-123"})
+	if status != 201 {
+		t.Fatalf("login %s: %d %v", email, status, m)
+	}
+	return m["accessToken"].(string)
+}
+
+func TestStream(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	token := login(t, p.URL, "stream@example.com")
+	ticket := func() string {
+		status, m := api(t, p.URL, "POST", "/authentication/tickets", token, nil)
+		if status != 201 {
+			t.Fatalf("ticket: %d %v", status, m)
+		}
+		return m["ticket"].(string)
+	}
+	wsURL := "ws" + strings.TrimPrefix(p.URL, "http") + "/stream?t="
+	t1 := ticket()
+	ws, _, err := websocket.DefaultDialer.Dial(wsURL+t1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	// What the client sends is ignored.
+	ws.WriteMessage(websocket.TextMessage, []byte(`{"anything": true}`))
+
+	if status, m := api(t, p.URL, "POST", "/messages", token, map[string]any{"text": "to the stream"}); status != 201 {
+		t.Fatalf("create: %d %v", status, m)
+	}
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, msg, err := ws.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frame struct {
+		Path, Event string
+		Data        map[string]any
+	}
+	if err := json.Unmarshal(msg, &frame); err != nil || frame.Path != "messages" || frame.Event != "created" || frame.Data["text"] != "to the stream" {
+		t.Fatalf("frame %s (%v)", msg, err)
+	}
+	if _, leaked := frame.Data["user"].(map[string]any)["password"]; leaked {
+		t.Fatal("password on the stream")
+	}
+
+	refused := func(name, url string) {
+		t.Helper()
+		_, resp, err := websocket.DefaultDialer.Dial(url, nil)
+		if err == nil || resp == nil || resp.StatusCode != 401 {
+			code := 0
+			if resp != nil {
+				code = resp.StatusCode
+			}
+			t.Errorf("%s: err %v, status %d, want 401", name, err, code)
+		}
+	}
+	refused("used ticket", wsURL+t1)
+	refused("no ticket", strings.TrimSuffix(wsURL, "?t="))
+	refused("garbage", wsURL+"garbage")
+	refused("access token", wsURL+token)
+}
