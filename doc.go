@@ -10,7 +10,7 @@
 // A service with hooks, in a few lines:
 //
 //	app := pinion.New()
-//	app.Use("messages", memory.New(adapter.Options{}),
+//	app.Use("messages", memory.New(memory.Options{}),
 //		pinion.WithHooks(pinion.Hooks{
 //			Before: pinion.HookMap{"create": {func(ctx context.Context, hc *pinion.HookContext) error {
 //				hc.Data.(map[string]any)["createdAt"] = time.Now().UnixMilli()

@@ -25,11 +25,11 @@ func (o *Options) CheckMulti(method string, id, data any) error {
 	multi := false
 	switch method {
 	case pinion.MethodUpdate:
-		if _, isList := data.([]any); id == nil || isList {
+		if id == nil || isList(data) {
 			return pinion.BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
 		}
 	case pinion.MethodCreate:
-		_, multi = data.([]any)
+		multi = isList(data)
 	case pinion.MethodPatch, pinion.MethodRemove:
 		multi = id == nil
 	}
@@ -37,4 +37,12 @@ func (o *Options) CheckMulti(method string, id, data any) error {
 		return pinion.MethodNotAllowed("Can not %s multiple entries", method)
 	}
 	return nil
+}
+
+func isList(v any) bool {
+	switch v.(type) {
+	case []any, []map[string]any:
+		return true
+	}
+	return false
 }

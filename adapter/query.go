@@ -236,10 +236,15 @@ func (p *parser) property(field string, v any) (any, error) {
 		return p.coerce(field, v)
 	}
 	out := make(map[string]any, len(m))
-	isOps := false
+	isOps, isDoc := false, false
 	for op, ov := range m {
 		if !strings.HasPrefix(op, "$") {
-			// A nested document compared by equality; keep it as given.
+			// A nested document compared by equality: it may not hide
+			// operators deeper down, which Feathers refuses at any depth.
+			if err := p.checkNested(ov); err != nil {
+				return nil, err
+			}
+			isDoc = true
 			out[op] = ov
 			continue
 		}
@@ -268,10 +273,35 @@ func (p *parser) property(field string, v any) (any, error) {
 			out[op] = cv
 		}
 	}
+	if isOps && isDoc {
+		return nil, pinion.BadRequest("Invalid query for '%s': an object mixes fields and operators", field).WithData(m)
+	}
 	if !isOps {
 		return m, nil
 	}
 	return out, nil
+}
+
+// checkNested refuses $-keys that are not allowed operators anywhere inside v.
+func (p *parser) checkNested(v any) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.HasPrefix(k, "$") && !p.operatorAllowed(k) {
+				return pinion.BadRequest("Invalid query parameter %s", k).WithData(x)
+			}
+			if err := p.checkNested(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := p.checkNested(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // asList accepts a JSON array, a single value (qs gives a string for a lone
@@ -313,7 +343,7 @@ func (p *parser) coerce(field string, v any) (any, error) {
 		return v, nil
 	}
 	t := p.opts.Fields[field]
-	if t == 0 && field == p.opts.ID && p.convertID != nil {
+	if t == 0 && field == "_id" && field == p.opts.ID && p.convertID != nil {
 		t = ObjectID
 	}
 	switch t {
@@ -356,7 +386,11 @@ func (p *parser) coerce(field string, v any) (any, error) {
 }
 
 func invalidValue(field, s string, t FieldType) error {
-	return pinion.BadRequest("Invalid value for '%s': %q is not a %s", field, s, t).
+	article := "a"
+	if t == ObjectID {
+		article = "an"
+	}
+	return pinion.BadRequest("Invalid value for '%s': %q is not %s %s", field, s, article, t).
 		WithData(map[string]any{"field": field, "type": t.String()})
 }
 
@@ -370,6 +404,8 @@ func parseInt(name string, v any) (int, error) {
 	case int:
 		return n, nil
 	case int64:
+		return int(n), nil
+	case int32:
 		return int(n), nil
 	case string:
 		i, err := strconv.Atoi(strings.TrimSpace(n))

@@ -27,7 +27,7 @@ type sioConn struct {
 	closed  chan struct{}
 }
 
-var dialer = websocket.Dialer{HandshakeTimeout: 30 * time.Second}
+var dialer = websocket.Dialer{HandshakeTimeout: 5 * time.Second}
 
 // dialSIO connects to base (http://host:port) and joins the default namespace.
 func dialSIO(base string, onEvent func(string, json.RawMessage, time.Time)) (*sioConn, error) {

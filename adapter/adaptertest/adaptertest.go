@@ -1,18 +1,26 @@
 // Package adaptertest is the conformance suite for Pinion database adapters: a Go
-// port of Feathers' @feathersjs/adapter-tests (basic, methods, syntax), with the
-// same test names, plus Pinion's own additions. Every adapter runs it:
+// port of Feathers' @feathersjs/adapter-tests (basic, methods, syntax) under the
+// same test names, plus Pinion's own promises under "extras". Every adapter runs
+// it, so that an app behaves the same on each of them:
 //
 //	func TestAdapter(t *testing.T) {
 //		adaptertest.Run(t, "_id", func(t testing.TB, opts adapter.Options) any {
 //			return mongodb.New(freshCollection(t), mongodb.Options{Options: opts})
 //		})
 //	}
+//
+// The suite calls services the way applications do, through a pinion.App and its
+// hook chain, and registers a fresh service for every test with the options that
+// test needs (Feathers' tests change service.options in place instead).
+//
+// It assumes nothing about ids beyond what create returns, and compares values
+// the way JSON would see them: numbers by value whatever their Go type (int32,
+// int64, float64…), times by instant, ObjectIds by their hex form.
 package adaptertest
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/pinionhq/pinion"
@@ -20,7 +28,8 @@ import (
 )
 
 // Factory returns a new, empty service implementation configured with opts
-// (opts.ID is set by the suite). The suite registers it on a fresh app.
+// (opts.ID is set by the suite: "id" or "_id"). The suite registers it on a
+// fresh pinion.App.
 type Factory func(t testing.TB, opts adapter.Options) any
 
 // Run runs the whole suite against the adapter made by newService, whose id field
@@ -38,20 +47,21 @@ type suite struct {
 	factory Factory
 }
 
-// people is one test's service, registered as "people" on its own app.
-type people struct {
-	t       *testing.T
-	id      string
-	app     *pinion.App
-	svc     *pinion.Service
-	options adapter.Options
-}
+// obj is a record or query literal.
+type obj = map[string]any
 
 var ctx = context.Background()
 
-// service registers a fresh adapter service with the adapter options and service
-// options a test needs.
-func (s *suite) service(t *testing.T, opts adapter.Options, svcOpts ...pinion.ServiceOption) *people {
+// fixture is one test's service, registered as "people" on its own app.
+type fixture struct {
+	t   *testing.T
+	app *pinion.App
+	svc *pinion.Service
+}
+
+// service registers a fresh adapter service with the adapter options and the
+// service options a test needs.
+func (s *suite) service(t *testing.T, opts adapter.Options, svcOpts ...pinion.ServiceOption) *fixture {
 	t.Helper()
 	opts.ID = s.id
 	app := pinion.New()
@@ -59,57 +69,108 @@ func (s *suite) service(t *testing.T, opts adapter.Options, svcOpts ...pinion.Se
 	if err := app.Setup(ctx); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
-	return &people{t: t, id: s.id, app: app, svc: svc, options: opts}
+	t.Cleanup(func() { app.Teardown(ctx) })
+	return &fixture{t: t, app: app, svc: svc}
 }
 
-// M is a record literal.
-type M = map[string]any
+// run registers a test on a fresh service holding the given records; fn gets
+// them as created (with their ids).
+func (s *suite) run(t *testing.T, name string, opts adapter.Options, seed []obj, fn func(t *testing.T, f *fixture, recs []obj)) {
+	t.Run(name, func(t *testing.T) {
+		f := s.service(t, opts)
+		recs := make([]obj, len(seed))
+		for i, r := range seed {
+			recs[i] = f.create(r)
+		}
+		fn(t, f, recs)
+	})
+}
 
-func q(query M) *pinion.Params { return &pinion.Params{Query: query} }
+// withDoug registers a test on a service holding Doug (32), the fixture of
+// Feathers' methods tests.
+func (s *suite) withDoug(t *testing.T, name string, fn func(t *testing.T, f *fixture, doug obj)) {
+	s.run(t, name, adapter.Options{}, []obj{{"name": "Doug", "age": 32.0}}, func(t *testing.T, f *fixture, recs []obj) {
+		fn(t, f, recs[0])
+	})
+}
 
-func (p *people) create(data M) M {
-	p.t.Helper()
-	res, err := p.svc.Create(ctx, data, nil)
+// withPeople registers a test on a service holding Bob (25), Doug (32) and
+// Alice (19), the fixture of Feathers' syntax tests.
+func (s *suite) withPeople(t *testing.T, name string, opts adapter.Options, fn func(t *testing.T, f *fixture)) {
+	seed := []obj{{"name": "Bob", "age": 25.0}, {"name": "Doug", "age": 32.0}, {"name": "Alice", "age": 19.0}}
+	s.run(t, name, opts, seed, func(t *testing.T, f *fixture, _ []obj) { fn(t, f) })
+}
+
+// q returns params carrying a query.
+func q(query obj) *pinion.Params { return &pinion.Params{Query: query} }
+
+// noPaging returns params that turn pagination off, like Feathers' paginate: false.
+func noPaging(query obj) *pinion.Params {
+	return &pinion.Params{Query: query, Paginate: &pinion.Paginate{}}
+}
+
+func (f *fixture) create(data obj) obj {
+	f.t.Helper()
+	res, err := f.svc.Create(ctx, data, nil)
 	if err != nil {
-		p.t.Fatalf("create %v: %v", data, err)
+		f.t.Fatalf("create %v: %v", data, err)
 	}
-	return record(p.t, res)
+	return record(f.t, res)
 }
 
-func (p *people) remove(id any) {
-	p.t.Helper()
-	if _, err := p.svc.Remove(ctx, id, nil); err != nil {
-		p.t.Fatalf("remove %v: %v", id, err)
-	}
-}
-
-func (p *people) find(params *pinion.Params) []M {
-	p.t.Helper()
-	res, err := p.svc.Find(ctx, params)
+func (f *fixture) get(id any, params *pinion.Params) obj {
+	f.t.Helper()
+	res, err := f.svc.Get(ctx, id, params)
 	if err != nil {
-		p.t.Fatalf("find: %v", err)
+		f.t.Fatalf("get %v: %v", id, err)
 	}
-	list, ok := res.([]map[string]any)
-	if !ok {
-		p.t.Fatalf("find returned %T, want a list", res)
-	}
-	return list
+	return record(f.t, res)
 }
 
-func (p *people) page(params *pinion.Params) *pinion.Page {
-	p.t.Helper()
-	res, err := p.svc.Find(ctx, params)
+// find calls find and wants a plain list.
+func (f *fixture) find(params *pinion.Params) []obj {
+	f.t.Helper()
+	res, err := f.svc.Find(ctx, params)
 	if err != nil {
-		p.t.Fatalf("find: %v", err)
+		f.t.Fatalf("find: %v", err)
+	}
+	return records(f.t, res)
+}
+
+// page calls find and wants a page.
+func (f *fixture) page(params *pinion.Params) *pinion.Page {
+	f.t.Helper()
+	res, err := f.svc.Find(ctx, params)
+	if err != nil {
+		f.t.Fatalf("find: %v", err)
 	}
 	page, ok := res.(*pinion.Page)
 	if !ok {
-		p.t.Fatalf("find returned %T, want a *pinion.Page", res)
+		f.t.Fatalf("find returned %T, want a *pinion.Page", res)
 	}
 	return page
 }
 
-func record(t *testing.T, v any) M {
+// createMany creates n people named name-0… in one multi create, as Feathers'
+// "no pagination" tests do.
+func (f *fixture) createMany(n int) []obj {
+	f.t.Helper()
+	items := make([]any, n)
+	for i := range items {
+		items[i] = obj{"name": "name-" + strconv.Itoa(i), "age": 3.0, "created": true}
+	}
+	res, err := f.svc.Create(ctx, items, nil)
+	if err != nil {
+		f.t.Fatalf("create %d: %v", n, err)
+	}
+	list := records(f.t, res)
+	if len(list) != n {
+		f.t.Fatalf("created %d records, want %d", len(list), n)
+	}
+	return list
+}
+
+func record(t *testing.T, v any) obj {
 	t.Helper()
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -118,118 +179,11 @@ func record(t *testing.T, v any) M {
 	return m
 }
 
-func records(t *testing.T, v any) []M {
+func records(t *testing.T, v any) []obj {
 	t.Helper()
 	list, ok := v.([]map[string]any)
 	if !ok {
-		t.Fatalf("got %T, want a list of records", v)
+		t.Fatalf("got %T, want []map[string]any", v)
 	}
 	return list
-}
-
-// wantError checks that err is a Feathers error of the given class.
-func wantError(t *testing.T, err error, class *pinion.Error) *pinion.Error {
-	t.Helper()
-	var fe *pinion.Error
-	if !errors.As(err, &fe) || fe.Code != class.Code {
-		t.Fatalf("err = %v, want a %s", err, class.Name())
-	}
-	return fe
-}
-
-// num reads any numeric type as float64; adapters return int32, int64 or float64.
-func num(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case float32:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case int32:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	}
-	return 0, false
-}
-
-// same compares field values, numbers by value whatever their Go type.
-func same(a, b any) bool {
-	if x, ok := num(a); ok {
-		y, ok := num(b)
-		return ok && x == y
-	}
-	return fmt.Sprint(a) == fmt.Sprint(b)
-}
-
-func wantField(t *testing.T, rec M, field string, want any) {
-	t.Helper()
-	if got, ok := rec[field]; !ok || !same(got, want) {
-		t.Errorf("%s = %v (%T), want %v in %v", field, got, got, want, rec)
-	}
-}
-
-func wantNoField(t *testing.T, rec M, field string) {
-	t.Helper()
-	if v, ok := rec[field]; ok {
-		t.Errorf("%s = %v, want it absent from %v", field, v, rec)
-	}
-}
-
-func names(list []M) []string {
-	out := make([]string, len(list))
-	for i, r := range list {
-		out[i], _ = r["name"].(string)
-	}
-	return out
-}
-
-func wantNames(t *testing.T, list []M, want ...string) {
-	t.Helper()
-	got := names(list)
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("names = %v, want %v", got, want)
-	}
-}
-
-// idString prints an id for comparisons (ObjectIds print as their hex).
-func idString(v any) string {
-	if h, ok := v.(interface{ Hex() string }); ok {
-		return h.Hex()
-	}
-	return fmt.Sprint(v)
-}
-
-func (s *suite) basic(t *testing.T) {
-	t.Run(".id", func(t *testing.T) {
-		p := s.service(t, adapter.Options{})
-		doc := p.create(M{"name": "Doug"})
-		if _, ok := doc[s.id]; !ok {
-			t.Fatalf("created record has no %s: %v", s.id, doc)
-		}
-	})
-	t.Run(".options", func(t *testing.T) {
-		p := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 3}, Multi: []string{"create"}})
-		if o := p.options; !o.AllowsMulti("create") || o.AllowsMulti("patch") {
-			t.Error("service multi options not applied")
-		}
-		if page := p.page(nil); page.Limit != 3 {
-			t.Errorf("paginate option: limit = %d", page.Limit)
-		}
-	})
-	t.Run(".events", func(t *testing.T) {
-		p := s.service(t, adapter.Options{}, pinion.WithEvents("testing"))
-		if got := p.svc.Events(); len(got) != 1 || got[0] != "testing" {
-			t.Errorf("events = %v", got)
-		}
-	})
-	for _, m := range []string{"find", "get", "create", "update", "patch", "remove"} {
-		t.Run("."+m, func(t *testing.T) {
-			p := s.service(t, adapter.Options{})
-			if !p.svc.Has(m) || !p.svc.Exposes(m) {
-				t.Errorf("the adapter does not implement %s", m)
-			}
-		})
-	}
 }

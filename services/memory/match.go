@@ -1,86 +1,143 @@
 package memory
 
 import (
-	"cmp"
-	"reflect"
+	"bytes"
+	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pinionhq/pinion"
 )
 
-// matches reports whether rec satisfies a sanitised query (adapter.Query.Where)
-// with MongoDB's semantics, as the sift library Feathers uses has them.
-func matches(rec map[string]any, where map[string]any) bool {
+// A matcher reports whether a record matches a query.
+type matcher func(rec map[string]any) bool
+
+// A test reports whether the value of one field meets a condition; found is false
+// when the record does not have the field.
+type test func(v any, found bool) bool
+
+func matchAll(map[string]any) bool { return true }
+
+// compile turns a sanitised query (adapter.Query.Where) into a matcher, once per
+// call, with MongoDB's semantics, which sift (the matcher of Feathers' memory
+// adapter) follows:
+//
+//   - {field: value} matches an equal value, or a list containing it; nil
+//     matches a missing field too. Numbers are equal by value whatever their Go
+//     type.
+//   - $lt, $lte, $gt and $gte compare numbers, strings, booleans and times with
+//     values of the same kind only: 5 is not less than "6".
+//   - $ne and $nin match what {field: value} and $in do not, missing fields too.
+//   - $or and $and combine queries; a field may also hold an $or of conditions.
+//   - "a.b" reads into nested objects, and through lists into their elements.
+//
+// Besides Feathers' operators it knows $eq, $exists and $regex (with $options),
+// for services that allow them in adapter.Options.Operators. Any other allowed
+// operator is a BadRequest rather than a condition that silently matches nothing.
+func compile(where map[string]any) (matcher, error) {
+	ms := make([]matcher, 0, len(where))
 	for field, cond := range where {
 		switch field {
-		case "$or":
-			if !anyMatches(rec, cond) {
-				return false
+		case "$or", "$and":
+			subs, err := compileQueries(field, cond)
+			if err != nil {
+				return nil, err
 			}
-		case "$and":
-			for _, sub := range list(cond) {
-				if m, ok := sub.(map[string]any); ok && !matches(rec, m) {
-					return false
-				}
+			if field == "$or" {
+				ms = append(ms, anyOf(subs))
+			} else {
+				ms = append(ms, allOf(subs))
 			}
 		default:
-			v, found := lookupPath(rec, field)
-			if !matchField(v, found, cond) {
+			t, err := compileCondition(cond)
+			if err != nil {
+				return nil, err
+			}
+			ms = append(ms, func(rec map[string]any) bool {
+				v, found := lookup(rec, field)
+				return t(v, found)
+			})
+		}
+	}
+	return allOf(ms), nil
+}
+
+func compileQueries(op string, cond any) ([]matcher, error) {
+	list, _ := cond.([]any)
+	subs := make([]matcher, len(list))
+	for i, e := range list {
+		q, ok := e.(map[string]any)
+		if !ok {
+			return nil, pinion.BadRequest("Invalid query parameter %s: expected a list of queries", op)
+		}
+		var err error
+		if subs[i], err = compile(q); err != nil {
+			return nil, err
+		}
+	}
+	return subs, nil
+}
+
+func allOf(ms []matcher) matcher {
+	switch len(ms) {
+	case 0:
+		return matchAll
+	case 1:
+		return ms[0]
+	}
+	return func(rec map[string]any) bool {
+		for _, m := range ms {
+			if !m(rec) {
 				return false
 			}
 		}
+		return true
 	}
-	return true
 }
 
-func anyMatches(rec map[string]any, cond any) bool {
-	for _, sub := range list(cond) {
-		if m, ok := sub.(map[string]any); ok && matches(rec, m) {
-			return true
+func anyOf(ms []matcher) matcher {
+	return func(rec map[string]any) bool {
+		for _, m := range ms {
+			if m(rec) {
+				return true
+			}
 		}
+		return false
 	}
-	return false
 }
 
-func list(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-// lookupPath reads a field, following dots into nested objects ("address.city").
-func lookupPath(rec map[string]any, path string) (any, bool) {
-	if v, ok := rec[path]; ok || !strings.Contains(path, ".") {
-		return v, ok
-	}
-	cur := any(rec)
-	for part := range strings.SplitSeq(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-// matchField applies a field condition: a value to equal, or an object of
-// operators.
-func matchField(v any, found bool, cond any) bool {
+// compileCondition compiles the condition on one field: a value to equal, or an
+// object of operators.
+func compileCondition(cond any) (test, error) {
 	ops, ok := cond.(map[string]any)
-	if !ok || !isOperators(ops) {
-		return equalsOrContains(v, found, cond)
+	if !ok || !hasOperator(ops) {
+		return func(v any, found bool) bool { return equalsOrContains(v, found, cond) }, nil
 	}
+	tests := make([]test, 0, len(ops))
 	for op, arg := range ops {
-		if !matchOp(v, found, op, arg) {
-			return false
+		if op == "$options" {
+			continue // read by $regex
 		}
+		t, err := compileOperator(op, arg, ops)
+		if err != nil {
+			return nil, err
+		}
+		tests = append(tests, t)
 	}
-	return true
+	return func(v any, found bool) bool {
+		for _, t := range tests {
+			if !t(v, found) {
+				return false
+			}
+		}
+		return true
+	}, nil
 }
 
-func isOperators(m map[string]any) bool {
+func hasOperator(m map[string]any) bool {
 	for k := range m {
 		if strings.HasPrefix(k, "$") {
 			return true
@@ -89,65 +146,178 @@ func isOperators(m map[string]any) bool {
 	return false
 }
 
-func matchOp(v any, found bool, op string, arg any) bool {
+func compileOperator(op string, arg any, ops map[string]any) (test, error) {
 	switch op {
-	case "$in":
-		for _, a := range list(arg) {
-			if equalsOrContains(v, found, a) {
-				return true
-			}
-		}
-		return false
-	case "$nin":
-		return !matchOp(v, found, "$in", arg)
+	case "$eq":
+		return func(v any, found bool) bool { return equalsOrContains(v, found, arg) }, nil
 	case "$ne":
-		return !equalsOrContains(v, found, arg)
+		return func(v any, found bool) bool { return !equalsOrContains(v, found, arg) }, nil
+	case "$in", "$nin":
+		list, _ := arg.([]any)
+		in := func(v any, found bool) bool {
+			return slices.ContainsFunc(list, func(a any) bool { return equalsOrContains(v, found, a) })
+		}
+		if op == "$nin" {
+			return func(v any, found bool) bool { return !in(v, found) }, nil
+		}
+		return in, nil
 	case "$lt", "$lte", "$gt", "$gte":
-		return compareOp(v, found, op, arg)
+		return compileComparison(op, arg), nil
 	case "$or":
-		for _, a := range list(arg) {
-			if matchField(v, found, a) {
-				return true
+		list, _ := arg.([]any)
+		tests := make([]test, len(list))
+		for i, c := range list {
+			var err error
+			if tests[i], err = compileCondition(c); err != nil {
+				return nil, err
 			}
 		}
-		return false
+		return func(v any, found bool) bool {
+			return slices.ContainsFunc(tests, func(t test) bool { return t(v, found) })
+		}, nil
+	case "$exists":
+		want := truthy(arg)
+		return func(_ any, found bool) bool { return found == want }, nil
+	case "$regex":
+		re, err := compileRegex(arg, ops["$options"])
+		if err != nil {
+			return nil, err
+		}
+		return elementwise(func(v any) bool {
+			s, ok := v.(string)
+			return ok && re.MatchString(s)
+		}), nil
 	}
-	// Operators reach here only when allowed in adapter.Options.Operators;
-	// the memory adapter knows no others.
-	return false
+	if !strings.HasPrefix(op, "$") {
+		return nil, pinion.BadRequest("Invalid query: '%s' next to operators", op)
+	}
+	return nil, pinion.BadRequest("The memory adapter does not support %s", op)
 }
 
-// compareOp applies $lt/$lte/$gt/$gte. As in MongoDB, values of different
-// kinds never compare, and an array field matches if one element does.
-func compareOp(v any, found bool, op string, arg any) bool {
-	if !found {
-		return false
-	}
-	if arr, ok := v.([]any); ok {
-		for _, e := range arr {
-			if compareOp(e, true, op, arg) {
-				return true
-			}
-		}
-		return false
-	}
-	c, ok := compareSameKind(v, arg)
-	if !ok {
-		return false
-	}
+// compileComparison compiles $lt, $lte, $gt or $gte. A list field matches when an
+// element does, as in MongoDB.
+func compileComparison(op string, arg any) test {
+	var holds func(c int) bool
 	switch op {
 	case "$lt":
-		return c < 0
+		holds = func(c int) bool { return c < 0 }
 	case "$lte":
-		return c <= 0
+		holds = func(c int) bool { return c <= 0 }
 	case "$gt":
-		return c > 0
+		holds = func(c int) bool { return c > 0 }
+	default:
+		holds = func(c int) bool { return c >= 0 }
 	}
-	return c >= 0
+	argKind := kind(arg)
+	comparable := argKind == kindNumber || argKind == kindString || argKind == kindBool || argKind == kindDate
+	return elementwise(func(v any) bool {
+		return comparable && kind(v) == argKind && holds(compare(v, arg))
+	})
 }
 
-// equalsOrContains is MongoDB equality: the field equals the value, or the field
-// is an array containing it. A nil value matches a missing field.
+// elementwise makes a test of a value test that holds for a field when the value
+// holds, or, for a list, when one of its elements does.
+func elementwise(holds func(v any) bool) test {
+	return func(v any, found bool) bool {
+		if !found {
+			return false
+		}
+		if list, ok := v.([]any); ok {
+			return slices.ContainsFunc(list, holds)
+		}
+		return holds(v)
+	}
+}
+
+func compileRegex(pattern, options any) (*regexp.Regexp, error) {
+	if re, ok := pattern.(*regexp.Regexp); ok {
+		return re, nil
+	}
+	expr, ok := pattern.(string)
+	if !ok {
+		return nil, pinion.BadRequest("Invalid query parameter $regex: expected a string")
+	}
+	flags, _ := options.(string)
+	for _, f := range flags {
+		if !strings.ContainsRune("ims", f) {
+			return nil, pinion.BadRequest("Invalid query parameter $options: unsupported flag %q", f)
+		}
+	}
+	if flags != "" {
+		expr = "(?" + flags + ")" + expr
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, pinion.BadRequest("Invalid query parameter $regex: %v", err)
+	}
+	return re, nil
+}
+
+// truthy reads an $exists argument, which REST sends as text.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x != "" && x != "false" && x != "0"
+	case nil:
+		return false
+	}
+	n, ok := number(v)
+	return !ok || n != 0
+}
+
+// lookup reads the field at a dot path. Through a list it collects the field of
+// every element (flattening lists), as MongoDB does, so "comments.author" finds
+// the authors of all comments; a numeric part indexes a list ("tags.0").
+func lookup(rec map[string]any, path string) (any, bool) {
+	if !strings.Contains(path, ".") {
+		v, ok := rec[path]
+		return v, ok
+	}
+	return lookupPath(rec, path)
+}
+
+func lookupPath(v any, path string) (any, bool) {
+	for {
+		part, rest, more := strings.Cut(path, ".")
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[part]; !ok {
+				return nil, false
+			}
+		case []any:
+			if i, err := strconv.Atoi(part); err == nil {
+				if i < 0 || i >= len(x) {
+					return nil, false
+				}
+				v = x[i]
+				break
+			}
+			var out []any
+			for _, e := range x {
+				if ev, ok := lookupPath(e, path); ok {
+					if l, isList := ev.([]any); isList {
+						out = append(out, l...)
+					} else {
+						out = append(out, ev)
+					}
+				}
+			}
+			return out, out != nil
+		default:
+			return nil, false
+		}
+		if !more {
+			return v, true
+		}
+		path = rest
+	}
+}
+
+// equalsOrContains is MongoDB's equality: the field equals want, or is a list
+// with an element equal to want. A nil want matches a missing field.
 func equalsOrContains(v any, found bool, want any) bool {
 	if !found {
 		return want == nil
@@ -155,144 +325,78 @@ func equalsOrContains(v any, found bool, want any) bool {
 	if equal(v, want) {
 		return true
 	}
-	if arr, ok := v.([]any); ok {
-		for _, e := range arr {
-			if equal(e, want) {
-				return true
-			}
-		}
-	}
-	return false
+	list, ok := v.([]any)
+	return ok && slices.ContainsFunc(list, func(e any) bool { return equal(e, want) })
 }
 
-// equal compares JSON-like values, treating every numeric type as a number.
+// equal compares stored values: numbers by value whatever their Go type, times
+// by instant, objects and lists member by member, ids with a Hex method (ObjectIds)
+// by their hex form, so that one equals the string a REST query carries.
 func equal(a, b any) bool {
-	if fa, ok := number(a); ok {
-		fb, ok := number(b)
-		return ok && fa == fb
+	if x, ok := number(a); ok {
+		y, ok := number(b)
+		return ok && x == y
+	}
+	if isHex(a) || isHex(b) {
+		return a != nil && b != nil && pinion.IDString(a) == pinion.IDString(b)
 	}
 	switch x := a.(type) {
+	case nil:
+		return b == nil
 	case string:
 		y, ok := b.(string)
 		return ok && x == y
 	case bool:
 		y, ok := b.(bool)
 		return ok && x == y
-	case nil:
-		return b == nil
 	case time.Time:
 		y, ok := b.(time.Time)
 		return ok && x.Equal(y)
 	case map[string]any:
 		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !equal(v, w) {
-				return false
-			}
-		}
-		return true
+		return ok && maps.EqualFunc(x, y, equal)
 	case []any:
 		y, ok := b.([]any)
 		return ok && slices.EqualFunc(x, y, equal)
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
 	}
-	return reflect.DeepEqual(a, b)
+	return false
 }
 
-// number converts any Go numeric value to float64.
+func isHex(v any) bool {
+	_, ok := v.(interface{ Hex() string })
+	return ok
+}
+
+// number reads a value of any Go numeric type as a float64.
 func number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case int32:
-		return float64(n), true
 	case float32:
 		return float64(n), true
-	case uint:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case uint32:
-		return float64(n), true
-	case int16:
+	case int:
 		return float64(n), true
 	case int8:
 		return float64(n), true
-	case uint16:
+	case int16:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint:
 		return float64(n), true
 	case uint8:
 		return float64(n), true
+	case uint16:
+		return float64(n), true
+	case uint32:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
 	}
 	return 0, false
-}
-
-// compareSameKind orders two values of the same kind (numbers, strings, times,
-// booleans); ok is false for different kinds.
-func compareSameKind(a, b any) (int, bool) {
-	if fa, ok := number(a); ok {
-		fb, ok := number(b)
-		return cmp.Compare(fa, fb), ok
-	}
-	switch x := a.(type) {
-	case string:
-		y, ok := b.(string)
-		return strings.Compare(x, y), ok
-	case time.Time:
-		y, ok := b.(time.Time)
-		return x.Compare(y), ok
-	case bool:
-		y, ok := b.(bool)
-		return cmp.Compare(boolInt(x), boolInt(y)), ok
-	}
-	return 0, false
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// kindRank orders values of different kinds as MongoDB sorts them: missing and
-// null, numbers, strings, objects, arrays, booleans, dates.
-func kindRank(v any, found bool) int {
-	if !found || v == nil {
-		return 0
-	}
-	if _, ok := number(v); ok {
-		return 1
-	}
-	switch v.(type) {
-	case string:
-		return 2
-	case map[string]any:
-		return 3
-	case []any:
-		return 4
-	case bool:
-		return 5
-	case time.Time:
-		return 6
-	}
-	return 7
-}
-
-// compareValues is a total order over field values for sorting.
-func compareValues(a any, aok bool, b any, bok bool) int {
-	ra, rb := kindRank(a, aok), kindRank(b, bok)
-	if ra != rb {
-		return cmp.Compare(ra, rb)
-	}
-	if c, ok := compareSameKind(a, b); ok {
-		return c
-	}
-	return 0
 }

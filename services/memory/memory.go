@@ -1,10 +1,16 @@
 // Package memory is an in-memory database adapter with the semantics of Feathers'
-// memory adapter: records are JSON-like maps, queries use the Feathers operators,
-// find paginates. It suits tests, prototypes and caches; data is lost on exit.
+// memory adapter: records are JSON-like maps, queries use the Feathers operators
+// with MongoDB's matching rules, find paginates. It suits tests, prototypes and
+// caches; data is lost on exit.
 //
 // Beyond Feathers it refuses duplicate ids and declared unique fields with 409
-// Conflict (Feathers overwrites silently), and supports the $set, $unset, $inc and
-// $push patch operators, so code written against the MongoDB adapter runs on it.
+// Conflict (Feathers overwrites silently), and patch understands the $set, $unset,
+// $inc and $push update operators, so code written against the MongoDB adapter
+// runs on it.
+//
+// A Service is safe for concurrent use. Records are stored and returned as deep
+// copies: hooks may change what a method returns, and callers may change the data
+// they passed in, without touching the store.
 package memory
 
 import (
@@ -29,15 +35,20 @@ type Options struct {
 type Service struct {
 	opts Options
 
-	mu      sync.RWMutex
-	records map[string]*record
-	order   []*record // insertion order, which find keeps without a $sort
-	seq     uint64
-	nextID  int
+	mu     sync.RWMutex
+	byKey  map[string]*entry
+	order  []*entry // insertion order, which find keeps without a $sort
+	nextID int
 }
 
-type record struct {
-	seq  uint64
+// entry is a stored record under its key, the string form of its id, so that
+// the REST id "0" finds the record created with the number 0, as in Feathers.
+//
+// The data map is never changed in place: writes store a new map (under the
+// write lock). A reader may therefore keep using a map it read under the read
+// lock after releasing it.
+type entry struct {
+	key  string
 	data map[string]any
 }
 
@@ -46,98 +57,138 @@ func New(opts Options) *Service {
 	if opts.ID == "" {
 		opts.ID = "id"
 	}
-	return &Service{opts: opts, records: map[string]*record{}}
+	return &Service{opts: opts, byKey: map[string]*entry{}}
 }
 
 // Options returns the service's options.
 func (s *Service) Options() Options { return s.opts }
 
-// key is the store key of an id: ids that print alike are the same record, so
-// the REST id "0" finds the record created with the number 0, as in Feathers.
 func key(id any) string { return pinion.IDString(id) }
-
-func (s *Service) query(params *pinion.Params) (*adapter.Query, error) {
-	return s.opts.Parse(params, nil)
-}
 
 func notFound(id any) error {
 	return pinion.NotFound("No record found for id '%s'", key(id))
 }
 
-// Find implements pinion.Finder.
+// query parses the call's query and compiles its conditions.
+func (s *Service) query(params *pinion.Params) (*adapter.Query, matcher, error) {
+	q, err := s.opts.Parse(params, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	match, err := compile(q.Where)
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, match, nil
+}
+
+// result is what a caller gets for a stored record: a copy, reduced to $select.
+func (s *Service) result(rec map[string]any, q *adapter.Query) map[string]any {
+	return cloneRecord(q.Project(rec, s.opts.ID))
+}
+
+func (s *Service) results(recs []map[string]any, q *adapter.Query) []map[string]any {
+	out := make([]map[string]any, len(recs))
+	for i, rec := range recs {
+		out[i] = s.result(rec, q)
+	}
+	return out
+}
+
+// Find implements pinion.Finder. The total of a page counts every match, before
+// $skip and $limit.
 func (s *Service) Find(ctx context.Context, params *pinion.Params) (any, error) {
-	q, err := s.query(params)
+	q, match, err := s.query(params)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
-	matched := s.match(q)
+	recs := s.matching(match)
 	s.mu.RUnlock()
-	total := len(matched)
-	sortRecords(matched, q.Sort)
-	matched = window(matched, q.Skip, q.Limit)
-	data := make([]map[string]any, len(matched))
-	for i, r := range matched {
-		data[i] = q.Project(copyRecord(r.data), s.opts.ID)
-	}
+	total := len(recs)
+	sortRecords(recs, q.Sort)
+	data := s.results(window(recs, q.Skip, q.Limit), q)
 	if !q.Paginated() {
 		return data, nil
 	}
 	return &pinion.Page{Total: total, Limit: q.Limit, Skip: q.Skip, Data: data}, nil
 }
 
-// match returns the records matching q, in insertion order. s.mu is held.
-func (s *Service) match(q *adapter.Query) []*record {
-	var out []*record
-	for _, r := range s.order {
-		if matches(r.data, q.Where) {
-			out = append(out, r)
+// matching returns the data of the records that match, in insertion order.
+// s.mu is held.
+func (s *Service) matching(match matcher) []map[string]any {
+	var out []map[string]any
+	for _, e := range s.order {
+		if match(e.data) {
+			out = append(out, e.data)
 		}
 	}
 	return out
 }
 
-func window(rs []*record, skip, limit int) []*record {
-	if skip >= len(rs) {
-		return nil
+// window applies $skip and $limit (-1: none).
+func window(recs []map[string]any, skip, limit int) []map[string]any {
+	recs = recs[min(skip, len(recs)):]
+	if limit >= 0 && limit < len(recs) {
+		recs = recs[:limit]
 	}
-	rs = rs[skip:]
-	if limit >= 0 && limit < len(rs) {
-		rs = rs[:limit]
-	}
-	return rs
+	return recs
 }
 
-// Get implements pinion.Getter. The query must match too.
+// Get implements pinion.Getter. The query must match the record too.
 func (s *Service) Get(ctx context.Context, id any, params *pinion.Params) (any, error) {
-	q, err := s.query(params)
+	q, match, err := s.query(params)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, err := s.lookup(id, q)
+	e, err := s.lookup(id, match)
+	s.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	return q.Project(copyRecord(r.data), s.opts.ID), nil
+	return s.result(e.data, q), nil
 }
 
-// lookup finds the record with id that matches q. s.mu is held.
-func (s *Service) lookup(id any, q *adapter.Query) (*record, error) {
-	r, ok := s.records[key(id)]
-	if !ok || !matches(r.data, q.Where) {
+// lookup finds the record with id, which must match. s.mu is held.
+func (s *Service) lookup(id any, match matcher) (*entry, error) {
+	e, ok := s.byKey[key(id)]
+	if !ok || !match(e.data) {
 		return nil, notFound(id)
 	}
-	return r, nil
+	return e, nil
 }
 
-// Create implements pinion.Creator, for one record or a list.
+// targets returns the record with id, or with a nil id every match, in
+// insertion order. s.mu is held.
+func (s *Service) targets(id any, match matcher) ([]*entry, error) {
+	if id != nil {
+		e, err := s.lookup(id, match)
+		if err != nil {
+			return nil, err
+		}
+		return []*entry{e}, nil
+	}
+	var out []*entry
+	for _, e := range s.order {
+		if match(e.data) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Create implements pinion.Creator, for one record or a list. A record without
+// an id (or with a nil one) gets the next free integer, starting at 0. A list is
+// created whole or not at all.
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
+	if l, ok := data.([]map[string]any); ok {
+		data = anyList(l)
+	}
 	if err := s.opts.CheckMulti(pinion.MethodCreate, nil, data); err != nil {
 		return nil, err
 	}
-	q, err := s.query(params)
+	q, err := s.opts.Parse(params, nil) // for $select
 	if err != nil {
 		return nil, err
 	}
@@ -145,81 +196,88 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 	if !isList {
 		list = []any{data}
 	}
-	items := make([]map[string]any, len(list))
+	recs := make([]map[string]any, len(list))
 	for i, d := range list {
 		m, ok := d.(map[string]any)
 		if !ok {
 			return nil, pinion.BadRequest("Data must be an object or a list of objects")
 		}
-		items[i] = copyRecord(m)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Check every item first, so a failing list creates nothing.
-	ids := make([]string, len(items))
-	pending := map[string]bool{}
-	for i, m := range items {
-		id, ok := m[s.opts.ID]
-		if !ok || id == nil {
-			id = s.newID(pending)
-			m[s.opts.ID] = id
-		}
-		k := key(id)
-		if _, taken := s.records[k]; taken || pending[k] {
-			return nil, pinion.Conflict("Duplicate value for '%s'", s.opts.ID).WithData(map[string]any{"field": s.opts.ID})
-		}
-		if err := s.checkUnique(m, nil, items[:i]); err != nil {
+		if recs[i], err = normalizeRecord(m); err != nil {
 			return nil, err
 		}
-		pending[k] = true
-		ids[i] = k
 	}
-	out := make([]map[string]any, len(items))
-	for i, m := range items {
-		s.seq++
-		r := &record{seq: s.seq, data: m}
-		s.records[ids[i]] = r
-		s.order = append(s.order, r)
-		out[i] = q.Project(copyRecord(m), s.opts.ID)
+	if err := s.insert(recs); err != nil {
+		return nil, err
 	}
 	if !isList {
-		return out[0], nil
+		return s.result(recs[0], q), nil
 	}
-	return out, nil
+	return s.results(recs, q), nil
+}
+
+func anyList(l []map[string]any) []any {
+	out := make([]any, len(l))
+	for i, m := range l {
+		out[i] = m
+	}
+	return out
+}
+
+// insert gives ids to new records and stores them, after checking all of them.
+func (s *Service) insert(recs []map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	entries := make([]*entry, len(recs))
+	batch := make(map[string]bool, len(recs))
+	taken := func(k string) bool { return s.byKey[k] != nil || batch[k] }
+	for i, rec := range recs {
+		if rec[s.opts.ID] == nil {
+			rec[s.opts.ID] = s.newID(taken)
+		}
+		k := key(rec[s.opts.ID])
+		if taken(k) {
+			return duplicate(s.opts.ID)
+		}
+		if err := s.checkUnique(rec, nil, recs[:i]); err != nil {
+			return err
+		}
+		batch[k] = true
+		entries[i] = &entry{key: k, data: rec}
+	}
+	for _, e := range entries {
+		s.byKey[e.key] = e
+	}
+	s.order = append(s.order, entries...)
+	return nil
 }
 
 // newID returns the next free auto-increment id. s.mu is held.
-func (s *Service) newID(pending map[string]bool) int {
+func (s *Service) newID(taken func(string) bool) int {
 	for {
 		id := s.nextID
 		s.nextID++
-		k := strconv.Itoa(id)
-		if _, taken := s.records[k]; !taken && !pending[k] {
+		if !taken(strconv.Itoa(id)) {
 			return id
 		}
 	}
 }
 
-// checkUnique reports a Conflict when m repeats a unique field of another record
-// (other than self) or of the records being created with it. s.mu is held.
-func (s *Service) checkUnique(m map[string]any, self *record, batch []map[string]any) error {
+func duplicate(field string) error {
+	return pinion.Conflict("Duplicate value for '%s'", field).WithData(map[string]any{"field": field})
+}
+
+// checkUnique reports a Conflict when rec repeats a unique field of a stored
+// record other than self, or of another record written with it. s.mu is held.
+func (s *Service) checkUnique(rec map[string]any, self *entry, batch []map[string]any) error {
 	for _, f := range s.opts.Unique {
-		v, ok := m[f]
+		v, ok := rec[f]
 		if !ok || v == nil {
 			continue
 		}
-		clash := false
-		for _, r := range s.order {
-			if r != self && equal(r.data[f], v) {
-				clash = true
-				break
-			}
-		}
-		for _, o := range batch {
-			clash = clash || equal(o[f], v)
-		}
-		if clash {
-			return pinion.Conflict("Duplicate value for '%s'", f).WithData(map[string]any{"field": f})
+		clash := func(other map[string]any) bool { return equal(other[f], v) }
+		if slices.ContainsFunc(batch, clash) ||
+			slices.ContainsFunc(s.order, func(e *entry) bool { return e != self && clash(e.data) }) {
+			return duplicate(f)
 		}
 	}
 	return nil
@@ -230,7 +288,7 @@ func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Param
 	if err := s.opts.CheckMulti(pinion.MethodUpdate, id, data); err != nil {
 		return nil, err
 	}
-	q, err := s.query(params)
+	q, match, err := s.query(params)
 	if err != nil {
 		return nil, err
 	}
@@ -238,105 +296,107 @@ func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Param
 	if !ok {
 		return nil, pinion.BadRequest("Data must be an object")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.lookup(id, q)
+	rec, err := normalizeRecord(m)
 	if err != nil {
 		return nil, err
 	}
-	next := copyRecord(m)
-	next[s.opts.ID] = r.data[s.opts.ID]
-	if err := s.checkUnique(next, r, nil); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookup(id, match)
+	if err != nil {
 		return nil, err
 	}
-	r.data = next
-	return q.Project(copyRecord(next), s.opts.ID), nil
+	rec[s.opts.ID] = e.data[s.opts.ID]
+	if err := s.checkUnique(rec, e, nil); err != nil {
+		return nil, err
+	}
+	e.data = rec
+	return s.result(rec, q), nil
 }
 
-// Patch implements pinion.Patcher: a shallow merge, with $set, $unset, $inc and
-// $push understood. Without an id every record matching the query is patched.
+// Patch implements pinion.Patcher: a shallow merge that keeps the id, with the
+// $set, $unset, $inc and $push operators. Without an id every record matching
+// the query is patched, and the list is answered in $sort order.
 func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params) (any, error) {
 	if err := s.opts.CheckMulti(pinion.MethodPatch, id, data); err != nil {
 		return nil, err
 	}
-	q, err := s.query(params)
+	q, match, err := s.query(params)
 	if err != nil {
 		return nil, err
 	}
-	m, ok := data.(map[string]any)
-	if !ok {
-		return nil, pinion.BadRequest("Data must be an object")
-	}
-	ops, err := parsePatch(m, s.opts.ID)
+	p, err := parsePatch(data, s.opts.ID)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var targets []*record
-	if id == nil {
-		targets = s.match(q)
-	} else {
-		r, err := s.lookup(id, q)
-		if err != nil {
-			return nil, err
-		}
-		targets = []*record{r}
-	}
-	// Compute every new record before storing any, so a failure changes nothing.
-	next := make([]map[string]any, len(targets))
-	for i, r := range targets {
-		if next[i], err = ops.apply(r.data); err != nil {
-			return nil, err
-		}
-		if err := s.checkUnique(next[i], r, next[:i]); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]map[string]any, len(targets))
-	for i, r := range targets {
-		r.data = next[i]
-		out[i] = q.Project(copyRecord(next[i]), s.opts.ID)
+	recs, err := s.patch(id, match, p)
+	if err != nil {
+		return nil, err
 	}
 	if id != nil {
-		return out[0], nil
+		return s.result(recs[0], q), nil
 	}
-	sortRecordsData(out, q.Sort)
-	return out, nil
+	sortRecords(recs, q.Sort)
+	return s.results(recs, q), nil
 }
 
-// Remove implements pinion.Remover and returns what it removed. Without an id it
-// removes every record matching the query.
+// patch patches the targets and returns their new data. Either all of them
+// change or, on an error, none.
+func (s *Service) patch(id any, match matcher, p *patchOps) ([]map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	targets, err := s.targets(id, match)
+	if err != nil {
+		return nil, err
+	}
+	next := make([]map[string]any, len(targets))
+	for i, e := range targets {
+		if next[i], err = p.apply(e.data); err != nil {
+			return nil, err
+		}
+		if err := s.checkUnique(next[i], e, next[:i]); err != nil {
+			return nil, err
+		}
+	}
+	for i, e := range targets {
+		e.data = next[i]
+	}
+	return next, nil
+}
+
+// Remove implements pinion.Remover and answers what it removed. Without an id it
+// removes every record matching the query, answered in $sort order.
 func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (any, error) {
 	if err := s.opts.CheckMulti(pinion.MethodRemove, id, nil); err != nil {
 		return nil, err
 	}
-	q, err := s.query(params)
+	q, match, err := s.query(params)
 	if err != nil {
 		return nil, err
 	}
+	recs, err := s.remove(id, match)
+	if err != nil {
+		return nil, err
+	}
+	if id != nil {
+		return s.result(recs[0], q), nil
+	}
+	sortRecords(recs, q.Sort)
+	return s.results(recs, q), nil
+}
+
+func (s *Service) remove(id any, match matcher) ([]map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var targets []*record
-	if id == nil {
-		targets = s.match(q)
-	} else {
-		r, err := s.lookup(id, q)
-		if err != nil {
-			return nil, err
-		}
-		targets = []*record{r}
+	targets, err := s.targets(id, match)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]map[string]any, len(targets))
-	gone := make(map[*record]bool, len(targets))
-	for i, r := range targets {
-		delete(s.records, key(r.data[s.opts.ID]))
-		gone[r] = true
-		out[i] = q.Project(r.data, s.opts.ID)
+	recs := make([]map[string]any, len(targets))
+	for i, e := range targets {
+		delete(s.byKey, e.key)
+		recs[i] = e.data
 	}
-	s.order = slices.DeleteFunc(s.order, func(r *record) bool { return gone[r] })
-	if id != nil {
-		return out[0], nil
-	}
-	return out, nil
+	s.order = slices.DeleteFunc(s.order, func(e *entry) bool { return s.byKey[e.key] != e })
+	return recs, nil
 }

@@ -6,25 +6,42 @@ import (
 	"strings"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/adapter"
 )
 
-// patchOps is patch data split into its parts: plain fields and $set merge, the
-// other operators apply in a fixed order.
+// patchOps is patch data taken apart: the plain fields, which merge like $set, and
+// the MongoDB update operators the memory adapter shares with the MongoDB one.
+// Fields are dot paths, as in MongoDB: {"address.city": "Oslo"} sets one nested
+// field.
 type patchOps struct {
 	id    string
 	set   map[string]any
 	unset []string
 	inc   map[string]float64
-	push  map[string]any
+	push  map[string][]any
 }
 
-func parsePatch(data map[string]any, id string) (*patchOps, error) {
-	ops := &patchOps{id: id, set: map[string]any{}}
-	for k, v := range data {
+// patchOperators are the update operators patch data may hold. Others (MongoDB's
+// $rename, $where as a typo…) are a BadRequest rather than fields named "$…".
+var patchOperators = []string{"$set", "$unset", "$inc", "$push"}
+
+// parsePatch validates and normalises patch data.
+func parsePatch(data any, id string) (*patchOps, error) {
+	m, ok := data.(map[string]any)
+	if !ok {
+		return nil, pinion.BadRequest("Data must be an object")
+	}
+	m, err := normalizeRecord(m)
+	if err != nil {
+		return nil, err
+	}
+	p := &patchOps{id: id, set: map[string]any{}}
+	for k, v := range m {
 		if !strings.HasPrefix(k, "$") {
-			ops.set[k] = v
+			p.set[k] = v
 			continue
+		}
+		if !slices.Contains(patchOperators, k) {
+			return nil, pinion.BadRequest("Invalid patch operator %s", k)
 		}
 		fields, ok := v.(map[string]any)
 		if !ok {
@@ -32,42 +49,51 @@ func parsePatch(data map[string]any, id string) (*patchOps, error) {
 		}
 		switch k {
 		case "$set":
-			maps.Copy(ops.set, fields)
+			maps.Copy(p.set, fields)
 		case "$unset":
-			for f := range fields {
-				ops.unset = append(ops.unset, f)
-			}
-			slices.Sort(ops.unset)
+			p.unset = slices.Sorted(maps.Keys(fields))
 		case "$inc":
-			ops.inc = map[string]float64{}
+			p.inc = make(map[string]float64, len(fields))
 			for f, n := range fields {
 				x, ok := number(n)
 				if !ok {
 					return nil, pinion.BadRequest("Invalid patch operator $inc: '%s' must be a number", f)
 				}
-				ops.inc[f] = x
+				p.inc[f] = x
 			}
 		case "$push":
-			ops.push = fields
-		default:
-			return nil, pinion.BadRequest("Invalid patch operator %s", k)
+			p.push = make(map[string][]any, len(fields))
+			for f, v := range fields {
+				p.push[f] = pushed(v)
+			}
 		}
 	}
-	delete(ops.set, id) // the id never changes
-	return ops, nil
+	return p, nil
 }
 
-// apply returns a patched copy of rec.
-func (o *patchOps) apply(rec map[string]any) (map[string]any, error) {
-	next := copyRecord(rec)
-	for f, v := range o.set {
-		setPath(next, f, copyValue(v))
+// pushed is what $push appends: the value, or the elements of {$each: [...]}.
+func pushed(v any) []any {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		if each, ok := m["$each"].([]any); ok {
+			return each
+		}
 	}
-	for _, f := range o.unset {
+	return []any{v}
+}
+
+// apply returns the patched copy of a stored record. The id never changes.
+// Stored records are never changed in place, so values of the patch may be
+// shared by the records of a multi patch.
+func (p *patchOps) apply(rec map[string]any) (map[string]any, error) {
+	next := cloneRecord(rec)
+	for _, f := range slices.Sorted(maps.Keys(p.set)) {
+		setPath(next, f, p.set[f])
+	}
+	for _, f := range p.unset {
 		unsetPath(next, f)
 	}
-	for f, n := range o.inc {
-		cur, found := lookupPath(next, f)
+	for f, n := range p.inc {
+		cur, found := lookup(next, f)
 		if !found || cur == nil {
 			setPath(next, f, n)
 			continue
@@ -78,97 +104,51 @@ func (o *patchOps) apply(rec map[string]any) (map[string]any, error) {
 		}
 		setPath(next, f, x+n)
 	}
-	for f, v := range o.push {
-		cur, found := lookupPath(next, f)
-		arr, ok := cur.([]any)
-		if found && cur != nil && !ok {
+	for f, vs := range p.push {
+		cur, _ := lookup(next, f)
+		list, ok := cur.([]any)
+		if cur != nil && !ok {
 			return nil, pinion.BadRequest("Cannot apply $push to '%s': it is not an array", f)
 		}
-		setPath(next, f, append(slices.Clone(arr), copyValue(v)))
+		setPath(next, f, append(slices.Clip(list), vs...))
 	}
-	next[o.id] = rec[o.id]
+	if id, ok := rec[p.id]; ok {
+		next[p.id] = id
+	} else {
+		delete(next, p.id)
+	}
 	return next, nil
 }
 
-// setPath sets a field, creating nested objects along a dotted path.
+// setPath sets a field at a dot path, creating (or replacing with) objects on
+// the way.
 func setPath(m map[string]any, path string, v any) {
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		child, ok := m[p].(map[string]any)
+	for {
+		part, rest, more := strings.Cut(path, ".")
+		if !more {
+			m[part] = v
+			return
+		}
+		child, ok := m[part].(map[string]any)
 		if !ok {
 			child = map[string]any{}
-			m[p] = child
+			m[part] = child
 		}
-		m = child
+		m, path = child, rest
 	}
-	m[parts[len(parts)-1]] = v
 }
 
 func unsetPath(m map[string]any, path string) {
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		child, ok := m[p].(map[string]any)
+	for {
+		part, rest, more := strings.Cut(path, ".")
+		if !more {
+			delete(m, part)
+			return
+		}
+		child, ok := m[part].(map[string]any)
 		if !ok {
 			return
 		}
-		m = child
+		m, path = child, rest
 	}
-	delete(m, parts[len(parts)-1])
-}
-
-// copyRecord deep-copies a record: the store never shares maps with callers, so
-// hooks may change results freely.
-func copyRecord(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = copyValue(v)
-	}
-	return out
-}
-
-func copyValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return copyRecord(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = copyValue(e)
-		}
-		return out
-	case []map[string]any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = copyRecord(e)
-		}
-		return out
-	}
-	return v
-}
-
-// sortRecords orders records by the $sort fields, keeping insertion order for
-// ties.
-func sortRecords(rs []*record, sort []adapter.SortField) {
-	if len(sort) == 0 {
-		return
-	}
-	slices.SortStableFunc(rs, func(a, b *record) int { return compareBy(a.data, b.data, sort) })
-}
-
-func sortRecordsData(rs []map[string]any, sort []adapter.SortField) {
-	if len(sort) == 0 {
-		return
-	}
-	slices.SortStableFunc(rs, func(a, b map[string]any) int { return compareBy(a, b, sort) })
-}
-
-func compareBy(a, b map[string]any, sort []adapter.SortField) int {
-	for _, s := range sort {
-		va, aok := lookupPath(a, s.Field)
-		vb, bok := lookupPath(b, s.Field)
-		if c := compareValues(va, aok, vb, bok); c != 0 {
-			return c * s.Order
-		}
-	}
-	return 0
 }

@@ -1,16 +1,25 @@
 package mongodb
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// document converts a BSON document into plain Go values: map[string]any,
-// []any, float64/int32/int64, string, bool, nil, time.Time and bson.ObjectID
-// (which marshals to its 24-hex string, as Feathers sends ObjectIds). Hooks and
-// pinion.Records then see the same shapes whatever the adapter.
+// document converts a BSON document into plain Go values, recursively:
+// documents become map[string]any, arrays []any, doubles float64, 32- and 64-bit
+// integers int32 and int64, dates time.Time in UTC, null nil; strings and
+// booleans stay so, and ObjectIds stay bson.ObjectID, which encodes to its
+// 24-hex JSON string as Feathers sends ObjectIds. Hooks and pinion.Records
+// then see the same shapes whatever the adapter, and the result shares no
+// memory with raw.
+//
+// The rarer types become what JSON can carry: Decimal128 its decimal text,
+// binary data []byte (base64 in JSON), a regular expression "/pattern/flags",
+// a timestamp the time.Time of its seconds, JavaScript code and symbols their
+// text, anything else its extended JSON.
 func document(raw bson.Raw) (map[string]any, error) {
 	elems, err := raw.Elements()
 	if err != nil {
@@ -66,10 +75,14 @@ func value(v bson.RawValue) (any, error) {
 		return v.Decimal128().String(), nil
 	case bson.TypeBinary:
 		_, b := v.Binary()
-		return b, nil
+		return bytes.Clone(b), nil
 	case bson.TypeRegex:
 		pattern, opts := v.Regex()
 		return "/" + pattern + "/" + opts, nil
+	case bson.TypeJavaScript:
+		return v.JavaScript(), nil
+	case bson.TypeSymbol:
+		return v.Symbol(), nil
 	}
 	return v.String(), nil
 }

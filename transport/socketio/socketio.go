@@ -203,8 +203,12 @@ func (s *Server) methods() []string {
 // skips closing it itself: the descriptor (left in CLOSE_WAIT) and the
 // transport's write goroutine would leak with every client that goes away.
 // Closing it again is harmless when the library did.
+//
+// It must run after the event that reported the disconnect has returned: that
+// event is emitted under a lock of the connection's "close" listener, which
+// closing takes again.
 func releaseWebSocket(sock *socket.Socket) {
 	if tr := sock.Conn().Transport(); tr != nil && tr.Name() == "websocket" {
-		tr.DoClose(nil)
+		go tr.DoClose(nil)
 	}
 }

@@ -12,10 +12,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
+
+// newMu serialises ferretdb.New, which writes package state of FerretDB's
+// (its version information) without a lock.
+var newMu sync.Mutex
 
 // Server is a running embedded server.
 type Server struct {
@@ -24,10 +29,18 @@ type Server struct {
 	done   chan struct{}
 }
 
-// Start starts a server keeping its data in dir (created if needed). logger
-// receives FerretDB's errors only: it logs every failed command as a warning,
-// which is noise for an application whose failed commands are expected (a
-// duplicate key is a 409, not a server problem).
+// Start starts a server on a free port of 127.0.0.1, keeping its data in SQLite
+// files under dir (created if needed). It returns once the server accepts
+// connections. ctx bounds the start only; the server runs until Close.
+//
+// logger (slog.Default() if nil) receives FerretDB's errors only, tagged
+// component=ferretdb: FerretDB logs every failed command as a warning, which is
+// noise for an application whose failed commands are expected (a duplicate key
+// is a 409, not a server problem).
+//
+// FerretDB is not MongoDB: it has no TTL indexes (expireAfterSeconds) and no
+// projection in findAndModify, among other gaps. The mongodb adapter copes with
+// what it meets; see the package documentation there.
 func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -40,12 +53,14 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 		logger = slog.Default()
 	}
 	quiet := slog.New(levelFilter{logger.Handler(), slog.LevelError}).With("component", "ferretdb")
+	newMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + filepath.ToSlash(abs) + "/",
 		Logger:    quiet,
 	})
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
@@ -72,8 +87,10 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 // URI is the mongodb:// address of the server.
 func (s *Server) URI() string { return s.uri }
 
-// Close stops the server and waits for it, at most a few seconds: disconnect
-// clients first, or FerretDB waits for their idle connections to time out.
+// Close stops the server and waits for it to finish. Disconnect clients first
+// (mongo.Client.Disconnect): FerretDB gives connected clients 3 seconds to
+// leave before it closes their connections. Close gives up after 10 seconds
+// rather than hang. Calling it again does nothing.
 func (s *Server) Close() error {
 	s.cancel()
 	select {
