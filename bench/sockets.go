@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pinionhq/pinion/internal/sioclient"
 )
 
 // measureSockets runs the socket.io workloads: method calls answered by acks
@@ -61,7 +63,7 @@ func acks(t *target, clients int, d time.Duration) (load, error) {
 			var mine []time.Duration
 			for time.Now().Before(stop) {
 				start := time.Now()
-				if _, err := c.call("get", "messages", t.message, map[string]any{}); err != nil {
+				if _, err := c.Call("get", "messages", t.message, map[string]any{}); err != nil {
 					failed.Add(1)
 					continue
 				}
@@ -114,7 +116,7 @@ func fanout(t *target, n, events int) (load, error) {
 		mu.Lock()
 		sent[text] = time.Now()
 		mu.Unlock()
-		if _, err := writer[0].call("create", "messages", map[string]any{"text": text}, map[string]any{}); err != nil {
+		if _, err := writer[0].Call("create", "messages", map[string]any{"text": text}, map[string]any{}); err != nil {
 			return load{}, err
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -151,8 +153,8 @@ func idle(t *target, n int) (memoryUse, error) {
 }
 
 // openMany opens and logs in n connections, 100 at a time.
-func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)) ([]*sioConn, error) {
-	conns := make([]*sioConn, n)
+func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)) ([]*sioclient.Conn, error) {
+	conns := make([]*sioclient.Conn, n)
 	sem := make(chan struct{}, 100)
 	var wg sync.WaitGroup
 	var first error
@@ -163,10 +165,10 @@ func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := dialSIO(t.url, onEvent)
+			c, err := sioclient.Dial(t.url, onEvent)
 			if err == nil {
-				if err = c.login(t.token); err != nil {
-					c.close()
+				if err = c.Login(t.token); err != nil {
+					c.Close()
 				}
 			}
 			mu.Lock()
@@ -185,10 +187,10 @@ func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)
 	return conns, nil
 }
 
-func closeAll(conns []*sioConn) {
+func closeAll(conns []*sioclient.Conn) {
 	for _, c := range conns {
 		if c != nil {
-			c.close()
+			c.Close()
 		}
 	}
 }

@@ -77,6 +77,10 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetPingTimeout(opts.PingTimeout)
 	so.SetMaxHttpBufferSize(opts.MaxPayload)
 	so.SetServeClient(false)
+	// Engine.IO v3.0.2 can drop a CONNECT that arrives while the connection is
+	// being set up (zishang520/socket.io#195); the client then waits for the
+	// connect timeout and reconnects. 10s instead of 45s bounds that wait.
+	so.SetConnectTimeout(10 * time.Second)
 	so.SetCors(&types.Cors{Origin: s.corsOrigin(), Credentials: true})
 	so.SetAllowRequest(func(ctx *types.HttpContext) error {
 		if origin := ctx.Request().Header.Get("Origin"); origin != "" && !s.allowed(origin) {

@@ -1,0 +1,175 @@
+// Package sioclient is a minimal socket.io client (Engine.IO 4, Socket.IO 5)
+// over a WebSocket: enough to call Feathers methods and receive events, cheaply,
+// so that thousands of connections and their timings measure the server rather
+// than the client. The benchmarks and the transport's tests use it.
+package sioclient
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Conn is one client connection.
+type Conn struct {
+	ws  *websocket.Conn
+	wmu sync.Mutex
+
+	mu        sync.Mutex
+	nextID    int
+	pending   map[int]chan []json.RawMessage
+	onEvent   func(name string, data json.RawMessage, at time.Time)
+	closed    chan struct{}
+	connected chan error // the answer to CONNECT
+	once      sync.Once
+}
+
+var dialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+
+// Dial connects to base (http://host:port) and joins the default namespace.
+// onEvent, when not nil, receives every event with its arrival time.
+func Dial(base string, onEvent func(name string, data json.RawMessage, at time.Time)) (*Conn, error) {
+	return DialHeader(base, nil, onEvent)
+}
+
+// DialHeader is Dial with request headers (Origin, Authorization, Cookie).
+func DialHeader(base string, h http.Header, onEvent func(name string, data json.RawMessage, at time.Time)) (*Conn, error) {
+	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
+	ws, _, err := dialer.Dial(url, h)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{ws: ws, pending: map[int]chan []json.RawMessage{}, onEvent: onEvent, closed: make(chan struct{}), connected: make(chan error, 1)}
+	if _, msg, err := ws.ReadMessage(); err != nil || len(msg) == 0 || msg[0] != '0' {
+		ws.Close()
+		return nil, fmt.Errorf("no Engine.IO open packet: %v", err)
+	}
+	go c.read()
+	// Engine.IO v3.0.2 starts reading a WebSocket before socket.io listens to it,
+	// so a CONNECT sent right after the open packet is sometimes dropped
+	// (zishang520/socket.io#195). Send it again if no answer comes.
+	if err := c.connect(); err != nil {
+		ws.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Conn) connect() error {
+	for attempt := 0; attempt < 4; attempt++ {
+		if err := c.write("40"); err != nil {
+			return err
+		}
+		select {
+		case err := <-c.connected:
+			return err
+		case <-c.closed:
+			return errors.New("the server closed the connection")
+		case <-time.After(3 * time.Second):
+		}
+	}
+	return errors.New("no answer to CONNECT")
+}
+
+func (c *Conn) write(s string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.ws.WriteMessage(websocket.TextMessage, []byte(s))
+}
+
+func (c *Conn) read() {
+	defer close(c.closed)
+	for {
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		at := time.Now()
+		s := string(msg)
+		switch {
+		case s == "2":
+			c.write("3")
+		case strings.HasPrefix(s, "40"):
+			c.once.Do(func() { c.connected <- nil })
+		case strings.HasPrefix(s, "44"):
+			c.once.Do(func() { c.connected <- fmt.Errorf("connect error: %s", s[2:]) })
+		case strings.HasPrefix(s, "42"):
+			var args []json.RawMessage
+			if json.Unmarshal(msg[2:], &args) == nil && len(args) > 0 && c.onEvent != nil {
+				var name string
+				json.Unmarshal(args[0], &name)
+				var data json.RawMessage
+				if len(args) > 1 {
+					data = args[1]
+				}
+				c.onEvent(name, data, at)
+			}
+		case strings.HasPrefix(s, "43"):
+			i := 2
+			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+				i++
+			}
+			id, _ := strconv.Atoi(s[2:i])
+			var args []json.RawMessage
+			json.Unmarshal(msg[i:], &args)
+			c.mu.Lock()
+			ch := c.pending[id]
+			delete(c.pending, id)
+			c.mu.Unlock()
+			if ch != nil {
+				ch <- args
+			}
+		}
+	}
+}
+
+var errTimeout = errors.New("no ack within 30s")
+
+// Call runs a Feathers method and returns the ack's arguments: (null, result),
+// or an error carrying the first argument.
+func (c *Conn) Call(method string, args ...any) ([]json.RawMessage, error) {
+	payload, err := json.Marshal(append([]any{method}, args...))
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan []json.RawMessage, 1)
+	c.mu.Lock()
+	id := c.nextID
+	c.nextID++
+	c.pending[id] = ch
+	c.mu.Unlock()
+	if err := c.write("42" + strconv.Itoa(id) + string(payload)); err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-ch:
+		if len(res) > 0 && string(res[0]) != "null" {
+			return res, fmt.Errorf("%s failed: %s", method, res[0])
+		}
+		return res, nil
+	case <-c.closed:
+		return nil, errors.New("connection closed")
+	case <-time.After(30 * time.Second):
+		return nil, errTimeout
+	}
+}
+
+// Login authenticates the connection with a token, as a client's
+// reAuthenticate does.
+func (c *Conn) Login(token string) error {
+	_, err := c.Call("create", "authentication", map[string]any{"strategy": "jwt", "accessToken": token}, map[string]any{})
+	return err
+}
+
+// Close drops the connection.
+func (c *Conn) Close() { c.ws.Close() }
+
+// Closed is closed when the server ends the connection.
+func (c *Conn) Closed() <-chan struct{} { return c.closed }
