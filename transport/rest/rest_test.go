@@ -66,7 +66,7 @@ func (s probe) Remove(ctx context.Context, id any, p *pinion.Params) (any, error
 	return s.reply("remove", id, nil, p)
 }
 
-func newServer(t *testing.T, opts rest.Options) (*pinion.App, http.Handler) {
+func newServer(t testing.TB, opts rest.Options) (*pinion.App, http.Handler) {
 	t.Helper()
 	app := pinion.New()
 	app.Use("messages", probe{},

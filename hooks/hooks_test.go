@@ -1,0 +1,83 @@
+package hooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/hooks"
+)
+
+var ctx = context.Background()
+
+func TestProtect(t *testing.T) {
+	rec := func() map[string]any { return map[string]any{"id": 1.0, "email": "a@b.c", "password": "hash", "token": "t"} }
+	protect := hooks.Protect("password", "token")
+	for _, tc := range []struct {
+		name   string
+		result any
+		want   string
+	}{
+		{"record", rec(), `{"email":"a@b.c","id":1}`},
+		{"list", []map[string]any{rec(), rec()}, `[{"email":"a@b.c","id":1},{"email":"a@b.c","id":1}]`},
+		{"any list", []any{rec(), "not a record"}, `[{"email":"a@b.c","id":1},"not a record"]`},
+		{"page", &pinion.Page{Total: 1, Limit: 10, Data: []map[string]any{rec()}}, `{"total":1,"limit":10,"skip":0,"data":[{"email":"a@b.c","id":1}]}`},
+	} {
+		for _, provider := range []string{"", "rest"} {
+			hc := &pinion.HookContext{Method: "find", Result: tc.result, Params: &pinion.Params{Provider: provider}}
+			if err := protect(ctx, hc); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(hc.External())
+			if string(b) != tc.want {
+				t.Errorf("%s (provider %q): external %s, want %s", tc.name, provider, b, tc.want)
+			}
+			full, _ := json.Marshal(hc.Result)
+			leaked := json.Valid(full) && string(full) != tc.want
+			if provider == "rest" && leaked {
+				t.Errorf("%s: the result of an external call keeps the fields: %s", tc.name, full)
+			}
+			if provider == "" && !leaked {
+				t.Errorf("%s: an internal call lost the fields from its result", tc.name)
+			}
+		}
+	}
+	// The stored record (shared with a store or a cache) is never changed.
+	r := rec()
+	protect(ctx, &pinion.HookContext{Result: r, Params: &pinion.Params{Provider: "rest"}})
+	if r["password"] != "hash" {
+		t.Error("Protect changed the record itself")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	validate := hooks.Validate(`{"type":"object","required":["email"],"properties":{"email":{"type":"string","format":"email"},"age":{"type":"number","minimum":0}}}`)
+	ok := &pinion.HookContext{Data: map[string]any{"email": "a@b.c", "age": 3.0}}
+	if err := validate(ctx, ok); err != nil {
+		t.Fatal(err)
+	}
+	bad := &pinion.HookContext{Data: []any{map[string]any{"email": "a@b.c"}, map[string]any{"email": "nope", "age": -1.0}}}
+	err := validate(ctx, bad)
+	fe, isErr := err.(*pinion.Error)
+	if !isErr || fe.Code != 400 || fe.Message != "validation failed" {
+		t.Fatalf("err = %v", err)
+	}
+	problems := fe.Data.([]any)
+	paths := map[string]bool{}
+	for _, p := range problems {
+		paths[p.(map[string]any)["instancePath"].(string)] = true
+	}
+	if len(problems) != 2 || !paths["/1/email"] || !paths["/1/age"] {
+		t.Errorf("problems %v", problems)
+	}
+	if err := validate(ctx, &pinion.HookContext{Data: "a string"}); err == nil {
+		t.Error("a string passed an object schema")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an invalid schema must panic at registration")
+		}
+	}()
+	hooks.Validate(`{"type": 5}`)
+}
