@@ -131,3 +131,17 @@ func sameOrigin(r *http.Request, origins []string) bool {
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host
 }
+
+// crossSite reports whether a handshake comes from another site's page.
+// Browsers send Origin on every cross-origin request and on every WebSocket
+// handshake; a handshake without it (a same-origin long-polling GET, a Node
+// client) is not a page of another site.
+func crossSite(r *http.Request, origins []string) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return true
+	}
+	if r.Header.Get("Origin") == "" {
+		return false
+	}
+	return !sameOrigin(r, origins)
+}

@@ -23,7 +23,7 @@ func (s *Service) Handshake(ctx context.Context, conn *pinion.Connection, r *htt
 	if a == nil {
 		return nil
 	}
-	if FromCookie(a) && !sameOrigin(r, s.cookieOrigins) {
+	if FromCookie(a) && crossSite(r, s.cookieOrigins) {
 		// A page on another site could otherwise open a socket as the user.
 		return pinion.Forbidden("Cross-site socket refused: connections authenticated by cookie must come from an allowed origin")
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -147,8 +148,13 @@ func (s *Server) routes() http.Handler {
 }
 
 // cookieGuard refuses cross-site unsafe requests authenticated by the httpOnly
-// cookie (see authentication.Service.CheckCookieRequest).
+// cookie (see authentication.Service.CheckCookieRequest). socket.io's
+// long-polling POSTs are not service calls: its handshake checks the cookie's
+// origin itself.
 func (s *Server) cookieGuard(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/socket.io/") {
+		return
+	}
 	if err := s.Auth.CheckCookieRequest(c.Request); err != nil {
 		c.AbortWithStatusJSON(http.StatusForbidden, err)
 	}

@@ -178,3 +178,35 @@ func TestRoomsWithClaims(t *testing.T) {
 	}}})
 	runNode(t, "js/rooms.test.mjs", map[string]string{"PINION_URL": p.URL})
 }
+
+// configDir is a copy of the repository's configuration with extra settings
+// for APP_ENV=test (merged key by key over default.json).
+func configDir(t *testing.T, testJSON string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	b, err := os.ReadFile("../config/default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "default.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test.json"), []byte(testJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"CONFIG_DIR": dir}
+}
+
+// TestSessions drives token renewal, expiry, refresh and the cookie flow
+// through the real transports with the official clients.
+func TestSessions(t *testing.T) {
+	nodeModules(t)
+	p := startPinion(t, "memory", configDir(t, `{"authentication": {
+		"jwtOptions": {"expiresIn": "3s"},
+		"leeway": 0,
+		"renewal": "1500ms",
+		"refresh": {"enabled": true, "expiresIn": "1h"},
+		"cookie": {"enabled": true}
+	}}`))
+	runNode(t, "js/sessions.test.mjs", map[string]string{"PINION_URL": p.URL})
+}
