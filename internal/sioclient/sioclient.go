@@ -135,6 +135,17 @@ var errTimeout = errors.New("no ack within 30s")
 // Call runs a Feathers method and returns the ack's arguments: (null, result),
 // or an error carrying the first argument.
 func (c *Conn) Call(method string, args ...any) ([]json.RawMessage, error) {
+	wait, err := c.Send(method, args...)
+	if err != nil {
+		return nil, err
+	}
+	return wait()
+}
+
+// Send writes a call without waiting for its ack: calls sent one after the
+// other from one goroutine reach the server in that order. The returned
+// function waits for the ack.
+func (c *Conn) Send(method string, args ...any) (wait func() ([]json.RawMessage, error), err error) {
 	payload, err := json.Marshal(append([]any{method}, args...))
 	if err != nil {
 		return nil, err
@@ -148,17 +159,19 @@ func (c *Conn) Call(method string, args ...any) ([]json.RawMessage, error) {
 	if err := c.write("42" + strconv.Itoa(id) + string(payload)); err != nil {
 		return nil, err
 	}
-	select {
-	case res := <-ch:
-		if len(res) > 0 && string(res[0]) != "null" {
-			return res, fmt.Errorf("%s failed: %s", method, res[0])
+	return func() ([]json.RawMessage, error) {
+		select {
+		case res := <-ch:
+			if len(res) > 0 && string(res[0]) != "null" {
+				return res, fmt.Errorf("%s failed: %s", method, res[0])
+			}
+			return res, nil
+		case <-c.closed:
+			return nil, errors.New("connection closed")
+		case <-time.After(30 * time.Second):
+			return nil, errTimeout
 		}
-		return res, nil
-	case <-c.closed:
-		return nil, errors.New("connection closed")
-	case <-time.After(30 * time.Second):
-		return nil, errTimeout
-	}
+	}, nil
 }
 
 // Login authenticates the connection with a token, as a client's

@@ -2,6 +2,8 @@ package socketio_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -41,7 +43,7 @@ func (c *calls) Get(ctx context.Context, id any, p *pinion.Params) (any, error) 
 
 func newServer(t *testing.T, origins ...string) (*pinion.App, *socketio.Server, string, *calls) {
 	t.Helper()
-	app := pinion.New()
+	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	c := &calls{}
 	app.Use("things", c, pinion.WithMethod("shout", func(ctx context.Context, data any, p *pinion.Params) (any, error) {
 		return strings.ToUpper(data.(map[string]any)["text"].(string)), nil
@@ -118,16 +120,19 @@ func TestCalls(t *testing.T) {
 func TestCallsKeepTheirOrder(t *testing.T) {
 	_, _, url, rec := newServer(t)
 	c := dial(t, url, nil)
-	var wg sync.WaitGroup
-	for i := range 60 {
-		wg.Add(1)
-		go func() { // the client sends without waiting for acks
-			defer wg.Done()
-			c.Call("create", "things", map[string]any{"n": float64(i)}, map[string]any{})
-		}()
-		time.Sleep(200 * time.Microsecond)
+	var waits []func() ([]json.RawMessage, error)
+	for i := range 60 { // sent in order, without waiting for acks
+		wait, err := c.Send("create", "things", map[string]any{"n": float64(i)}, map[string]any{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits = append(waits, wait)
 	}
-	wg.Wait()
+	for _, wait := range waits {
+		if _, err := wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	for i := 1; i < len(rec.got); i++ {
