@@ -2,9 +2,9 @@ package socketio_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
