@@ -16,8 +16,12 @@ type Event struct {
 	// Dispatch is the external form of Data (HookContext.Dispatch, or its element),
 	// when a hook set one. Channels send it instead of Data.
 	Dispatch any
-	// Context is the call that caused the event; nil for custom events.
+	// Context is the call that caused the event; nil for custom events and for
+	// events of other instances.
 	Context *HookContext
+	// Remote marks an event that happened on another instance and reached this
+	// one through multi-instance sync. Listeners that forward events skip these.
+	Remote bool
 }
 
 // Listener receives service events. It runs synchronously inside the call, before
@@ -53,6 +57,14 @@ func (a *App) OnEvent(fn Listener) (remove func()) {
 		ls := slices.DeleteFunc(slices.Clone(*a.listeners.Load()), func(x *listener) bool { return x == l })
 		a.listeners.Store(&ls)
 	}
+}
+
+// Receive hands an event of another instance to this one: its listeners (caches
+// stay in step) and its channels (its clients get it). Multi-instance sync calls
+// it; the event is marked Remote.
+func (a *App) Receive(ctx context.Context, e Event) {
+	e.Remote = true
+	a.emit(ctx, e)
 }
 
 // emit gives an event to the listeners, then to the channels.

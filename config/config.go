@@ -53,6 +53,9 @@ type Config struct {
 	Storage string `json:"storage"`
 	// MongoDBURL selects an external MongoDB; empty starts the embedded store.
 	MongoDBURL string `json:"mongodbUrl"`
+	// NATSURL, when set, shares service events with the other instances
+	// connected to the same NATS (see package cluster).
+	NATSURL string `json:"natsUrl"`
 	// Database is the database name used when MongoDBURL names none.
 	Database string `json:"database"`
 	// DataDir holds the embedded store's files and generated secrets.
@@ -169,6 +172,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("HOST", &c.Host)
 	set("STORAGE", &c.Storage)
 	set("MONGODB_URL", &c.MongoDBURL)
+	set("NATS_URL", &c.NATSURL)
 	set("DATA_DIR", &c.DataDir)
 	set("LOG_LEVEL", &c.LogLevel)
 	set("AUTH_SECRET", &c.AuthSecret)
@@ -212,6 +216,9 @@ func (c *Config) validate() error {
 	}
 	if c.MongoDBURL != "" && !strings.HasPrefix(c.MongoDBURL, "mongodb://") && !strings.HasPrefix(c.MongoDBURL, "mongodb+srv://") {
 		errs = append(errs, errors.New("MONGODB_URL must start with mongodb:// or mongodb+srv://"))
+	}
+	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
+		errs = append(errs, errors.New("NATS_URL must start with nats:// or tls://"))
 	}
 	if c.Database == "" {
 		errs = append(errs, errors.New("database is empty"))

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
 	"github.com/pinionhq/pinion/authentication/mongostore"
+	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
@@ -46,6 +48,7 @@ type Server struct {
 	db      *database
 	store   *mongostore.Store
 	sockets *socketio.Server
+	node    *cluster.Node
 	handler http.Handler
 }
 
@@ -121,6 +124,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	if err := app.Setup(ctx); err != nil {
 		s.close(ctx)
 		return nil, err
+	}
+	if cfg.NATSURL != "" {
+		host, _ := os.Hostname()
+		if s.node, err = cluster.Join(ctx, app, cluster.Options{URL: cfg.NATSURL, Name: "pinion " + host}); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		logger.Info("sharing events with other instances", "nats", cfg.NATSURL)
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -221,6 +232,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // close tears down the app, then the stores and the database.
 func (s *Server) close(ctx context.Context) error {
 	var errs []error
+	if s.node != nil {
+		errs = append(errs, s.node.Close())
+	}
 	if s.App != nil {
 		errs = append(errs, s.App.Teardown(ctx))
 	}

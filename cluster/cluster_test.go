@@ -1,0 +1,115 @@
+package cluster_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/cluster"
+	"github.com/pinionhq/pinion/services/memory"
+)
+
+var ctx = context.Background()
+
+// natsServer starts an embedded NATS server for the test.
+func natsServer(t *testing.T) string {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	t.Cleanup(ns.Shutdown)
+	return ns.ClientURL()
+}
+
+// inbox is a real-time connection that records what it is sent.
+type inbox struct {
+	mu   sync.Mutex
+	got  []string
+	conn *pinion.Connection
+}
+
+func newInbox(app *pinion.App) *inbox {
+	b := &inbox{}
+	b.conn = pinion.NewConnection(pinion.ConnectionOptions{ID: "c", Provider: "test", Send: func(event string, data any) {
+		raw, _ := data.(json.RawMessage)
+		b.mu.Lock()
+		b.got = append(b.got, event+" "+string(raw))
+		b.mu.Unlock()
+	}})
+	app.Channel("all").Join(b.conn)
+	return b
+}
+
+func (b *inbox) wait(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b.mu.Lock()
+		got := append([]string(nil), b.got...)
+		b.mu.Unlock()
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// instance is one app of the cluster: a messages service, every event
+// published to the "all" channel, joined to NATS.
+func instance(t *testing.T, url string) (*pinion.App, *pinion.Service, *inbox, *[]pinion.Event) {
+	t.Helper()
+	app := pinion.New()
+	svc := app.Use("messages", memory.New(memory.Options{}), pinion.WithHooks(pinion.Hooks{After: pinion.HookMap{"create": {
+		func(ctx context.Context, hc *pinion.HookContext) error {
+			hc.Dispatch = map[string]any{"text": hc.Result.(map[string]any)["text"], "safe": true}
+			return nil
+		},
+	}}}))
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("all")} })
+	var seen []pinion.Event
+	var mu sync.Mutex
+	app.OnEvent(func(ctx context.Context, e pinion.Event) {
+		mu.Lock()
+		seen = append(seen, e)
+		mu.Unlock()
+	})
+	node, err := cluster.Join(ctx, app, cluster.Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Close() })
+	return app, svc, newInbox(app), &seen
+}
+
+func TestEventsCrossInstances(t *testing.T) {
+	url := natsServer(t)
+	_, a, inboxA, _ := instance(t, url)
+	_, _, inboxB, seenB := instance(t, url)
+	if _, err := a.Create(ctx, map[string]any{"text": "hello", "secret": "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	gotB := inboxB.wait(t, 1)
+	if len(gotB) != 1 || gotB[0] != `messages created {"safe":true,"text":"hello"}` {
+		t.Fatalf("instance B got %v", gotB)
+	}
+	// The local client gets it once, not again from NATS.
+	time.Sleep(200 * time.Millisecond)
+	if got := inboxA.wait(t, 1); len(got) != 1 {
+		t.Fatalf("instance A got %v", got)
+	}
+	// B's listeners saw it as remote, with the record as data.
+	e := (*seenB)[0]
+	if !e.Remote || e.Data.(map[string]any)["secret"] != "x" || e.Context != nil {
+		t.Errorf("remote event %+v", e)
+	}
+}
