@@ -12,7 +12,9 @@ import (
 var ctx = context.Background()
 
 func TestProtect(t *testing.T) {
-	rec := func() map[string]any { return map[string]any{"id": 1.0, "email": "a@b.c", "password": "hash", "token": "t"} }
+	rec := func() map[string]any {
+		return map[string]any{"id": 1.0, "email": "a@b.c", "password": "hash", "token": "t"}
+	}
 	protect := hooks.Protect("password", "token")
 	for _, tc := range []struct {
 		name   string

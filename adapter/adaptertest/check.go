@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter"
 )
 
 // same reports whether two values are equal as their JSON would be: numbers by
@@ -16,8 +17,8 @@ import (
 // float64 the suite writes), times by instant, ObjectIds by their hex form (as
 // Feathers' tests compare ids with toString), maps and lists member by member.
 func same(a, b any) bool {
-	if x, ok := number(a); ok {
-		y, ok := number(b)
+	if x, ok := adapter.Float64(a); ok {
+		y, ok := adapter.Float64(b)
 		return ok && x == y
 	}
 	if isHex(a) || isHex(b) {
@@ -49,37 +50,6 @@ func same(a, b any) bool {
 func isHex(v any) bool {
 	_, ok := v.(interface{ Hex() string })
 	return ok
-}
-
-// number reads a value of any Go numeric type as a float64.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case float32:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case int8:
-		return float64(n), true
-	case int16:
-		return float64(n), true
-	case int32:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint:
-		return float64(n), true
-	case uint8:
-		return float64(n), true
-	case uint16:
-		return float64(n), true
-	case uint32:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	}
-	return 0, false
 }
 
 // wantField checks rec[field] against want with same.

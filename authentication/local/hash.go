@@ -26,7 +26,7 @@ func HashPassword(field string) pinion.Hook {
 		if auth := authentication.From(hc.App); auth != nil {
 			cost = auth.Config().Local.HashSize
 		}
-		for _, rec := range records(hc.Data) {
+		for _, rec := range pinion.Records(hc.Data) {
 			v, ok := rec[field]
 			if !ok || v == nil {
 				continue
@@ -48,21 +48,4 @@ func HashPassword(field string) pinion.Hook {
 		}
 		return nil
 	}
-}
-
-// records returns the records of create/update/patch data.
-func records(data any) []map[string]any {
-	switch d := data.(type) {
-	case map[string]any:
-		return []map[string]any{d}
-	case []any:
-		out := make([]map[string]any, 0, len(d))
-		for _, e := range d {
-			if m, ok := e.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
 }

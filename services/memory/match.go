@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter"
 )
 
 // A matcher reports whether a record matches a query.
@@ -263,7 +264,7 @@ func truthy(v any) bool {
 	case nil:
 		return false
 	}
-	n, ok := number(v)
+	n, ok := adapter.Float64(v)
 	return !ok || n != 0
 }
 
@@ -333,8 +334,8 @@ func equalsOrContains(v any, found bool, want any) bool {
 // by instant, objects and lists member by member, ids with a Hex method (ObjectIds)
 // by their hex form, so that one equals the string a REST query carries.
 func equal(a, b any) bool {
-	if x, ok := number(a); ok {
-		y, ok := number(b)
+	if x, ok := adapter.Float64(a); ok {
+		y, ok := adapter.Float64(b)
 		return ok && x == y
 	}
 	if isHex(a) || isHex(b) {
@@ -368,35 +369,4 @@ func equal(a, b any) bool {
 func isHex(v any) bool {
 	_, ok := v.(interface{ Hex() string })
 	return ok
-}
-
-// number reads a value of any Go numeric type as a float64.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case float32:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case int8:
-		return float64(n), true
-	case int16:
-		return float64(n), true
-	case int32:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint:
-		return float64(n), true
-	case uint8:
-		return float64(n), true
-	case uint16:
-		return float64(n), true
-	case uint32:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	}
-	return 0, false
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter"
 )
 
 // patchOps is patch data taken apart: the plain fields, which merge like $set, and
@@ -55,7 +56,7 @@ func parsePatch(data any, id string) (*patchOps, error) {
 		case "$inc":
 			p.inc = make(map[string]float64, len(fields))
 			for f, n := range fields {
-				x, ok := number(n)
+				x, ok := adapter.Float64(n)
 				if !ok {
 					return nil, pinion.BadRequest("Invalid patch operator $inc: '%s' must be a number", f)
 				}
@@ -98,7 +99,7 @@ func (p *patchOps) apply(rec map[string]any) (map[string]any, error) {
 			setPath(next, f, n)
 			continue
 		}
-		x, ok := number(cur)
+		x, ok := adapter.Float64(cur)
 		if !ok {
 			return nil, pinion.BadRequest("Cannot apply $inc to '%s': it is not a number", f)
 		}

@@ -65,7 +65,7 @@ func kind(v any) int {
 	if v == nil {
 		return kindNull
 	}
-	if _, ok := number(v); ok {
+	if _, ok := adapter.Float64(v); ok {
 		return kindNumber
 	}
 	switch v.(type) {
@@ -95,8 +95,8 @@ func compare(a, b any) int {
 	case kindNull:
 		return 0
 	case kindNumber:
-		x, _ := number(a)
-		y, _ := number(b)
+		x, _ := adapter.Float64(a)
+		y, _ := adapter.Float64(b)
 		return cmp.Compare(x, y)
 	case kindString:
 		return strings.Compare(a.(string), b.(string))
