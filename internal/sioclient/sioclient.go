@@ -5,6 +5,7 @@
 package sioclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,15 +102,10 @@ func (c *Conn) read() {
 		case strings.HasPrefix(s, "44"):
 			c.once.Do(func() { c.connected <- fmt.Errorf("connect error: %s", s[2:]) })
 		case strings.HasPrefix(s, "42"):
-			var args []json.RawMessage
-			if json.Unmarshal(msg[2:], &args) == nil && len(args) > 0 && c.onEvent != nil {
-				var name string
-				json.Unmarshal(args[0], &name)
-				var data json.RawMessage
-				if len(args) > 1 {
-					data = args[1]
+			if c.onEvent != nil {
+				if name, data, ok := splitEvent(msg); ok {
+					c.onEvent(name, data, at)
 				}
-				c.onEvent(name, data, at)
 			}
 		case strings.HasPrefix(s, "43"):
 			i := 2
@@ -186,3 +182,36 @@ func (c *Conn) Close() { c.ws.Close() }
 
 // Closed is closed when the server ends the connection.
 func (c *Conn) Closed() <-chan struct{} { return c.closed }
+
+// splitEvent reads `42["name",data]` without decoding data: event names are
+// plain, and a client of thousands of sockets must stay cheap.
+func splitEvent(msg []byte) (string, json.RawMessage, bool) {
+	rest := msg[2:]
+	if len(rest) < 4 || rest[0] != '[' || rest[1] != '"' || rest[len(rest)-1] != ']' {
+		return slowSplit(msg)
+	}
+	end := bytes.IndexByte(rest[2:], '"')
+	if end < 0 || bytes.IndexByte(rest[2:2+end], '\\') >= 0 {
+		return slowSplit(msg)
+	}
+	name := string(rest[2 : 2+end])
+	data := rest[2+end+1 : len(rest)-1]
+	if len(data) > 0 && data[0] == ',' {
+		data = data[1:]
+	}
+	return name, data, true
+}
+
+func slowSplit(msg []byte) (string, json.RawMessage, bool) {
+	var args []json.RawMessage
+	if json.Unmarshal(msg[2:], &args) != nil || len(args) == 0 {
+		return "", nil, false
+	}
+	var name string
+	json.Unmarshal(args[0], &name)
+	var data json.RawMessage
+	if len(args) > 1 {
+		data = args[1]
+	}
+	return name, data, true
+}

@@ -52,8 +52,9 @@ type Server struct {
 	io     *socket.Server
 	logger *slog.Logger
 
-	mu    sync.Mutex
-	conns map[socket.SocketId]*pinion.Connection
+	mu     sync.Mutex
+	conns  map[socket.SocketId]*pinion.Connection
+	frames frameCache
 }
 
 // New returns the transport for app.
@@ -143,7 +144,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		Provider:   pinion.ProviderSocketIO,
 		Headers:    r.Header.Clone(),
 		RemoteAddr: sock.Handshake().Address,
-		Send:       func(event string, data any) { sock.Emit(event, data) },
+		Send:       func(event string, data any) { s.send(sock, event, data) },
 		Close:      func() { sock.Disconnect(false) },
 	})
 	if s.opts.Handshake != nil {
@@ -215,4 +216,49 @@ func releaseWebSocket(sock *socket.Socket) {
 	if tr := sock.Conn().Transport(); tr != nil && tr.Name() == "websocket" {
 		go tr.DoClose(nil)
 	}
+}
+
+// send delivers an event to one socket. Channels hand every connection of an
+// event the same encoded payload (a json.RawMessage); the socket.io frame around
+// it is built once and written to each connection as is, instead of being
+// encoded again for every socket.
+func (s *Server) send(sock *socket.Socket, event string, data any) {
+	if !sock.Connected() {
+		return
+	}
+	raw, ok := data.(json.RawMessage)
+	if !ok || len(raw) == 0 {
+		sock.Emit(event, data)
+		return
+	}
+	frame := s.frames.get(event, raw)
+	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
+}
+
+// frameCache remembers the last frame built: a fan-out asks for the same one
+// once per connection.
+type frameCache struct {
+	mu    sync.Mutex
+	event string
+	data  *byte
+	n     int
+	frame []byte
+}
+
+// get returns the socket.io EVENT packet `2["<event>",<raw>]`.
+func (c *frameCache) get(event string, raw json.RawMessage) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data == &raw[0] && c.n == len(raw) && c.event == event {
+		return c.frame
+	}
+	name, _ := json.Marshal(event)
+	frame := make([]byte, 0, len(name)+len(raw)+4)
+	frame = append(frame, '2', '[')
+	frame = append(frame, name...)
+	frame = append(frame, ',')
+	frame = append(frame, raw...)
+	frame = append(frame, ']')
+	c.event, c.data, c.n, c.frame = event, &raw[0], len(raw), frame
+	return frame
 }
