@@ -113,35 +113,38 @@ func run(o options) error {
 		}
 		for _, t := range targets {
 			t.storage = storage
-			if err := t.start(); err != nil {
-				return err
+			// Each phase gets a fresh process, so that one phase's leftovers (a
+			// big store, ten thousand closing sockets) do not weigh on the next.
+			phases := []struct {
+				name string
+				run  func(*target) error
+			}{
+				{"sockets", func(t *target) error { return r.measureSockets(t, o, root) }},
+				{"rest", func(t *target) error { return r.measureREST(t, o) }},
 			}
-			err := func() error {
-				defer t.stop()
-				if err := t.seed(); err != nil {
-					return fmt.Errorf("%s: %w", t.name, err)
+			for _, ph := range phases {
+				if o.only != "" && o.only != ph.name {
+					continue
 				}
-				// Sockets first: the REST create run leaves a large store behind,
-				// which would weigh on the memory figures.
-				if o.only == "" || o.only == "sockets" {
-					if err := r.measureSockets(t, o, root); err != nil {
+				if err := t.start(); err != nil {
+					return err
+				}
+				err := func() error {
+					defer t.stop()
+					if err := t.seed(); err != nil {
 						return fmt.Errorf("%s: %w", t.name, err)
 					}
-				}
-				if o.only == "" || o.only == "rest" {
-					if err := r.measureREST(t, o); err != nil {
-						return fmt.Errorf("%s: %w", t.name, err)
+					if err := ph.run(t); err != nil {
+						return fmt.Errorf("%s %s: %w", t.name, ph.name, err)
 					}
+					return nil
+				}()
+				if err != nil {
+					return err
 				}
-				t.rss = rss(t.process.Process.Pid)
-				return nil
-			}()
-			if err != nil {
-				return err
 			}
 		}
 	}
-	r.bcrypt = bcryptLimit()
 	text := r.String()
 	fmt.Print(text)
 	out := o.out

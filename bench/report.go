@@ -16,7 +16,6 @@ type report struct {
 	options  options
 	loads    []load
 	memory   []memoryUse
-	bcrypt   bcryptFigures
 }
 
 type bcryptFigures struct {
@@ -92,12 +91,13 @@ func (r *report) String() string {
 				float64(m.baseline)/1e6, float64(m.loaded)/1e6, m.perThousandSocket/1e6)
 		}
 	}
-	fmt.Fprintf(&b, "\nLogin limit: one bcrypt comparison at cost 10 takes %.1f ms here; %d cores allow %.1f logins/s.\n",
-		float64(r.bcrypt.compare)/float64(time.Millisecond), runtime.NumCPU(), r.bcrypt.limit)
-	for _, storage := range r.options.storages {
-		if p, ok := r.find("POST /authentication (local login)", storage, "Pinion"); ok && r.bcrypt.limit > 0 {
-			fmt.Fprintf(&b, "Pinion (%s): %.1f logins/s = %.0f%% of the limit.\n", storage, p.rps, 100*p.rps/r.bcrypt.limit)
+	b.WriteString("\nLogin limit: cores ÷ one bcrypt comparison at cost 10, measured just before each login run.\n")
+	for _, l := range r.loads {
+		if l.note != "login" || l.limit.limit == 0 {
+			continue
 		}
+		fmt.Fprintf(&b, "%s (%s): %.1f logins/s; one comparison took %.1f ms, so %d cores allow %.1f/s: %.0f%% of the limit.\n",
+			l.target, l.storage, l.rps, float64(l.limit.compare)/float64(time.Millisecond), runtime.NumCPU(), l.limit.limit, 100*l.rps/l.limit.limit)
 	}
 	return b.String()
 }
