@@ -135,18 +135,6 @@ func (t *Tokens) Verify(token, typ string) (map[string]any, error) {
 	return claims, nil
 }
 
-// Decode verifies a token of any type and returns its type and claims. It is for
-// code that must tell token types apart (the refresh strategy's reuse detection).
-func (t *Tokens) Decode(token string) (typ string, claims map[string]any, err error) {
-	tok, err := jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithValidMethods([]string{"HS256"})).
-		Parse(token, func(*jwt.Token) (any, error) { return t.secret, nil })
-	if err != nil {
-		return "", nil, mapError(err, tok, t)
-	}
-	typ, _ = tok.Header["typ"].(string)
-	return typ, tok.Claims.(jwt.MapClaims), nil
-}
-
 func (t *Tokens) parse(token, typ string, now time.Time) (map[string]any, time.Time, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{"HS256"}),
@@ -231,12 +219,4 @@ func expired(exp time.Time) *pinion.Error {
 		"name":      "TokenExpiredError",
 		"expiredAt": exp.UTC().Format("2006-01-02T15:04:05.000Z"),
 	})
-}
-
-// Forget drops a token from the verified cache (after revocation, so the next
-// check goes through the revocation list rather than trusting the cache alone).
-func (t *Tokens) Forget(token string) {
-	t.mu.Lock()
-	delete(t.verified, token)
-	t.mu.Unlock()
 }

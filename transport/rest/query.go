@@ -8,9 +8,9 @@ import (
 // parseQuery decodes the query string with qs semantics (wire spec §1.7): nested
 // brackets, indices, all leaves strings. A $sort on several fields keeps the order
 // the client wrote it in, as pinion.Ordered, because that order is its meaning.
-func parseQuery(raw string) (map[string]any, error) {
+func parseQuery(raw string) map[string]any {
 	if raw == "" {
-		return map[string]any{}, nil
+		return map[string]any{}
 	}
 	q := qs.Parse(raw)
 	if sort, ok := q["$sort"].(map[string]any); ok && len(sort) > 1 {
@@ -22,5 +22,5 @@ func parseQuery(raw string) (map[string]any, error) {
 		}
 		q["$sort"] = ordered
 	}
-	return q, nil
+	return q
 }

@@ -72,11 +72,7 @@ func (h *Handler) Serve(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	call.params.Query, err = parseQuery(r.URL.RawQuery)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
+	call.params.Query = parseQuery(r.URL.RawQuery)
 	if call.hasBody {
 		if call.data, err = h.decodeBody(c); err != nil {
 			h.fail(c, err)
