@@ -40,7 +40,8 @@ func (e *Event) External() any {
 type listener struct{ fn Listener }
 
 // OnEvent registers fn for every service event and returns a function that
-// removes it. Channels, the socket transport and multi-instance sync are listeners.
+// removes it. The authentication service (its caches, live sessions) and
+// multi-instance sync are listeners; channels get the event after them.
 func (a *App) OnEvent(fn Listener) (remove func()) {
 	l := &listener{fn: fn}
 	a.mu.Lock()
