@@ -35,8 +35,7 @@ func Authenticate(strategies ...string) pinion.AroundHook {
 		if s == nil {
 			return pinion.NotAuthenticated("Could not find a valid authentication service")
 		}
-		req := Request{"strategy": p.Authentication.Strategy, "accessToken": p.Authentication.AccessToken}
-		res, err := s.Authenticate(ctx, req, p, strategies...)
+		res, err := s.authenticateParams(ctx, p, strategies)
 		if err != nil {
 			return err
 		}

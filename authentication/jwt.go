@@ -14,7 +14,10 @@ type JWT struct{ s *Service }
 // Authenticate implements Strategy. The answer carries the same token back, as
 // Feathers does, so reAuthenticate keeps the client's token.
 func (j *JWT) Authenticate(ctx context.Context, req Request, params *pinion.Params) (*Result, error) {
-	token := req.String("accessToken")
+	return j.authenticate(ctx, req.String("accessToken"))
+}
+
+func (j *JWT) authenticate(ctx context.Context, token string) (*Result, error) {
 	if token == "" {
 		return nil, pinion.NotAuthenticated("No access token")
 	}

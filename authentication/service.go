@@ -330,6 +330,24 @@ func (s *Service) Authenticate(ctx context.Context, req Request, params *pinion.
 	return res, nil
 }
 
+// authenticateParams authenticates the credentials a transport put in params.
+// The common case, a jwt, goes straight to the jwt strategy: every protected
+// call takes this path.
+func (s *Service) authenticateParams(ctx context.Context, p *pinion.Params, allowed []string) (*Result, error) {
+	a := p.Authentication
+	if a.Strategy == "jwt" && slices.Contains(allowed, "jwt") {
+		if j, ok := s.Strategy("jwt").(*JWT); ok {
+			res, err := j.authenticate(ctx, a.AccessToken)
+			if err != nil {
+				return nil, err
+			}
+			res.entityKey = s.cfg.Entity
+			return res, nil
+		}
+	}
+	return s.Authenticate(ctx, Request{"strategy": a.Strategy, "accessToken": a.AccessToken}, p, allowed...)
+}
+
 // Parse finds credentials in an HTTP request (or socket handshake) with the
 // strategies that can parse: the jwt strategy's Authorization header first,
 // then the httpOnly cookie when that flow is enabled. Transports call it; it

@@ -309,3 +309,22 @@ func newRequest(authorization string) *http.Request {
 	}
 	return r
 }
+
+// TestBcryptjsHashes logs in users whose password hashes were made by bcryptjs
+// (Feathers), in each prefix it reads: $2a$, $2b$ (bcryptjs 3), $2y$.
+func TestBcryptjsHashes(t *testing.T) {
+	f := newApp(t)
+	const hash = "$04$jrna9L0hDfxBQahuiFjWju02Y1aKfBqVrb1.UHeZPmZXKvINjCIJi" // bcryptjs.hashSync("correct horse", 4)
+	for _, prefix := range []string{"$2a", "$2b", "$2y"} {
+		email := prefix[1:] + "@example.com"
+		// Stored as a Feathers deployment left it: straight into the store.
+		_, err := f.app.Service("users").Impl().(pinion.Creator).Create(ctx, map[string]any{"email": email, "password": prefix + hash}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "correct horse"}); r.status != 201 {
+			t.Errorf("%s hash: %d %v", prefix, r.status, r.body)
+		}
+		wantError(t, f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "wrong horse"}), 401, "Invalid login")
+	}
+}

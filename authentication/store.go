@@ -45,7 +45,7 @@ type MemoryStore struct {
 	now func() time.Time
 
 	mu       sync.RWMutex
-	tokens   map[string]time.Time // issuer+"\x00"+jti → exp
+	tokens   map[tokenKey]time.Time // → exp
 	subjects map[string]subjectCutoff
 	failures map[string]window
 	refresh  map[string]*refreshEntry
@@ -69,7 +69,7 @@ type window struct {
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		now:      time.Now,
-		tokens:   map[string]time.Time{},
+		tokens:   map[tokenKey]time.Time{},
 		subjects: map[string]subjectCutoff{},
 		failures: map[string]window{},
 		refresh:  map[string]*refreshEntry{},
@@ -77,13 +77,14 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-func tokenKey(issuer, jti string) string { return issuer + "\x00" + jti }
+// tokenKey names a revoked token; a struct key costs no allocation to look up.
+type tokenKey struct{ issuer, jti string }
 
 // Revoke implements Revocations.
 func (m *MemoryStore) Revoke(_ context.Context, issuer, jti string, exp time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.tokens[tokenKey(issuer, jti)] = exp
+	m.tokens[tokenKey{issuer, jti}] = exp
 	m.purge()
 	return nil
 }
@@ -91,7 +92,7 @@ func (m *MemoryStore) Revoke(_ context.Context, issuer, jti string, exp time.Tim
 // Revoked implements Revocations.
 func (m *MemoryStore) Revoked(_ context.Context, issuer, jti string) (bool, error) {
 	m.mu.RLock()
-	exp, ok := m.tokens[tokenKey(issuer, jti)]
+	exp, ok := m.tokens[tokenKey{issuer, jti}]
 	m.mu.RUnlock()
 	return ok && m.now().Before(exp.Add(time.Minute)), nil
 }
