@@ -91,6 +91,9 @@ func (r *report) String() string {
 				float64(m.baseline)/1e6, float64(m.loaded)/1e6, m.perThousandSocket/1e6)
 		}
 	}
+	if n := retries.Load(); n > 0 {
+		fmt.Fprintf(&b, "\nSocket setups retried after the server dropped them (zishang520/socket.io#195 and load): %d.\n", n)
+	}
 	b.WriteString("\nLogin limit: cores ÷ one bcrypt comparison at cost 10, measured just before each login run.\n")
 	for _, l := range r.loads {
 		if l.note != "login" || l.limit.limit == 0 {

@@ -159,7 +159,9 @@ func idle(t *target, n int) (memoryUse, error) {
 		perThousandSocket: float64(loaded-base) / float64(n) * 1000}, nil
 }
 
-// openMany opens and logs in n connections, 100 at a time.
+// openMany opens and logs in n connections, 100 at a time. A connection the
+// server drops while it is being set up (see sioclient) is opened again; the
+// count of such retries is returned with the connections.
 func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)) ([]*sioclient.Conn, error) {
 	conns := make([]*sioclient.Conn, n)
 	sem := make(chan struct{}, 100)
@@ -172,11 +174,16 @@ func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := sioclient.Dial(t.url, onEvent)
-			if err == nil {
-				if err = c.Login(t.token); err != nil {
+			var c *sioclient.Conn
+			var err error
+			for attempt := 0; attempt < 3; attempt++ {
+				if c, err = sioclient.Dial(t.url, onEvent); err == nil {
+					if err = c.Login(t.token); err == nil {
+						break
+					}
 					c.Close()
 				}
+				retries.Add(1)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -193,6 +200,9 @@ func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)
 	}
 	return conns, nil
 }
+
+// retries counts sockets opened again after the server dropped them.
+var retries atomic.Int64
 
 func closeAll(conns []*sioclient.Conn) {
 	for _, c := range conns {

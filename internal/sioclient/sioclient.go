@@ -53,9 +53,6 @@ func DialHeader(base string, h http.Header, onEvent func(name string, data json.
 		return nil, fmt.Errorf("no Engine.IO open packet: %v", err)
 	}
 	go c.read()
-	// Engine.IO v3.0.2 starts reading a WebSocket before socket.io listens to it,
-	// so a CONNECT sent right after the open packet is sometimes dropped
-	// (zishang520/socket.io#195). Send it again if no answer comes.
 	if err := c.connect(); err != nil {
 		ws.Close()
 		return nil, err
@@ -64,19 +61,22 @@ func DialHeader(base string, h http.Header, onEvent func(name string, data json.
 }
 
 func (c *Conn) connect() error {
-	for attempt := 0; attempt < 4; attempt++ {
-		if err := c.write("40"); err != nil {
-			return err
-		}
-		select {
-		case err := <-c.connected:
-			return err
-		case <-c.closed:
-			return errors.New("the server closed the connection")
-		case <-time.After(3 * time.Second):
-		}
+	// Engine.IO v3.0.2 starts reading a WebSocket before socket.io listens to
+	// it, so a CONNECT sent at once after the open packet is sometimes dropped
+	// (zishang520/socket.io#195). A moment's wait makes that rare; sending it
+	// twice would make a second socket, so a lost one fails the dial instead.
+	time.Sleep(5 * time.Millisecond)
+	if err := c.write("40"); err != nil {
+		return err
 	}
-	return errors.New("no answer to CONNECT")
+	select {
+	case err := <-c.connected:
+		return err
+	case <-c.closed:
+		return errors.New("the server closed the connection before answering CONNECT")
+	case <-time.After(15 * time.Second):
+		return errors.New("no answer to CONNECT")
+	}
 }
 
 func (c *Conn) write(s string) error {

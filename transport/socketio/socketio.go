@@ -177,12 +177,14 @@ func (s *Server) connected(sock *socket.Socket) {
 	for _, m := range s.methods() {
 		sock.On(m, func(args ...any) { s.call(conn, m, args) })
 	}
-	sock.On("disconnect", func(...any) {
+	sock.On("disconnect", func(args ...any) {
 		s.mu.Lock()
 		delete(s.conns, sock.Id())
 		s.mu.Unlock()
 		s.app.Disconnected(context.Background(), conn)
-		releaseWebSocket(sock)
+		if reason, _ := args[0].(string); transportGone(reason) {
+			releaseWebSocket(sock)
+		}
 	})
 	s.app.Connected(conn.Context(), conn)
 }
@@ -201,6 +203,17 @@ func (s *Server) methods() []string {
 		}
 	}
 	return out
+}
+
+// transportGone reports whether a disconnect reason means the underlying
+// connection ended. A namespace disconnect ("client namespace disconnect")
+// leaves it to the library: the connection may carry other sockets.
+func transportGone(reason string) bool {
+	switch reason {
+	case "transport close", "transport error", "ping timeout", "parse error", "forced close":
+		return true
+	}
+	return false
 }
 
 // releaseWebSocket closes the WebSocket of a finished connection. Engine.IO
