@@ -208,6 +208,11 @@ func (a *App) Teardown(ctx context.Context) error {
 // Transports call it for every failed call.
 func (a *App) ExternalError(ctx context.Context, err error) *Error {
 	fe := ToError(err, a.exposeErrors)
+	if errors.Is(err, context.Canceled) {
+		// The caller went away; nobody will read the answer.
+		a.logger.DebugContext(ctx, "service call cancelled", "error", err)
+		return fe
+	}
 	if fe.Code >= 500 {
 		a.logger.ErrorContext(ctx, "service call failed", "error", err)
 	}
