@@ -97,24 +97,17 @@ func run(o options) error {
 	}
 
 	r := &report{started: time.Now(), machine: machine(), feathers: feathersApp, options: o}
+	phase := 0
 	for _, storage := range o.storages {
-		var storeURI string
-		if storage == "mongodb" {
-			uri, stop, err := startStore(tmp)
-			if err != nil {
-				return err
-			}
-			defer stop()
-			storeURI = uri
-		}
 		targets := []*target{
-			{name: "Pinion", cmd: []string{pinionBin}, dir: root, env: pinionEnv(storage, storeURI, tmp)},
-			{name: "Feathers", cmd: []string{"node", feathersApp}, dir: filepath.Dir(feathersApp), env: feathersEnv(storage, storeURI)},
+			{name: "Pinion", cmd: []string{pinionBin}, dir: root, env: pinionEnv(storage)},
+			{name: "Feathers", cmd: []string{"node", feathersApp}, dir: filepath.Dir(feathersApp), env: feathersEnv},
 		}
 		for _, t := range targets {
 			t.storage = storage
-			// Each phase gets a fresh process, so that one phase's leftovers (a
-			// big store, ten thousand closing sockets) do not weigh on the next.
+			// Each phase gets a fresh process and, with mongodb, a fresh store,
+			// so that one phase's leftovers (a big collection, ten thousand
+			// closing sockets) do not weigh on the next.
 			phases := []struct {
 				name string
 				run  func(*target) error
@@ -126,21 +119,9 @@ func run(o options) error {
 				if o.only != "" && o.only != ph.name {
 					continue
 				}
-				if err := t.start(); err != nil {
-					return err
-				}
-				err := func() error {
-					defer t.stop()
-					if err := t.seed(); err != nil {
-						return fmt.Errorf("%s: %w", t.name, err)
-					}
-					if err := ph.run(t); err != nil {
-						return fmt.Errorf("%s %s: %w", t.name, ph.name, err)
-					}
-					return nil
-				}()
-				if err != nil {
-					return err
+				phase++
+				if err := runPhase(t, tmp, phase, ph.run); err != nil {
+					return fmt.Errorf("%s %s: %w", t.name, ph.name, err)
 				}
 			}
 		}
@@ -208,8 +189,30 @@ func feathersApp(root, flagValue string) (string, error) {
 	return filepath.Join(root, "test", "js", "feathers-server.mjs"), nil
 }
 
-func startStore(tmp string) (string, func(), error) {
-	cmd := exec.Command(os.Args[0], "-serve-store", filepath.Join(tmp, "store"))
+// runPhase starts t (and its store) fresh, seeds it, and measures it.
+func runPhase(t *target, tmp string, n int, measure func(*target) error) error {
+	var storeURI string
+	if t.storage == "mongodb" {
+		uri, stop, err := startStore(filepath.Join(tmp, fmt.Sprintf("store-%d", n)))
+		if err != nil {
+			return err
+		}
+		defer stop()
+		storeURI = uri
+	}
+	t.environ = t.env(storeURI, filepath.Join(tmp, fmt.Sprintf("data-%d", n)))
+	if err := t.start(); err != nil {
+		return err
+	}
+	defer t.stop()
+	if err := t.seed(); err != nil {
+		return err
+	}
+	return measure(t)
+}
+
+func startStore(dir string) (string, func(), error) {
+	cmd := exec.Command(os.Args[0], "-serve-store", dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err
@@ -234,16 +237,18 @@ func startStore(tmp string) (string, func(), error) {
 
 const benchSecret = "bench-secret-bench-secret-bench-secret-0123456789"
 
-func pinionEnv(storage, storeURI, tmp string) []string {
-	env := []string{"APP_ENV=production", "LOG_LEVEL=error", "AUTH_SECRET=" + benchSecret,
-		"STORAGE=" + storage, "DATA_DIR=" + filepath.Join(tmp, "pinion-data"), "ORIGINS=*"}
-	if storeURI != "" {
-		env = append(env, "MONGODB_URL="+storeURI+"/bench_pinion")
+func pinionEnv(storage string) func(storeURI, dataDir string) []string {
+	return func(storeURI, dataDir string) []string {
+		env := []string{"APP_ENV=production", "LOG_LEVEL=error", "AUTH_SECRET=" + benchSecret,
+			"STORAGE=" + storage, "DATA_DIR=" + dataDir, "ORIGINS=*"}
+		if storeURI != "" {
+			env = append(env, "MONGODB_URL="+storeURI+"/bench_pinion")
+		}
+		return env
 	}
-	return env
 }
 
-func feathersEnv(storage, storeURI string) []string {
+func feathersEnv(storeURI, _ string) []string {
 	env := []string{"NODE_ENV=production", "AUTH_SECRET=" + benchSecret}
 	if storeURI != "" {
 		env = append(env, "MONGODB_URL="+storeURI+"/bench_feathers")

@@ -19,8 +19,11 @@ type target struct {
 	storage string
 	cmd     []string
 	dir     string
-	env     []string
+	// env gives the process environment for a store (empty: none) and a
+	// fresh data directory.
+	env func(storeURI, dataDir string) []string
 
+	environ []string // env's answer for the running phase
 	process *exec.Cmd
 	url     string
 	token   string
@@ -43,7 +46,7 @@ func (t *target) start() error {
 	t.url = "http://127.0.0.1:" + strconv.Itoa(port)
 	t.process = exec.Command(t.cmd[0], t.cmd[1:]...)
 	t.process.Dir = t.dir
-	t.process.Env = append(append(os.Environ(), t.env...), "PORT="+strconv.Itoa(port))
+	t.process.Env = append(append(os.Environ(), t.environ...), "PORT="+strconv.Itoa(port))
 	t.process.Stderr = os.Stderr
 	if err := t.process.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", t.name, err)
