@@ -167,7 +167,6 @@ func (a *App) Setup(ctx context.Context) error {
 	for _, s := range a.Services() {
 		a.mu.Lock()
 		done := a.ready[s]
-		a.ready[s] = true
 		a.mu.Unlock()
 		if done {
 			continue
@@ -177,6 +176,9 @@ func (a *App) Setup(ctx context.Context) error {
 				return fmt.Errorf("setup of %s: %w", s, err)
 			}
 		}
+		a.mu.Lock()
+		a.ready[s] = true
+		a.mu.Unlock()
 	}
 	return nil
 }

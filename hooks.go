@@ -3,6 +3,9 @@ package pinion
 import (
 	"context"
 	"errors"
+	"maps"
+	"reflect"
+	"slices"
 )
 
 // Hook is a before, after or error hook: it reads and changes the hook context.
@@ -44,7 +47,9 @@ type Hooks struct {
 	Error  HookMap
 }
 
-// hookStore accumulates registrations; later registrations append.
+// hookStore accumulates registrations; later registrations append. Its maps
+// are copied on write, never changed in place, so a copy of the struct taken
+// under a lock (App.hookSnapshot) stays valid while hooks are added.
 type hookStore struct {
 	around AroundMap
 	before HookMap
@@ -53,30 +58,25 @@ type hookStore struct {
 }
 
 func (s *hookStore) add(h Hooks) {
-	s.around = appendAround(s.around, h.Around)
+	s.around = appendHooks(s.around, h.Around)
 	s.before = appendHooks(s.before, h.Before)
 	s.after = appendHooks(s.after, h.After)
 	s.error = appendHooks(s.error, h.Error)
 }
 
-func appendAround(dst, src AroundMap) AroundMap {
-	if len(src) > 0 && dst == nil {
-		dst = AroundMap{}
+// appendHooks returns a new map with the hooks of src appended to those of dst.
+func appendHooks[M ~map[string][]H, H any](dst, src M) M {
+	if len(src) == 0 {
+		return dst
+	}
+	out := maps.Clone(dst)
+	if out == nil {
+		out = M{}
 	}
 	for m, hs := range src {
-		dst[m] = append(dst[m], hs...)
+		out[m] = append(slices.Clip(out[m]), hs...)
 	}
-	return dst
-}
-
-func appendHooks(dst, src HookMap) HookMap {
-	if len(src) > 0 && dst == nil {
-		dst = HookMap{}
-	}
-	for m, hs := range src {
-		dst[m] = append(dst[m], hs...)
-	}
-	return dst
+	return out
 }
 
 // A step is one link of a compiled chain. It runs the rest of the chain with
@@ -221,7 +221,9 @@ func runErrorHooks(ctx context.Context, hc *HookContext, hooks []Hook, err error
 	if err == nil || len(hooks) == 0 {
 		return err
 	}
-	if hc.Error != err {
+	// Compared by identity, not with ==, which panics when both hold the same
+	// uncomparable error type.
+	if !sameError(hc.Error, err) {
 		hc.Error = err
 		hc.clearResult()
 	}
@@ -234,6 +236,18 @@ func runErrorHooks(ctx context.Context, hc *HookContext, hooks []Hook, err error
 		return nil
 	}
 	return hc.Error
+}
+
+// sameError reports whether a and b are the same error value. Errors of
+// uncomparable types (slices, maps) are never the same.
+func sameError(a, b error) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if !reflect.TypeOf(a).Comparable() || !reflect.TypeOf(b).Comparable() {
+		return false
+	}
+	return a == b
 }
 
 // eventStep is the outermost step: it names the event and, after a successful

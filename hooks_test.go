@@ -116,6 +116,47 @@ func TestHooksAddedLaterApply(t *testing.T) {
 	}
 }
 
+// Hooks registered while calls run: the race detector checks that compiled
+// chains never read the maps being added to.
+func TestHooksAddedWhileServing(t *testing.T) {
+	app := pinion.New()
+	s := app.Use("echo", &echo{}) // one caller: echo records calls unlocked
+	ctx := context.Background()
+	nop := func(context.Context, *pinion.HookContext) error { return nil }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			s.Call(ctx, "find", nil, nil, nil)
+		}
+	}()
+	for range 200 {
+		app.Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.All: {nop}, "find": {nop}}})
+	}
+	<-done
+}
+
+// multiError is an error of an uncomparable type.
+type multiError []error
+
+func (m multiError) Error() string { return "several errors" }
+
+func TestUncomparableErrorInErrorHooks(t *testing.T) {
+	app := pinion.New()
+	s := app.Use("echo", &echo{})
+	seen := 0
+	count := func(context.Context, *pinion.HookContext) error { seen++; return nil }
+	s.Hooks(pinion.Hooks{
+		Before: pinion.HookMap{"get": {func(context.Context, *pinion.HookContext) error { return multiError{errors.New("a")} }}},
+		Error:  pinion.HookMap{pinion.All: {count}, "get": {count}},
+	})
+	_, err := s.Get(context.Background(), "1", nil)
+	var m multiError
+	if !errors.As(err, &m) || seen != 2 {
+		t.Fatalf("err = %v, error hooks run = %d", err, seen)
+	}
+}
+
 func TestResultSkipsMethod(t *testing.T) {
 	for _, tc := range []struct {
 		name string

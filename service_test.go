@@ -169,13 +169,18 @@ func TestLookup(t *testing.T) {
 
 type lifecycle struct {
 	echo
-	name string
-	log  *[]string
-	fail bool
+	name      string
+	log       *[]string
+	fail      bool
+	failSetup int // setups that fail before one succeeds
 }
 
 func (l *lifecycle) Setup(ctx context.Context, app *pinion.App, path string) error {
 	*l.log = append(*l.log, "setup "+path)
+	if l.failSetup > 0 {
+		l.failSetup--
+		return errors.New("not yet")
+	}
 	return nil
 }
 
@@ -205,6 +210,29 @@ func TestSetupTeardown(t *testing.T) {
 	}
 	if err == nil {
 		t.Error("teardown error lost")
+	}
+}
+
+// A service whose setup failed is neither torn down nor skipped by the next Setup.
+func TestSetupRetriedAfterFailure(t *testing.T) {
+	ctx := context.Background()
+	var log []string
+	app := pinion.New()
+	app.Use("a", &lifecycle{name: "a", log: &log})
+	app.Use("b", &lifecycle{name: "b", log: &log, failSetup: 1})
+	if err := app.Setup(ctx); err == nil {
+		t.Fatal("a failed setup was not reported")
+	}
+	if err := app.Teardown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	app.Teardown(ctx)
+	want := []string{"setup a", "setup b", "teardown a", "setup a", "setup b", "teardown b", "teardown a"}
+	if !slices.Equal(log, want) {
+		t.Errorf("log = %v, want %v", log, want)
 	}
 }
 
