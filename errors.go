@@ -99,6 +99,10 @@ func (e *Error) Name() string { return errorClasses[e.code()].name }
 // ClassName is the Feathers kebab-case class name, e.g. "not-found".
 func (e *Error) ClassName() string { return errorClasses[e.code()].className }
 
+// Status is the HTTP status of the error: its Code when that is one of the
+// Feathers classes, else 500, the same code its JSON carries.
+func (e *Error) Status() int { return e.code() }
+
 func (e *Error) code() int {
 	if _, ok := errorClasses[e.Code]; ok {
 		return e.Code

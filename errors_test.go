@@ -108,3 +108,11 @@ func TestToError(t *testing.T) {
 		t.Error("cause lost for logs")
 	}
 }
+
+func TestStatusOfUnknownCodes(t *testing.T) {
+	for code, want := range map[int]int{0: 500, 418: 500, 404: 404, 413: 413} {
+		if got := (&pinion.Error{Code: code}).Status(); got != want {
+			t.Errorf("Status of code %d = %d, want %d", code, got, want)
+		}
+	}
+}

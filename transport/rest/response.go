@@ -35,7 +35,7 @@ func writeResult(c *gin.Context, hc *pinion.HookContext) {
 		status = http.StatusCreated
 	}
 	if hc.HTTP.Location != "" {
-		h.Set("Location", (&url.URL{Path: hc.HTTP.Location}).String())
+		h.Set("Location", location(hc.HTTP.Location))
 	}
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		c.Status(status)
@@ -45,13 +45,23 @@ func writeResult(c *gin.Context, hc *pinion.HookContext) {
 	writeJSON(c, status, body)
 }
 
+// location encodes a Location header as Feathers' encodeurl does: what is
+// already a URL (absolute, with a query or a fragment) keeps its shape, and
+// characters not allowed in a URL are percent-encoded.
+func location(loc string) string {
+	if u, err := url.Parse(loc); err == nil {
+		return u.String()
+	}
+	return (&url.URL{Path: loc}).String()
+}
+
 // writeError sends a Feathers error with its code as the HTTP status.
 func writeError(c *gin.Context, e *pinion.Error) {
 	h := c.Writer.Header()
 	for k, vs := range e.Header {
 		h[k] = vs
 	}
-	writeJSON(c, e.Code, e)
+	writeJSON(c, e.Status(), e)
 }
 
 func writeJSON(c *gin.Context, status int, v any) {

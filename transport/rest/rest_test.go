@@ -86,6 +86,9 @@ func newServer(t testing.TB, opts rest.Options) (*pinion.App, http.Handler) {
 		}},
 		"get": {func(ctx context.Context, hc *pinion.HookContext) error {
 			hc.HTTP.Location = "/elsewhere/" + hc.ID.(string)
+			if hc.ID == "oauth" {
+				hc.HTTP.Location = "https://app.example/cb?x=1#access_token=t"
+			}
 			return nil
 		}},
 		"find": {func(ctx context.Context, hc *pinion.HookContext) error {
@@ -208,6 +211,10 @@ func TestResponseDetails(t *testing.T) {
 	r = do(h, "GET", "/hooked/a%20b", "")
 	if r.header.Get("Location") != "/elsewhere/a%20b" {
 		t.Errorf("location = %q", r.header.Get("Location"))
+	}
+	r = do(h, "GET", "/hooked/oauth", "")
+	if r.header.Get("Location") != "https://app.example/cb?x=1#access_token=t" {
+		t.Errorf("absolute location = %q", r.header.Get("Location"))
 	}
 	r = do(h, "HEAD", "/messages/1", "")
 	if r.status != 200 || r.body != "" || r.header.Get("Content-Length") == "" {

@@ -175,6 +175,6 @@ func encode(name string, data any) ([]byte, bool) {
 func writeError(w http.ResponseWriter, e *pinion.Error) {
 	b, _ := json.Marshal(e)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(e.Code)
+	w.WriteHeader(e.Status())
 	w.Write(b)
 }
