@@ -117,8 +117,8 @@ func (s *Service) CheckCookieRequest(r *http.Request) error {
 }
 
 func sameOrigin(r *http.Request, origins []string) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "same-origin", "same-site":
+	// "same-site" is not enough: a page on a sibling subdomain is same-site.
+	if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
 		return true
 	}
 	origin := r.Header.Get("Origin")

@@ -119,12 +119,26 @@ func TestTickets(t *testing.T) {
 	f.app.Use("authentication/tickets", f.auth.TicketService(), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 	}))
+	if err := f.app.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Tickets and login results are credentials: no service event carries them
+	// to channels or to other instances.
+	var events []string
+	f.app.OnEvent(func(ctx context.Context, e pinion.Event) {
+		if strings.HasPrefix(e.Path, "authentication") {
+			events = append(events, e.Path+" "+e.Name)
+		}
+	})
 	f.signup(t, "a@b.c", "pw")
 	token := f.login(t, "a@b.c", "pw")
 	wantError(t, f.do(t, "POST", "/authentication/tickets", "", nil), 401, "Not authenticated")
 	r := f.do(t, "POST", "/authentication/tickets", token, nil)
 	if r.status != 201 {
 		t.Fatalf("%d %v", r.status, r.body)
+	}
+	if len(events) != 0 {
+		t.Fatalf("credentials emitted as events: %v", events)
 	}
 	ticket := r.body["ticket"].(string)
 	if decodeHeader(t, ticket)["typ"] != "ticket" {
@@ -324,6 +338,14 @@ func TestCookieFlow(t *testing.T) {
 	}
 	if w := send("POST", "/messages", `{"text":"x"}`); w.Code != 403 {
 		t.Fatalf("POST with the cookie and no origin: %d", w.Code)
+	}
+	if w := send("POST", "/messages", `{"text":"x"}`, "Sec-Fetch-Site", "same-site", "Origin", "https://other.example.com"); w.Code != 403 {
+		t.Fatalf("POST from a sibling subdomain with the cookie: %d %s", w.Code, w.Body)
+	}
+	// Any Authorization header turns the cookie off: a cross-site page that
+	// adds one (CORS allows it) must not ride on the cookie.
+	if w := send("POST", "/messages", `{"text":"x"}`, "Origin", "https://evil.example", "Authorization", "Basic eDp5"); w.Code != 401 {
+		t.Fatalf("cross-site POST with the cookie and a Basic header: %d %s", w.Code, w.Body)
 	}
 	if w := send("POST", "/messages", `{"text":"x"}`, "Sec-Fetch-Site", "same-origin"); w.Code != 201 {
 		t.Fatalf("same-origin POST: %d %s", w.Code, w.Body)

@@ -160,16 +160,28 @@ func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error
 	}
 	s.path = path
 	app.Set(appKeyName, s)
-	// A login result holds an access token: it is never published to channels.
-	if self := app.Service(path); self != nil {
-		self.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
-	}
+	silence(app, path)
 	app.OnEvent(s.watchEntities)
 	app.OnDisconnect(s.disconnected)
 	if n, ok := s.revocations.(Notifier); ok {
 		n.OnRevocation(s.revoked)
 	}
 	return nil
+}
+
+// silence keeps the service at path from emitting service events: its results
+// (login results, tickets) are credentials, which must reach neither channels
+// nor other instances. Logins are announced by OnLogin and OnLogout instead.
+func silence(app *pinion.App, path string) {
+	self := app.Service(path)
+	if self == nil {
+		return
+	}
+	self.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
+	self.Hooks(pinion.Hooks{After: pinion.HookMap{pinion.All: {func(ctx context.Context, hc *pinion.HookContext) error {
+		hc.Event = ""
+		return nil
+	}}}})
 }
 
 // watchEntities keeps the entity cache in step with the entity service, and
@@ -350,7 +362,10 @@ func (s *Service) authenticateParams(ctx context.Context, p *pinion.Params, allo
 
 // Parse finds credentials in an HTTP request (or socket handshake) with the
 // strategies that can parse: the jwt strategy's Authorization header first,
-// then the httpOnly cookie when that flow is enabled. Transports call it; it
+// then the httpOnly cookie when that flow is enabled. A request with an
+// Authorization header is never authenticated by the cookie, whatever the
+// header holds: CheckCookieRequest lets such requests through because a
+// cross-site page cannot send them with the cookie. Transports call Parse; it
 // verifies nothing.
 func (s *Service) Parse(r *http.Request) *pinion.Authentication {
 	s.mu.RLock()
@@ -361,6 +376,9 @@ func (s *Service) Parse(r *http.Request) *pinion.Authentication {
 				return a
 			}
 		}
+	}
+	if r.Header.Get("Authorization") != "" {
+		return nil
 	}
 	return s.fromCookie(r)
 }

@@ -28,6 +28,13 @@ type TicketService struct{ s *Service }
 // TicketService returns the ticket service of s.
 func (s *Service) TicketService() *TicketService { return &TicketService{s: s} }
 
+// Setup implements pinion.Setuper: a ticket is a credential, so creating one
+// emits no service event.
+func (t *TicketService) Setup(ctx context.Context, app *pinion.App, path string) error {
+	silence(app, path)
+	return nil
+}
+
 // Create implements pinion.Creator.
 func (t *TicketService) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
 	s := t.s
