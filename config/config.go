@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -62,9 +63,13 @@ type Config struct {
 	DataDir  string `json:"dataDir"`
 	LogLevel string `json:"logLevel"`
 	// Origins allowed for CORS and socket handshakes; "*" allows any.
-	Origins   []string        `json:"origins"`
-	BodyLimit int64           `json:"bodyLimit"`
-	Paginate  pinion.Paginate `json:"paginate"`
+	Origins []string `json:"origins"`
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client. None by default: the client address,
+	// which login throttling counts by, is then the peer's and cannot be forged.
+	TrustedProxies []string        `json:"trustedProxies"`
+	BodyLimit      int64           `json:"bodyLimit"`
+	Paginate       pinion.Paginate `json:"paginate"`
 	// Authentication is the "authentication" object, decoded by the authentication
 	// package; kept raw here so this package does not depend on it.
 	Authentication json.RawMessage `json:"authentication,omitempty"`
@@ -184,14 +189,23 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.Port = p
 	}
 	if v := getenv("ORIGINS"); v != "" {
-		c.Origins = nil
-		for o := range strings.SplitSeq(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.Origins = append(c.Origins, o)
-			}
-		}
+		c.Origins = list(v)
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = list(v)
 	}
 	return nil
+}
+
+// list splits a comma-separated environment value.
+func list(v string) []string {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func (c *Config) validate() error {
@@ -222,6 +236,13 @@ func (c *Config) validate() error {
 	}
 	if c.Database == "" {
 		errs = append(errs, errors.New("database is empty"))
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				errs = append(errs, fmt.Errorf("trustedProxies: %q is neither an IP address nor a CIDR", p))
+			}
+		}
 	}
 	if c.BodyLimit <= 0 {
 		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))

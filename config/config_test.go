@@ -64,6 +64,7 @@ func TestInvalid(t *testing.T) {
 		{"port range", map[string]string{"default.json": good}, map[string]string{"PORT": "70000"}, "out of range"},
 		{"log level", map[string]string{"default.json": good}, map[string]string{"LOG_LEVEL": "loud"}, "logLevel"},
 		{"env", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
+		{"trusted proxies", map[string]string{"default.json": good}, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, `"proxy.local" is neither`},
 		{"mongodb url", map[string]string{"default.json": good}, map[string]string{"MONGODB_URL": "http://x"}, "MONGODB_URL"},
 		{"paginate", map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":60,"max":50}}`}, nil, "paginate"},
 		{"env file broken", map[string]string{"default.json": good, "development.json": `[]`}, nil, "development.json"},

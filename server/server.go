@@ -141,6 +141,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 func (s *Server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
+	// Validated by config; nil trusts no proxy, so c.ClientIP() is the peer.
+	engine.SetTrustedProxies(s.Config.TrustedProxies)
 	engine.Use(recovery(s.logger), requestLog(s.logger), rest.CORS(s.Config.Origins), s.cookieGuard)
 	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	engine.GET("/readyz", func(c *gin.Context) {

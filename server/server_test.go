@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -86,6 +87,47 @@ func TestHealthAndGracefulShutdown(t *testing.T) {
 			}
 			if _, err := http.Get(base + "/healthz"); err == nil {
 				t.Fatal("still accepting connections after shutdown")
+			}
+		})
+	}
+}
+
+// whoami answers the client address the transport saw.
+type whoami struct{}
+
+func (whoami) Find(ctx context.Context, p *pinion.Params) (any, error) {
+	return map[string]any{"addr": p.RemoteAddr}, nil
+}
+
+// The client address that login throttling counts by comes from
+// X-Forwarded-For only when the peer is a trusted proxy.
+func TestClientAddress(t *testing.T) {
+	cases := []struct {
+		name    string
+		trusted []string
+		want    string
+	}{
+		{"no proxy trusted", nil, "192.0.2.1"},
+		{"trusted proxy", []string{"192.0.2.0/24"}, "203.0.113.9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := load(t, "memory")
+			cfg.TrustedProxies = tc.trusted
+			srv, err := server.New(context.Background(), cfg, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close(context.Background())
+			srv.App.Use("whoami", whoami{})
+			req := httptest.NewRequest("GET", "/whoami", nil) // from 192.0.2.1
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			w := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(w, req)
+			var body map[string]any
+			json.Unmarshal(w.Body.Bytes(), &body)
+			if body["addr"] != tc.want {
+				t.Fatalf("client address = %v, want %s (%d %s)", body["addr"], tc.want, w.Code, w.Body)
 			}
 		})
 	}

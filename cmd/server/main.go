@@ -4,8 +4,9 @@
 //
 //	go run ./cmd/server
 //
-// Configuration: config/default.json, config/$APP_ENV.json, then PORT, HOST,
-// MONGODB_URL, DATA_DIR, AUTH_SECRET, LOG_LEVEL, STORAGE, ORIGINS. An invalid
+// Configuration: config/default.json, config/$APP_ENV.json (CONFIG_DIR moves
+// the directory), then APP_ENV, PORT, HOST, MONGODB_URL, NATS_URL, DATA_DIR,
+// AUTH_SECRET, LOG_LEVEL, STORAGE, ORIGINS, TRUSTED_PROXIES. An invalid
 // configuration exits with status 2. DEBUG_ADDR (e.g. 127.0.0.1:6060) serves
 // Go's profiling endpoints on a separate address.
 package main
