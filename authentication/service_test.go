@@ -239,6 +239,17 @@ func TestPasswordChangeAndRemovalRevoke(t *testing.T) {
 	if r := f.do(t, "GET", "/users/"+id, old, nil); r.status != 200 || r.body["name"] != "A" {
 		t.Fatalf("the user cache missed the patch: %d %v", r.status, r.body)
 	}
+	// Update operators would bypass hashing and revocation: refused.
+	for _, data := range []map[string]any{
+		{"$set": map[string]any{"password": "plain"}},
+		{"$unset": map[string]any{"password": ""}},
+		{"name": "B", "$set": map[string]any{"email": "junk"}},
+	} {
+		if r := f.do(t, "PATCH", "/users/"+id, old, data); r.status != 400 {
+			t.Fatalf("patch %v: %d %v", data, r.status, r.body)
+		}
+	}
+	wantError(t, f.do(t, "POST", "/users", "", map[string]any{"email": "x@b.c", "password": "pw", "$set": map[string]any{"a": 1}}), 400, "validation failed")
 	if r := f.do(t, "PATCH", "/users/"+id, old, map[string]any{"password": "new"}); r.status != 200 || r.body["password"] != nil {
 		t.Fatalf("password change: %d %v", r.status, r.body)
 	}

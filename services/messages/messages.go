@@ -22,7 +22,12 @@ const Path = "messages"
 func Register(app *pinion.App, store any) *pinion.Service {
 	return app.Use(Path, store, pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
-		Before: pinion.HookMap{"create": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), stamp}},
+		Before: pinion.HookMap{
+			"create": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), stamp},
+			"update": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), inRoom, keepAuthor},
+			"patch":  {hooks.Validate(changeSchema), rooms.AuthorizePublish("channel"), inRoom},
+			"remove": {inRoom},
+		},
 		After:  pinion.HookMap{pinion.All: {withUser}},
 	}))
 }
@@ -35,6 +40,56 @@ const schema = `{
 		"channel": {"type": "string", "minLength": 1, "maxLength": 100}
 	}
 }`
+
+// changeSchema is what a patch may change: the text and the room. The author
+// and the time stay; keys starting with "$" (update operators) are refused
+// with every other key.
+const changeSchema = `{
+	"type": "object",
+	"additionalProperties": false,
+	"properties": {
+		"text": {"type": "string", "minLength": 1, "maxLength": 10000},
+		"channel": {"type": "string", "minLength": 1, "maxLength": 100}
+	}
+}`
+
+// existingKey is where inRoom leaves the record it read, for keepAuthor.
+const existingKey = "messages/existing"
+
+// inRoom lets an external caller change or remove a message of a room only if
+// the room is in their claim: the change is published to that room.
+func inRoom(ctx context.Context, hc *pinion.HookContext) error {
+	if hc.Params.Provider == "" || hc.ID == nil {
+		return nil // internal calls; multi changes are refused by the adapter
+	}
+	old, err := hc.Service.Get(ctx, hc.ID, &pinion.Params{Route: hc.Params.Route})
+	if err != nil {
+		return err
+	}
+	m, _ := old.(map[string]any)
+	if room := rooms.Channel(m, "channel"); room != "" && !rooms.Allowed(hc.Params, room) {
+		return pinion.Forbidden("You are not authorized to publish to the %s channel", room)
+	}
+	hc.Params.Set(existingKey, m)
+	return nil
+}
+
+// keepAuthor makes an update (which replaces the record) keep only the text
+// and room it was given, and the author and time of the message it replaces.
+func keepAuthor(ctx context.Context, hc *pinion.HookContext) error {
+	data, _ := hc.Data.(map[string]any)
+	v, _ := hc.Params.Value(existingKey)
+	old, _ := v.(map[string]any)
+	if old == nil {
+		return nil // an internal call replaces what it likes
+	}
+	msg := map[string]any{"text": data["text"], "userId": old["userId"], "createdAt": old["createdAt"]}
+	if ch, ok := data["channel"].(string); ok {
+		msg["channel"] = ch
+	}
+	hc.Data = msg
+	return nil
+}
 
 // stamp keeps only the text of a new message (and its room, if any) and adds
 // who wrote it and when, as feathers-chat does: {text, userId, createdAt (ms)}.

@@ -45,9 +45,13 @@ func Register(app *pinion.App, store any) *pinion.Service {
 	}))
 }
 
+// Both schemas refuse keys starting with "$": the adapters read those as
+// update operators, and {"$set": {"password": …}} would skip hashing,
+// validation and the revocation of the user's tokens.
 const signupSchema = `{
 	"type": "object",
 	"required": ["email", "password"],
+	"propertyNames": {"pattern": "^[^$]"},
 	"properties": {
 		"email": {"type": "string", "format": "email", "maxLength": 254},
 		"password": {"type": "string", "minLength": 1, "maxLength": 72},
@@ -58,6 +62,7 @@ const signupSchema = `{
 
 const patchSchema = `{
 	"type": "object",
+	"propertyNames": {"pattern": "^[^$]"},
 	"properties": {
 		"email": {"type": "string", "format": "email", "maxLength": 254},
 		"password": {"type": "string", "minLength": 1, "maxLength": 72},

@@ -59,6 +59,34 @@ test('events for a room reach its members only', async () => {
   assert.ok(!seen.staff.includes('after leaving'))
 })
 
+test('messages of a room cannot be changed, moved or removed from outside its claim', async () => {
+  const staff = await member('staff')
+  const outsider = await member('user')
+  const secret = await staff.app.service('messages').create({ text: 'staff only', channel: 'staff' })
+  const open = await outsider.app.service('messages').create({ text: 'for everyone' })
+  for (const call of [
+    () => outsider.app.service('messages').patch(secret._id, { text: 'edited' }),
+    () => outsider.app.service('messages').update(secret._id, { text: 'replaced' }),
+    () => outsider.app.service('messages').remove(secret._id),
+    () => outsider.app.service('messages').patch(open._id, { channel: 'staff' })
+  ]) {
+    const err = await rejects(call())
+    assert.equal(err.name, 'Forbidden')
+    assert.equal(err.message, 'You are not authorized to publish to the staff channel')
+  }
+  // Neither the author nor update operators can be patched in.
+  const bad = await rejects(outsider.app.service('messages').patch(open._id, { userId: staff.result.user._id }))
+  assert.equal(bad.name, 'BadRequest')
+  const op = await rejects(outsider.app.service('messages').patch(open._id, { $set: { channel: 'staff' } }))
+  assert.equal(op.name, 'BadRequest')
+  // A member may edit; an update keeps the author and the time.
+  const replaced = await staff.app.service('messages').update(secret._id, { text: 'replaced', channel: 'staff', userId: 'someone' })
+  assert.equal(replaced.text, 'replaced')
+  assert.equal(replaced.userId, secret.userId)
+  assert.equal(replaced.createdAt, secret.createdAt)
+  assert.equal((await staff.app.service('messages').get(secret._id)).text, 'replaced')
+})
+
 test('a ticket in the handshake logs the socket in', async () => {
   const { result } = await member('user')
   const res = await fetch(new URL('/authentication/tickets', process.env.PINION_URL), {
