@@ -39,16 +39,18 @@ type session struct {
 }
 
 // login records a login made on conn: the connection carries the token and the
-// user on every later call, and is tracked until it ends.
-func (s *Service) login(ctx context.Context, conn *pinion.Connection, res *Result) {
+// user on every later call, and is tracked until it ends. The caller runs the
+// login listeners, then arms the session's timers with arm, so that an expiry
+// never comes before the channels the listeners join.
+func (s *Service) login(conn *pinion.Connection, res *Result) *session {
 	claims := res.Authentication.Payload
 	sub, _ := claims["sub"].(string)
 	iss, _ := claims["iss"].(string)
 	jti, _ := claims["jti"].(string)
-	exp, _ := claims["exp"].(float64)
 
 	se := &session{conn: conn, sub: sub, issuer: iss, jti: jti, claims: claims}
 	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
 	if s.sessions.byConn == nil {
 		s.sessions.byConn = map[*pinion.Connection]*session{}
 		s.sessions.bySub = map[string]map[*pinion.Connection]*session{}
@@ -59,16 +61,29 @@ func (s *Service) login(ctx context.Context, conn *pinion.Connection, res *Resul
 		s.sessions.bySub[sub] = map[*pinion.Connection]*session{}
 	}
 	s.sessions.bySub[sub][conn] = se
-	if exp > 0 {
-		at := time.Unix(int64(exp), 0)
-		se.timer = time.AfterFunc(max(time.Until(at), 0), func() { s.end(context.Background(), conn, EventExpired, "The access token expired") })
-		if r := time.Duration(s.cfg.Renewal); r > 0 {
-			se.renewal = time.AfterFunc(max(time.Until(at.Add(-r)), 0), func() { s.renew(context.Background(), conn) })
-		}
-	}
-	s.sessions.mu.Unlock()
-
 	conn.SetAuthenticated(&pinion.Authentication{Strategy: "jwt", AccessToken: res.AccessToken, Payload: claims}, res.Entity)
+	return se
+}
+
+// arm starts the expiry timer of se, and its renewal timer when renewal is
+// configured, if se is still its connection's session.
+func (s *Service) arm(se *session) {
+	exp, _ := se.claims["exp"].(float64)
+	if exp <= 0 {
+		return
+	}
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	if s.sessions.byConn[se.conn] != se {
+		return
+	}
+	at := time.Unix(int64(exp), 0)
+	se.timer = time.AfterFunc(max(time.Until(at), 0), func() {
+		s.end(context.Background(), se, EventExpired, "The access token expired")
+	})
+	if r := time.Duration(s.cfg.Renewal); r > 0 {
+		se.renewal = time.AfterFunc(max(time.Until(at.Add(-r)), 0), func() { s.renew(context.Background(), se) })
+	}
 }
 
 // dropLocked forgets the session of conn. s.sessions.mu is held.
@@ -97,13 +112,18 @@ func (s *Service) dropLocked(conn *pinion.Connection) *session {
 // a token is renewed.
 var registered = map[string]bool{"iat": true, "exp": true, "aud": true, "iss": true, "sub": true, "jti": true, "nbf": true}
 
-// renew gives conn a fresh access token (new jti, new exp) with the same
-// claims, and moves its expiry.
-func (s *Service) renew(ctx context.Context, conn *pinion.Connection) {
+// renew gives the connection of se a fresh access token (new jti, new exp)
+// with the same claims, and moves its expiry.
+func (s *Service) renew(ctx context.Context, se *session) {
+	conn := se.conn
 	s.sessions.mu.Lock()
-	se := s.sessions.byConn[conn]
+	current := s.sessions.byConn[conn] == se
 	s.sessions.mu.Unlock()
-	if se == nil {
+	if !current {
+		return
+	}
+	if conn.Context().Err() != nil { // gone without the transport saying so
+		s.end(ctx, se, "", "")
 		return
 	}
 	extra := map[string]any{}
@@ -127,30 +147,37 @@ func (s *Service) renew(ctx context.Context, conn *pinion.Connection) {
 		Authentication: pinion.Authentication{Strategy: "jwt", AccessToken: issued.Token, Payload: issued.Claims},
 		Entity:         conn.User(),
 	}
-	s.login(ctx, conn, res)
+	s.arm(s.login(conn, res))
 	conn.Send(EventRenewed, map[string]any{"accessToken": issued.Token})
 }
 
 // logout ends the session of conn at the client's request.
 func (s *Service) logout(conn *pinion.Connection) {
 	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
 	s.dropLocked(conn)
-	s.sessions.mu.Unlock()
 	conn.SetAuthenticated(nil, nil)
 	s.app.LeaveAll(conn)
 }
 
-// end de-authenticates conn on the server's initiative and tells the client
-// with event; with ExpiredConnections "disconnect" it closes the connection.
-func (s *Service) end(ctx context.Context, conn *pinion.Connection, event, message string) {
+// end de-authenticates the connection of se, if se is still its session, on
+// the server's initiative, and tells the client with event; with
+// ExpiredConnections "disconnect" it closes the connection. An empty event
+// tells no one: the connection is gone.
+func (s *Service) end(ctx context.Context, se *session, event, message string) {
+	conn := se.conn
 	s.sessions.mu.Lock()
-	se := s.dropLocked(conn)
-	s.sessions.mu.Unlock()
-	if se == nil {
-		return
+	if s.sessions.byConn[conn] != se {
+		s.sessions.mu.Unlock()
+		return // ended already, or replaced by a newer login
 	}
+	s.dropLocked(conn)
 	conn.SetAuthenticated(nil, nil)
 	s.app.LeaveAll(conn)
+	s.sessions.mu.Unlock()
+	if event == "" {
+		return
+	}
 	params := &pinion.Params{Provider: conn.Provider, Connection: conn}
 	res := &Result{Authentication: pinion.Authentication{Strategy: "jwt", Payload: se.claims}, entityKey: s.cfg.Entity}
 	s.notify(ctx, s.listeners(false), res, params)
@@ -164,15 +191,15 @@ func (s *Service) end(ctx context.Context, conn *pinion.Connection, event, messa
 // endMatching ends every session for which match reports true.
 func (s *Service) endMatching(ctx context.Context, match func(*session) bool, event, message string) {
 	s.sessions.mu.Lock()
-	var conns []*pinion.Connection
-	for c, se := range s.sessions.byConn {
+	var ended []*session
+	for _, se := range s.sessions.byConn {
 		if match(se) {
-			conns = append(conns, c)
+			ended = append(ended, se)
 		}
 	}
 	s.sessions.mu.Unlock()
-	for _, c := range conns {
-		s.end(ctx, c, event, message)
+	for _, se := range ended {
+		s.end(ctx, se, event, message)
 	}
 }
 

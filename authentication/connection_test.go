@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,6 +84,31 @@ func TestExpiryDeauthenticates(t *testing.T) {
 	}
 }
 
+// A token past its exp but within the leeway logs in and expires at once; the
+// expiry must come after the login listeners' channel joins, not before them.
+func TestLoginWithinLeewayExpiresAfterListeners(t *testing.T) {
+	f := newApp(t, func(c *authentication.Config) {
+		c.JWTOptions.ExpiresIn = authentication.Duration(time.Second)
+		c.Leeway = authentication.Duration(5 * time.Second)
+	})
+	f.auth.OnLogin(func(ctx context.Context, res *authentication.Result, p *pinion.Params) {
+		time.Sleep(50 * time.Millisecond) // a slow listener
+		f.app.Channel("authenticated").Join(p.Connection)
+	})
+	f.signup(t, "a@b.c", "pw")
+	token := f.login(t, "a@b.c", "pw")
+	time.Sleep(1100 * time.Millisecond)
+	s := newSocket("s1")
+	if _, err := f.app.Service("authentication").Create(ctx, map[string]any{"strategy": "jwt", "accessToken": token},
+		&pinion.Params{Provider: pinion.ProviderSocketIO, Connection: s.conn}); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t, func() bool { return s.got(authentication.EventExpired) }, "the expiry event")
+	if s.conn.User() != nil || f.app.Channel("authenticated").Has(s.conn) {
+		t.Fatal("an expired login stayed in the authenticated channel")
+	}
+}
+
 func TestExpiryCanDisconnect(t *testing.T) {
 	f := newApp(t, func(c *authentication.Config) {
 		c.JWTOptions.ExpiresIn = authentication.Duration(time.Second)
@@ -150,6 +176,8 @@ func TestSocketLogoutAndDisconnect(t *testing.T) {
 		c.JWTOptions.ExpiresIn = authentication.Duration(time.Second)
 		c.Leeway = 0
 	})
+	var logouts atomic.Int32
+	f.auth.OnLogout(func(context.Context, *authentication.Result, *pinion.Params) { logouts.Add(1) })
 	f.signup(t, "a@b.c", "pw")
 	s := newSocket("s1")
 	token := f.login(t, "a@b.c", "pw")
@@ -162,6 +190,11 @@ func TestSocketLogoutAndDisconnect(t *testing.T) {
 	}
 	if s.conn.User() != nil || f.app.Channel("authenticated").Has(s.conn) {
 		t.Fatal("logout kept the session")
+	}
+	// The client asked: it is not told its token was revoked, and the logout
+	// listeners run once.
+	if s.got(authentication.EventRevoked) || logouts.Load() != 1 {
+		t.Fatalf("own logout: events %v, logout listeners run %d times", s.events, logouts.Load())
 	}
 	// A disconnected connection's timer is gone: no expiry event after it.
 	other := newSocket("s2")

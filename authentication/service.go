@@ -255,10 +255,14 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 	}
 	auth := res.Authentication
 	params.Authentication = &auth // hooks after the method see what the strategy found
+	var se *session
 	if params.Connection != nil {
-		s.login(ctx, params.Connection, res)
+		se = s.login(params.Connection, res)
 	}
 	s.notify(ctx, s.listeners(true), res, params)
+	if se != nil {
+		s.arm(se)
+	}
 	return res, nil
 }
 
@@ -278,13 +282,15 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	if err != nil {
 		return nil, err
 	}
-	if err := s.revoke(ctx, res.Authentication.Payload); err != nil {
-		return nil, err
-	}
+	// The caller's own connection is logged out first, so that the revocation
+	// does not also end it as if someone else had.
 	if c := params.Connection; c != nil {
 		if a := c.Authentication(); a != nil && a.AccessToken == res.AccessToken {
 			s.logout(c)
 		}
+	}
+	if err := s.revoke(ctx, res.Authentication.Payload); err != nil {
+		return nil, err
 	}
 	s.notify(ctx, s.listeners(false), res, params)
 	return res, nil

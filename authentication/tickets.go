@@ -103,7 +103,8 @@ func (s *Service) LoginWithTicket(ctx context.Context, conn *pinion.Connection, 
 	if err != nil {
 		return err
 	}
-	s.login(ctx, conn, res)
+	se := s.login(conn, res)
 	s.notify(ctx, s.listeners(true), res, &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr})
+	s.arm(se)
 	return nil
 }
