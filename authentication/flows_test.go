@@ -64,8 +64,21 @@ func TestRefreshRotation(t *testing.T) {
 
 	// Another login is another family and is not affected.
 	other := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
-	if r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": other.body["refreshToken"]}); r.status != 201 {
+	r = f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": other.body["refreshToken"]})
+	if r.status != 201 {
 		t.Fatalf("a new family: %d %v", r.status, r.body)
+	}
+
+	// Logging out with an access token of a family ends its refresh tokens too.
+	third := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	if out := f.do(t, "DELETE", "/authentication", r.body["accessToken"].(string), nil); out.status != 200 {
+		t.Fatalf("logout: %d %v", out.status, out.body)
+	}
+	if again := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": r.body["refreshToken"]}); again.status != 401 {
+		t.Fatalf("a refresh token outlived the logout of its family: %d %v", again.status, again.body)
+	}
+	if f.do(t, "GET", "/messages", third.body["accessToken"].(string), nil).status != 200 {
+		t.Fatal("a logout ended another login's family")
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/pinionhq/pinion"
 )
 
@@ -86,9 +84,6 @@ func (r *RefreshStrategy) Authenticate(ctx context.Context, req Request, params 
 func (s *Service) issueRefresh(ctx context.Context, res *Result) error {
 	sub, _ := res.Authentication.Payload["sub"].(string)
 	family := res.family
-	if family == "" {
-		family = uuid.NewString()
-	}
 	notBefore, err := s.revocations.ValidAfter(ctx, sub)
 	if err != nil {
 		return fmt.Errorf("authentication: %w", err)
@@ -115,6 +110,9 @@ func (s *Service) issueRefresh(ctx context.Context, res *Result) error {
 	res.Extra["refreshToken"] = issued.Token
 	return nil
 }
+
+// claimFamily is the access-token claim naming the refresh family of its login.
+const claimFamily = "fam"
 
 // revokeFamily voids a family's refresh tokens and the access tokens issued
 // with them.

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/pinionhq/pinion"
 )
 
@@ -235,11 +236,23 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 	if err != nil {
 		return nil, err
 	}
+	refresh := s.cfg.Refresh.Enabled && (res.Authentication.Strategy == "local" || res.Authentication.Strategy == "refresh")
+	if refresh && res.family == "" {
+		res.family = uuid.NewString()
+	}
 	if res.AccessToken == "" {
 		claims := params.Payload
-		if len(res.claims) > 0 {
+		if len(res.claims) > 0 || res.family != "" {
 			claims = maps.Clone(res.claims)
+			if claims == nil {
+				claims = map[string]any{}
+			}
 			maps.Copy(claims, params.Payload)
+		}
+		if res.family != "" {
+			// The access token names its refresh family, so that logging out
+			// with it ends the refresh tokens of the same login too.
+			claims[claimFamily] = res.family
 		}
 		issued, err := s.IssueAccess(ctx, res.Entity, claims)
 		if err != nil {
@@ -248,7 +261,7 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		res.AccessToken = issued.Token
 		res.Authentication.Payload = issued.Claims
 	}
-	if s.cfg.Refresh.Enabled && (res.Authentication.Strategy == "local" || res.Authentication.Strategy == "refresh") {
+	if refresh {
 		if err := s.issueRefresh(ctx, res); err != nil {
 			return nil, err
 		}
@@ -291,6 +304,11 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	}
 	if err := s.revoke(ctx, res.Authentication.Payload); err != nil {
 		return nil, err
+	}
+	if family, _ := res.Authentication.Payload[claimFamily].(string); family != "" && s.cfg.Refresh.Enabled {
+		if err := s.revokeFamily(ctx, family); err != nil {
+			return nil, err
+		}
 	}
 	s.notify(ctx, s.listeners(false), res, params)
 	return res, nil
