@@ -23,7 +23,8 @@ import (
 	"github.com/pinionhq/pinion/authentication"
 )
 
-// Store implements authentication.Revocations and authentication.Throttler.
+// Store implements authentication.Revocations, authentication.Throttler,
+// authentication.RefreshTokens and authentication.TicketStore.
 type Store struct {
 	revocations *mongo.Collection
 	attempts    *mongo.Collection
@@ -219,23 +220,25 @@ func (s *Store) Revoked(ctx context.Context, issuer, jti string) (bool, error) {
 }
 
 // RevokeSubject implements authentication.Revocations. The stored cut-off only
-// ever moves forward, whichever instance writes last.
+// ever moves forward, whichever instance writes last: the replacement matches
+// only an older cut-off, and when a newer one is stored the upsert's insert
+// fails on the duplicate _id, which leaves the newer one in place.
 func (s *Store) RevokeSubject(ctx context.Context, subject string, validAfter time.Time, keep time.Duration) error {
 	id := "sub:" + subject
-	var old entry
-	err := s.revocations.FindOne(ctx, bson.M{"_id": id}).Decode(&old)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return fmt.Errorf("mongostore: %w", err)
-	}
-	if err == nil && !validAfter.After(old.ValidAfter) {
-		s.apply(ctx, old)
-		return nil
-	}
 	e := entry{ID: id, Kind: "sub", Subject: subject, ValidAfter: validAfter, Until: validAfter.Add(keep), At: time.Now()}
-	if _, err := s.revocations.ReplaceOne(ctx, bson.M{"_id": id}, e, options.Replace().SetUpsert(true)); err != nil {
+	_, err := s.revocations.ReplaceOne(ctx, bson.M{"_id": id, "validAfter": bson.M{"$lt": validAfter}}, e, options.Replace().SetUpsert(true))
+	switch {
+	case err == nil:
+		s.apply(ctx, e)
+		return nil
+	case !mongo.IsDuplicateKeyError(err):
 		return fmt.Errorf("mongostore: %w", err)
 	}
-	s.apply(ctx, e)
+	var newer entry
+	if err := s.revocations.FindOne(ctx, bson.M{"_id": id}).Decode(&newer); err != nil {
+		return fmt.Errorf("mongostore: %w", err)
+	}
+	s.apply(ctx, newer)
 	return nil
 }
 

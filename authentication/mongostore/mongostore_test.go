@@ -63,6 +63,12 @@ func TestRevocationsReachOtherInstances(t *testing.T) {
 	if v, _ := a.ValidAfter(ctx, "user-1"); !v.Equal(cut) {
 		t.Errorf("a: %v", v)
 	}
+	// A newer one does.
+	later := cut.Add(time.Minute)
+	if err := b.RevokeSubject(ctx, "user-1", later, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a learning the newer cut-off", func() bool { v, _ := a.ValidAfter(ctx, "user-1"); return v.Equal(later) })
 }
 
 func TestThrottleAcrossInstances(t *testing.T) {
