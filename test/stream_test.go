@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,4 +98,45 @@ func TestStream(t *testing.T) {
 	refused("no ticket", strings.TrimSuffix(wsURL, "?t="))
 	refused("garbage", wsURL+"garbage")
 	refused("access token", wsURL+token)
+}
+
+// With expiredConnections "disconnect", a revocation closes the stream; by
+// default the stream stays open, de-authenticated, and is told why.
+func TestStreamRevoked(t *testing.T) {
+	for _, mode := range []string{"deauthenticate", "disconnect"} {
+		t.Run(mode, func(t *testing.T) {
+			p := startPinion(t, "memory", configDir(t, `{"authentication": {"expiredConnections": "`+mode+`"}}`))
+			token := login(t, p.URL, "revoked@example.com")
+			_, m := api(t, p.URL, "POST", "/authentication/tickets", token, nil)
+			ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(p.URL, "http")+"/stream?t="+m["ticket"].(string), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.Close()
+			_, me := api(t, p.URL, "GET", "/users?email=revoked@example.com", token, nil)
+			id := fmt.Sprint(me["data"].([]any)[0].(map[string]any)["_id"])
+			if status, m := api(t, p.URL, "PATCH", "/users/"+id, token, map[string]any{"password": "changed"}); status != 200 {
+				t.Fatalf("password change: %d %v", status, m)
+			}
+			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for {
+				_, msg, err := ws.ReadMessage()
+				if mode == "disconnect" {
+					if err == nil {
+						continue // the patched event may come first
+					}
+					if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+						t.Fatalf("want a normal close, got %v", err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("stream closed: %v", err)
+				}
+				if strings.Contains(string(msg), `"event":"revoked"`) {
+					return
+				}
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,8 +49,12 @@ type Handler struct {
 	nextID   atomic.Uint64
 }
 
-// New returns the stream handler of app.
+// New returns the stream handler of app. Options.Login is required: a stream
+// without a login would serve anyone.
 func New(app *pinion.App, opts Options) *Handler {
+	if opts.Login == nil {
+		panic("stream: Options.Login is nil")
+	}
 	if opts.Buffer <= 0 {
 		opts.Buffer = 256
 	}
@@ -70,6 +75,13 @@ type frame struct {
 	Data  json.RawMessage `json:"data"`
 }
 
+// A ping goes out every pingInterval; a client silent for readTimeout (no
+// pong, no message) is dropped.
+const (
+	pingInterval = 30 * time.Second
+	readTimeout  = 2*pingInterval + 10*time.Second
+)
+
 // ServeHTTP checks the ticket, upgrades, and streams events until the client
 // goes away.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +92,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	frames := make(chan []byte, h.opts.Buffer)
 	overflow := make(chan struct{})
 	var overflowed atomic.Bool
+	closing := make(chan struct{}) // the server ends the stream (conn.Close)
+	var closeOnce sync.Once
 	conn := pinion.NewConnection(pinion.ConnectionOptions{
 		ID:         fmt.Sprintf("stream-%d", h.nextID.Add(1)),
 		Provider:   Provider,
@@ -98,6 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		},
+		Close: func() { closeOnce.Do(func() { close(closing) }) },
 	})
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	err := h.opts.Login(ctx, conn, r.URL.Query().Get("t"))
@@ -118,6 +133,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.app.Connected(conn.Context(), conn)
+	// A client that answers no ping within readTimeout is gone: its read fails.
+	ws.SetReadDeadline(time.Now().Add(readTimeout))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(readTimeout)) })
 	done := make(chan struct{})
 	go func() { // the client may send anything: it is read and dropped
 		defer close(done)
@@ -127,7 +145,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}()
-	ping := time.NewTicker(30 * time.Second)
+	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
 loop:
 	for {
@@ -144,6 +162,9 @@ loop:
 		case <-overflow:
 			h.logger.Warn("stream client too slow: disconnected", "remote", r.RemoteAddr)
 			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "too slow"), time.Now().Add(time.Second))
+			break loop
+		case <-closing:
+			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "authentication ended"), time.Now().Add(time.Second))
 			break loop
 		case <-done:
 			break loop
