@@ -78,6 +78,7 @@ test('errors arrive as Feathers errors', async () => {
     [() => app.service('messages').find({ query: { $foo: 1 } }), 'BadRequest', 'Invalid filter value $foo'],
     [() => app.service('messages').create({}), 'BadRequest', 'validation failed'],
     [() => app.service('messages').remove(null), 'MethodNotAllowed', 'Can not remove multiple entries'],
+    [() => app.service('messages').update(null, { text: 'x' }), 'BadRequest', "You can not replace multiple instances. Did you mean 'patch'?"],
     [() => app.service('nothing').find(), 'NotFound', "Service 'nothing' not found"],
     [() => app.service('authentication').find(), 'MethodNotAllowed', "Method 'find' not allowed on service 'authentication'"]
   ]

@@ -103,7 +103,11 @@ func (s *Server) run(ctx context.Context, conn *pinion.Connection, method string
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	if (method == pinion.MethodGet || method == pinion.MethodUpdate) && id == nil {
+	// get(null) has no meaning for any service (Feathers hands it on and the
+	// adapter answers NotFound for 'null'); update(null) goes on to the
+	// service, whose adapter answers Feathers' "You can not replace multiple
+	// instances".
+	if method == pinion.MethodGet && id == nil {
 		return nil, pinion.BadRequest("An id is required for '%s'", method)
 	}
 	if data == nil && method != pinion.MethodFind && method != pinion.MethodGet && method != pinion.MethodRemove {
