@@ -266,6 +266,11 @@ func (p *parser) property(field string, v any) (any, error) {
 			}
 			out[op] = cl
 		default:
+			// The operand may itself hold operators (a field-level $or):
+			// each must be allowed, at any depth.
+			if err := p.checkNested(ov); err != nil {
+				return nil, err
+			}
 			cv, err := p.coerce(field, ov)
 			if err != nil {
 				return nil, err

@@ -165,6 +165,8 @@ func TestParseErrors(t *testing.T) {
 		{adapter.Options{Operators: []string{"$regex"}}, M{"name": M{"$where": "x"}}, "Invalid query parameter $where", M{"$where": "x"}},
 		{adapter.Options{}, M{"a": M{"b": M{"$where": "x"}}}, "Invalid query parameter $where", M{"$where": "x"}},
 		{adapter.Options{}, M{"a": M{"b": []any{M{"$where": "x"}}}}, "Invalid query parameter $where", M{"$where": "x"}},
+		{adapter.Options{}, M{"name": M{"$or": []any{M{"$regex": "^a"}}}}, "Invalid query parameter $regex", M{"$regex": "^a"}},
+		{adapter.Options{}, M{"name": M{"$or": M{"0": M{"$exists": "true"}}}}, "Invalid query parameter $exists", M{"$exists": "true"}},
 		{adapter.Options{}, M{"a": M{"$gt": 1.0, "b": 2.0}}, "Invalid query for 'a': an object mixes fields and operators", M{"$gt": 1.0, "b": 2.0}},
 		{adapter.Options{}, M{"$or": "x"}, "Invalid query parameter $or: expected a list of queries", nil},
 		{adapter.Options{}, M{"$and": []any{"x"}}, "Invalid query parameter $and: expected a list of queries", nil},
