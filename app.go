@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -118,10 +119,24 @@ func (a *App) Service(path string) *Service {
 	return nil
 }
 
-// Lookup resolves a request path to a service, filling placeholder values. It is
-// what transports use: "org1/projects" finds ":orgId/projects" with orgId=org1.
+// Lookup resolves a service path to a service, filling placeholder values. It is
+// what the socket transport uses: "org1/projects" finds ":orgId/projects" with
+// orgId=org1.
 func (a *App) Lookup(path string) (*Service, map[string]string) {
-	return a.router.Load().lookup(CleanPath(path))
+	m, _ := a.router.Load().lookup(strings.Split(CleanPath(path), "/"), false)
+	return m.service, m.route
+}
+
+// LookupID resolves the segments of a REST path, already unescaped one by one,
+// where the last segment may be an id: ["messages", "5"] is the service
+// "messages" with id "5". A literal segment wins over an id or a placeholder,
+// as in Feathers' router. It reports false when no service matches.
+func (a *App) LookupID(segments []string) (svc *Service, route map[string]string, id string, hasID bool) {
+	m, ok := a.router.Load().lookup(segments, true)
+	if !ok {
+		return nil, nil, "", false
+	}
+	return m.service, m.route, m.id, m.hasID
 }
 
 // Services returns the registered services in registration order.

@@ -1,6 +1,9 @@
 package pinion
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // router maps request paths to services. It is rebuilt on every registration and
 // read without locks: registrations are rare, lookups happen on every call.
@@ -8,8 +11,8 @@ type router struct{ root node }
 
 type node struct {
 	literal map[string]*node
-	param   *node  // child matching any one segment
-	name    string // placeholder name, on param nodes
+	params  []*node // children matching any one segment, in registration order
+	name    string  // placeholder name, on param nodes
 	service *Service
 }
 
@@ -21,10 +24,12 @@ func (r *router) insert(s *Service) {
 	n := &r.root
 	for seg := range strings.SplitSeq(s.path, "/") {
 		if name, ok := strings.CutPrefix(seg, ":"); ok {
-			if n.param == nil {
-				n.param = &node{name: name}
+			i := slices.IndexFunc(n.params, func(c *node) bool { return c.name == name })
+			if i < 0 {
+				n.params = append(n.params, &node{name: name})
+				i = len(n.params) - 1
 			}
-			n = n.param
+			n = n.params[i]
 			continue
 		}
 		if n.literal == nil {
@@ -40,42 +45,51 @@ func (r *router) insert(s *Service) {
 	n.service = s
 }
 
-// lookup finds the service at path (already cleaned). A literal segment wins over a
-// placeholder; placeholders fill route.
-func (r *router) lookup(path string) (*Service, map[string]string) {
-	var route map[string]string
-	s := r.root.match(path, &route)
-	return s, route
+// A match is a resolved request path.
+type match struct {
+	service *Service
+	route   map[string]string
+	id      string
+	hasID   bool
 }
 
-func (n *node) match(path string, route *map[string]string) *Service {
-	seg, rest, more := strings.Cut(path, "/")
+// lookup resolves path segments. With ids, one segment after a service's path
+// is its id, as Feathers registers "<path>/:__id" for every service. At each
+// level a literal segment is tried first, then the id, then the placeholders in
+// registration order, backtracking as Feathers' router does: with services
+// "messages" and ":orgId/projects", "messages/projects" is messages.get.
+func (r *router) lookup(segs []string, ids bool) (m match, ok bool) {
+	ok = r.root.match(segs, ids, &m)
+	return m, ok
+}
+
+func (n *node) match(segs []string, ids bool, m *match) bool {
+	if len(segs) == 0 {
+		if n.service == nil {
+			return false
+		}
+		m.service = n.service
+		return true
+	}
+	seg := segs[0]
 	if seg == "" {
-		return nil
+		return false
 	}
-	if c := n.literal[seg]; c != nil {
-		if !more {
-			if c.service != nil {
-				return c.service
+	if c := n.literal[seg]; c != nil && c.match(segs[1:], ids, m) {
+		return true
+	}
+	if ids && len(segs) == 1 && n.service != nil {
+		m.service, m.id, m.hasID = n.service, seg, true
+		return true
+	}
+	for _, c := range n.params {
+		if c.match(segs[1:], ids, m) {
+			if m.route == nil {
+				m.route = make(map[string]string, 1)
 			}
-		} else if s := c.match(rest, route); s != nil {
-			return s
+			m.route[c.name] = seg
+			return true
 		}
 	}
-	if c := n.param; c != nil {
-		var s *Service
-		if !more {
-			s = c.service
-		} else {
-			s = c.match(rest, route)
-		}
-		if s != nil {
-			if *route == nil {
-				*route = make(map[string]string, 1)
-			}
-			(*route)[c.name] = seg
-			return s
-		}
-	}
-	return nil
+	return false
 }

@@ -137,6 +137,7 @@ func TestLookup(t *testing.T) {
 	app.Use("api/v1/things", &echo{})
 	app.Use(":orgId/special", &echo{})
 	app.Use("acme/special", &echo{})
+	app.Use(":userId/tasks", &echo{}) // another name at the same level
 	cases := []struct {
 		path, want string
 		route      map[string]string
@@ -148,6 +149,7 @@ func TestLookup(t *testing.T) {
 		{"api/v1/things", "api/v1/things", nil},
 		{"acme/special", "acme/special", nil}, // a literal wins over a placeholder
 		{"other/special", ":orgId/special", map[string]string{"orgId": "other"}},
+		{"u1/tasks", ":userId/tasks", map[string]string{"userId": "u1"}},
 		{"messages/1", "", nil},
 		{"", "", nil},
 		{"api/v1", "", nil},

@@ -166,6 +166,10 @@ func TestRouting(t *testing.T) {
 		{"PUT", "/limited/1", `{}`, nil, 405, map[string]any{"name": "MethodNotAllowed", "message": "Method `update` is not supported by this endpoint.", "className": "method-not-allowed", "code": 405.0}},
 		{"GET", "/org1/projects", "", nil, 200, map[string]any{"route": map[string]any{"orgId": "org1"}}},
 		{"GET", "/org1/projects/7", "", nil, 200, map[string]any{"id": "7", "route": map[string]any{"orgId": "org1"}}},
+		// A literal segment wins, as in Feathers: messages.get("projects"), not
+		// projects.find with orgId "messages".
+		{"GET", "/messages/projects", "", nil, 200, map[string]any{"method": "get", "id": "projects"}},
+		{"GET", "/org%2F1/projects/a%2Fb", "", nil, 200, map[string]any{"id": "a/b", "route": map[string]any{"orgId": "org/1"}}},
 		{"GET", "/messages/a/b", "", nil, 404, map[string]any{"name": "NotFound", "message": "Page not found", "data": map[string]any{"url": "/messages/a/b"}}},
 		{"GET", "/nothing?x=1", "", nil, 404, map[string]any{"data": map[string]any{"url": "/nothing?x=1"}}},
 		{"GET", "/messages/missing", "", nil, 404, map[string]any{"message": "No record found for id 'missing'"}},

@@ -31,18 +31,15 @@ func (h *Handler) route(r *http.Request) (*call, error) {
 		}
 		segments[i] = d
 	}
-	path := strings.Join(segments, "/")
 	var id any
-	svc, route := h.app.Lookup(path)
-	if svc == nil && len(segments) > 1 {
-		svc, route = h.app.Lookup(strings.Join(segments[:len(segments)-1], "/"))
-		id = segments[len(segments)-1]
+	svc, route, sid, hasID := h.app.LookupID(segments)
+	if hasID {
+		id = sid
 	}
 	if svc == nil {
 		return nil, pinion.NotFound("Page not found").WithData(map[string]any{"url": r.URL.RequestURI()})
 	}
 	c := &call{service: svc, id: id, params: &pinion.Params{Route: route}}
-	hasID := id != nil
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		c.method = pinion.MethodFind
