@@ -28,7 +28,7 @@ func Register(app *pinion.App, store any) *pinion.Service {
 			"patch":  {hooks.Validate(changeSchema), rooms.AuthorizePublish("channel"), inRoom},
 			"remove": {inRoom},
 		},
-		After:  pinion.HookMap{pinion.All: {withUser}},
+		After: pinion.HookMap{pinion.All: {withUser}},
 	}))
 }
 
