@@ -54,8 +54,10 @@ type message struct {
 	Origin   string          `json:"origin"`
 	Path     string          `json:"path"`
 	Name     string          `json:"name"`
-	Data     json.RawMessage `json:"data"`
-	Dispatch json.RawMessage `json:"dispatch,omitempty"`
+	// Data is the event's external form (Dispatch when a hook set one): what
+	// a client may see. Records as stored (password hashes, …) and
+	// credentials never leave the instance.
+	Data json.RawMessage `json:"data"`
 }
 
 // Join connects app to the cluster: its events are published, and the events of
@@ -111,15 +113,9 @@ func (n *Node) publish(ctx context.Context, e pinion.Event) {
 	}
 	m := message{Origin: n.id, Path: e.Path, Name: e.Name}
 	var err error
-	if m.Data, err = json.Marshal(e.Data); err != nil {
+	if m.Data, err = json.Marshal(e.External()); err != nil {
 		n.logger.Error("cluster: an event could not be encoded", "path", e.Path, "event", e.Name, "error", err)
 		return
-	}
-	if e.Dispatch != nil {
-		if m.Dispatch, err = json.Marshal(e.Dispatch); err != nil {
-			n.logger.Error("cluster: an event could not be encoded", "path", e.Path, "event", e.Name, "error", err)
-			return
-		}
 	}
 	b, _ := json.Marshal(m)
 	if err := n.nc.Publish(n.subject, b); err != nil {
@@ -141,12 +137,6 @@ func (n *Node) receive(msg *nats.Msg) {
 	if err := json.Unmarshal(m.Data, &e.Data); err != nil {
 		n.logger.Warn("cluster: ignoring an event with bad data", "error", err)
 		return
-	}
-	if len(m.Dispatch) > 0 {
-		if err := json.Unmarshal(m.Dispatch, &e.Dispatch); err != nil {
-			n.logger.Warn("cluster: ignoring an event with bad data", "error", err)
-			return
-		}
 	}
 	n.app.Receive(context.Background(), e)
 }

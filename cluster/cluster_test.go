@@ -107,9 +107,10 @@ func TestEventsCrossInstances(t *testing.T) {
 	if got := inboxA.wait(t, 1); len(got) != 1 {
 		t.Fatalf("instance A got %v", got)
 	}
-	// B's listeners saw it as remote, with the record as data.
+	// B's listeners saw it as remote, with its external form as data: what
+	// the hooks kept from clients stays on A.
 	e := (*seenB)[0]
-	if !e.Remote || e.Data.(map[string]any)["secret"] != "x" || e.Context != nil {
+	if d := e.Data.(map[string]any); !e.Remote || d["text"] != "hello" || d["secret"] != nil || e.Context != nil {
 		t.Errorf("remote event %+v", e)
 	}
 }
