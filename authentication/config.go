@@ -179,8 +179,11 @@ func (c *Config) Validate() error {
 	if c.JWTOptions.ExpiresIn <= 0 {
 		errs = append(errs, errors.New("jwtOptions.expiresIn must be positive"))
 	}
-	if c.JWTOptions.Header.Typ == "" {
+	switch c.JWTOptions.Header.Typ {
+	case "":
 		errs = append(errs, errors.New("jwtOptions.header.typ must be set (Feathers uses \"access\")"))
+	case TypeRefresh, TypeTicket:
+		errs = append(errs, fmt.Errorf("jwtOptions.header.typ %q is the type of another kind of token", c.JWTOptions.Header.Typ))
 	}
 	if c.Entity != "" && c.Service == "" {
 		errs = append(errs, errors.New("service must name the entity service"))

@@ -1,6 +1,7 @@
 package authentication
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -32,6 +33,7 @@ type Tokens struct {
 	secret   []byte
 	audience string
 	issuer   string
+	access   string // header typ of access tokens: jwtOptions.header.typ
 	leeway   time.Duration
 	now      func() time.Time
 
@@ -48,12 +50,22 @@ type verifiedToken struct {
 // maxVerified bounds the memory of the verified-token cache.
 const maxVerified = 1 << 16
 
+// header is the header typ of tokens of type typ: access tokens carry the
+// configured jwtOptions.header.typ ("access" by default, as in Feathers).
+func (t *Tokens) header(typ string) string {
+	if typ == TypeAccess {
+		return t.access
+	}
+	return typ
+}
+
 // NewTokens returns a signer and verifier for the secret and options.
 func NewTokens(secret string, opts JWTOptions, leeway time.Duration) *Tokens {
 	return &Tokens{
 		secret:   []byte(secret),
 		audience: opts.Audience,
 		issuer:   opts.Issuer,
+		access:   cmp.Or(opts.Header.Typ, TypeAccess),
 		leeway:   leeway,
 		now:      time.Now,
 		verified: make(map[string]verifiedToken),
@@ -71,6 +83,7 @@ type Issued struct {
 // as iat (see Revocations.ValidAfter: it keeps a token issued right after a
 // password change from looking older than the change).
 func (t *Tokens) Sign(typ, subject string, ttl time.Duration, extra map[string]any, notBefore time.Time) (Issued, error) {
+	typ = t.header(typ)
 	now := t.now()
 	if notBefore.After(now) {
 		now = notBefore
@@ -109,6 +122,7 @@ func (t *Tokens) Sign(typ, subject string, ttl time.Duration, extra map[string]a
 
 // Verify checks token and returns its claims, which the caller must not modify.
 func (t *Tokens) Verify(token, typ string) (map[string]any, error) {
+	typ = t.header(typ)
 	now := t.now()
 	t.mu.RLock()
 	v, ok := t.verified[token]

@@ -203,3 +203,46 @@ func TestResolveSecret(t *testing.T) {
 		t.Error("a short secret was accepted")
 	}
 }
+
+// jwtOptions.header.typ names the header of access tokens, on both sides.
+func TestConfiguredAccessType(t *testing.T) {
+	opts := DefaultConfig().JWTOptions
+	opts.Header.Typ = "JWT"
+	custom := NewTokens(testSecret, opts, 0)
+	issued, err := custom.Sign(TypeAccess, "42", time.Hour, nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := decodeSegment(t, strings.Split(issued.Token, ".")[0]); h["typ"] != "JWT" {
+		t.Fatalf("header %v", h)
+	}
+	if _, err := custom.Verify(issued.Token, TypeAccess); err != nil {
+		t.Fatalf("own token refused: %v", err)
+	}
+	if _, err := testTokens().Verify(issued.Token, TypeAccess); err == nil {
+		t.Fatal("a JWT-typed token passed where access is configured")
+	}
+	def, _ := testTokens().Sign(TypeAccess, "42", time.Hour, nil, time.Time{})
+	if _, err := custom.Verify(def.Token, TypeAccess); err == nil {
+		t.Fatal("an access-typed token passed where JWT is configured")
+	}
+}
+
+// An empty issuer, as generated Feathers apps configure, signs and accepts
+// tokens without iss.
+func TestNoIssuer(t *testing.T) {
+	opts := DefaultConfig().JWTOptions
+	opts.Issuer = ""
+	tok := NewTokens(testSecret, opts, 0)
+	issued, err := tok.Sign(TypeAccess, "42", time.Hour, nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := tok.Verify(issued.Token, TypeAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := claims["iss"]; ok {
+		t.Fatalf("claims %v", claims)
+	}
+}
