@@ -55,7 +55,8 @@ func (a *App) LeaveAll(conn *Connection) {
 	}
 }
 
-// Join adds connections to every named channel of ch. Joining twice is harmless.
+// Join adds connections to every named channel of ch. Joining twice is harmless;
+// a connection that ended (Disconnected) is not added.
 func (ch *Channel) Join(conns ...*Connection) *Channel {
 	r := &ch.app.channels
 	r.mu.Lock()
@@ -64,12 +65,15 @@ func (ch *Channel) Join(conns ...*Connection) *Channel {
 		r.byName = map[string]map[*Connection]struct{}{}
 	}
 	for _, name := range ch.names {
-		members := r.byName[name]
-		if members == nil {
-			members = map[*Connection]struct{}{}
-			r.byName[name] = members
-		}
 		for _, c := range conns {
+			if c == nil || c.ctx.Err() != nil {
+				continue
+			}
+			members := r.byName[name]
+			if members == nil {
+				members = map[*Connection]struct{}{}
+				r.byName[name] = members
+			}
 			members[c] = struct{}{}
 		}
 	}

@@ -172,3 +172,15 @@ func TestConnectionLifecycle(t *testing.T) {
 		t.Error("a disconnected connection keeps its user or context")
 	}
 }
+
+// A login or a join that finishes after the connection ended leaves nothing
+// behind.
+func TestJoinAfterDisconnect(t *testing.T) {
+	app := pinion.New()
+	conn := pinion.NewConnection(pinion.ConnectionOptions{ID: "c1", Provider: pinion.ProviderSocketIO})
+	app.Disconnected(context.Background(), conn)
+	app.Channel("authenticated").Join(conn, nil)
+	if app.Channel("authenticated").Has(conn) || len(app.Channels()) != 0 {
+		t.Fatalf("a disconnected connection joined: %v", app.Channels())
+	}
+}

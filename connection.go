@@ -160,10 +160,12 @@ func (a *App) Disconnected(ctx context.Context, conn *Connection) {
 	a.lifecycle.mu.RLock()
 	fns := slices.Clone(a.lifecycle.onDisconnect)
 	a.lifecycle.mu.RUnlock()
+	// The context goes first: a login or a Join still running for this
+	// connection sees it ended and leaves nothing behind.
+	conn.stop()
 	for _, fn := range fns {
 		fn(ctx, conn)
 	}
 	a.LeaveAll(conn)
 	conn.SetAuthenticated(nil, nil)
-	conn.stop()
 }

@@ -51,6 +51,9 @@ func (s *Service) login(conn *pinion.Connection, res *Result) *session {
 	se := &session{conn: conn, sub: sub, issuer: iss, jti: jti, claims: claims}
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
+	if conn.Context().Err() != nil {
+		return se // the connection ended meanwhile: nothing to track
+	}
 	if s.sessions.byConn == nil {
 		s.sessions.byConn = map[*pinion.Connection]*session{}
 		s.sessions.bySub = map[string]map[*pinion.Connection]*session{}

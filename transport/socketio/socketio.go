@@ -160,16 +160,55 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 			return
 		}
 	}
-	sock.SetData(conn)
+	// The library drops a socket whose transport closed before it was
+	// connected without any event; the login above would then never end.
+	st := &pending{conn: conn}
+	sock.Conn().Once("close", func(...any) {
+		if st.close() {
+			s.app.Disconnected(context.Background(), conn)
+		}
+	})
+	sock.SetData(st)
 	next(nil)
 }
 
+// pending is a connection between the handshake and the "connection" event:
+// exactly one of connect and close wins.
+type pending struct {
+	conn *pinion.Connection
+	mu   sync.Mutex
+	// state: 0 pending, 1 connected, 2 closed before connecting
+	state int
+}
+
+// connect reports whether the connection may proceed.
+func (p *pending) connect() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == 0 {
+		p.state = 1
+	}
+	return p.state == 1
+}
+
+// close reports whether the transport closed before the connection did.
+func (p *pending) close() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == 0 {
+		p.state = 2
+		return true
+	}
+	return false
+}
+
 func (s *Server) connected(sock *socket.Socket) {
-	conn, ok := sock.Data().(*pinion.Connection)
-	if !ok {
+	st, ok := sock.Data().(*pending)
+	if !ok || !st.connect() {
 		sock.Disconnect(true)
 		return
 	}
+	conn := st.conn
 	s.mu.Lock()
 	s.conns[sock.Id()] = conn
 	s.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/transport/socketio"
@@ -215,5 +217,50 @@ func TestNoLeaks(t *testing.T) {
 	}
 	if s.Connections() != 0 {
 		t.Errorf("%d connections still tracked", s.Connections())
+	}
+}
+
+// A client that goes away while its handshake (a login) runs is ended: the
+// library drops such a socket without a disconnect event.
+func TestClosedDuringHandshake(t *testing.T) {
+	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	app.Use("things", &calls{})
+	entered := make(chan struct{})
+	var once sync.Once
+	s := socketio.New(app, socketio.Options{Origins: []string{"*"},
+		Handshake: func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error {
+			once.Do(func() { close(entered) })
+			time.Sleep(300 * time.Millisecond) // a slow login
+			app.Channel("authenticated").Join(conn)
+			return nil
+		}})
+	disconnected := make(chan struct{}, 1)
+	app.OnDisconnect(func(context.Context, *pinion.Connection) { disconnected <- struct{}{} })
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", s.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.ReadMessage() // the Engine.IO open packet
+	time.Sleep(5 * time.Millisecond)
+	ws.WriteMessage(websocket.TextMessage, []byte("40"))
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handshake did not start")
+	}
+	ws.Close()
+	select {
+	case <-disconnected:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a connection closed during its handshake was never ended")
+	}
+	time.Sleep(400 * time.Millisecond) // the handshake finishes
+	if got := app.Channels(); len(got) != 0 || s.Connections() != 0 {
+		t.Fatalf("channels %v, %d connections after the client left", got, s.Connections())
 	}
 }
