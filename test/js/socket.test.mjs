@@ -62,6 +62,12 @@ test('login over the socket and every method', async () => {
   assert.equal((await messages.patch(created._id, { text: 'patched' })).text, 'patched')
   assert.equal((await messages.update(created._id, { text: 'updated' })).text, 'updated')
   assert.equal((await messages.remove(created._id))._id, created._id)
+  // $sort keeps its key order over the socket: createdAt first, not _id.
+  const first = await messages.create({ text: 'first' })
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const second = await messages.create({ text: 'second' })
+  const sorted = await messages.find({ query: { _id: { $in: [first._id, second._id] }, $sort: { createdAt: -1, _id: 1 } } })
+  assert.deepEqual(sorted.data.map((m) => m.text), ['second', 'first'])
   const users = await app.service('users').find({ query: { email } })
   assert.equal(users.data[0].email, email)
   assert.equal(users.data[0].password, undefined)
