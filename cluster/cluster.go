@@ -51,9 +51,9 @@ type Node struct {
 
 // message is an event on the wire.
 type message struct {
-	Origin   string          `json:"origin"`
-	Path     string          `json:"path"`
-	Name     string          `json:"name"`
+	Origin string `json:"origin"`
+	Path   string `json:"path"`
+	Name   string `json:"name"`
 	// Data is the event's external form (Dispatch when a hook set one): what
 	// a client may see. Records as stored (password hashes, …) and
 	// credentials never leave the instance.
