@@ -279,6 +279,41 @@ func TestWebhook(t *testing.T) {
 	}
 }
 
+// A webhook identity whose id equals a local user's is not that user, and its
+// tickets log in the webhook identity.
+func TestWebhookIdentities(t *testing.T) {
+	var id atomic.Value
+	srv, _ := webhook(t, func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"id": id.Load()})
+	})
+	f := webhookApp(t, srv.URL)
+	f.app.Use("authentication/tickets", f.auth.TicketService(), pinion.WithHooks(pinion.Hooks{
+		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
+	}))
+	local := f.signup(t, "a@b.c", "pw")
+	localID := pinion.IDString(local["_id"])
+	id.Store(localID)
+	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "webhook", "username": "mallory"})
+	if r.status != 201 {
+		t.Fatalf("%d %v", r.status, r.body)
+	}
+	token := r.body["accessToken"].(string)
+	wantError(t, f.do(t, "PATCH", "/users/"+localID, token, map[string]any{"name": "owned"}), 403, "You can only change your own user")
+	wantError(t, f.do(t, "DELETE", "/users/"+localID, token, nil), 403, "You can only change your own user")
+
+	tr := f.do(t, "POST", "/authentication/tickets", token, nil)
+	if tr.status != 201 {
+		t.Fatalf("ticket: %d %v", tr.status, tr.body)
+	}
+	res, err := f.auth.RedeemTicket(ctx, tr.body["ticket"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Authentication.Payload["webhook"] != true || res.Entity["email"] != nil {
+		t.Fatalf("a webhook ticket logged in %v with %v", res.Entity, res.Authentication.Payload)
+	}
+}
+
 func TestWebhookFailures(t *testing.T) {
 	slow, slowCalls := webhook(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(time.Second) })
 	f := webhookApp(t, slow.URL)

@@ -36,7 +36,7 @@ func (j *JWT) authenticate(ctx context.Context, token string) (*Result, error) {
 	if sub == "" {
 		return nil, pinion.NotAuthenticated("The token has no subject")
 	}
-	if claims["webhook"] == true { // an identity vouched for by the webhook, without a local record
+	if claims[claimWebhook] == true { // an identity vouched for by the webhook, without a local record
 		res.Entity = map[string]any{j.s.entityID(): sub}
 		return res, nil
 	}

@@ -42,7 +42,11 @@ func (t *TicketService) Create(ctx context.Context, data any, params *pinion.Par
 	if sub == "" {
 		return nil, pinion.NotAuthenticated("Not authenticated")
 	}
-	issued, err := s.tokens.Sign(TypeTicket, sub, time.Duration(s.cfg.Tickets.ExpiresIn), nil, time.Time{})
+	var claims map[string]any
+	if ByWebhook(params.Authentication) {
+		claims = map[string]any{claimWebhook: true} // the ticket's user has no local record
+	}
+	issued, err := s.tokens.Sign(TypeTicket, sub, time.Duration(s.cfg.Tickets.ExpiresIn), claims, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +83,13 @@ func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, err
 		}
 		return nil, fmt.Errorf("authentication: %w", err)
 	}
-	entity, err := s.Entity(ctx, sub)
-	if err != nil {
+	var entity, extra map[string]any
+	if claims[claimWebhook] == true {
+		entity, extra = map[string]any{s.entityID(): sub}, map[string]any{claimWebhook: true}
+	} else if entity, err = s.Entity(ctx, sub); err != nil {
 		return nil, err
 	}
-	issued, err := s.IssueAccess(ctx, entity, nil)
+	issued, err := s.IssueAccess(ctx, entity, extra)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,17 @@ type WebhookStrategy struct {
 	client *http.Client
 }
 
+// claimWebhook marks the tokens of identities vouched for by the webhook.
+const claimWebhook = "webhook"
+
+// ByWebhook reports whether a is the authentication of an identity vouched
+// for by the webhook strategy: its id is the webhook's, not a record's of the
+// entity service, and may equal one by chance. Hooks that compare the caller
+// with a record (only the owner may change it) must refuse such callers.
+func ByWebhook(a *pinion.Authentication) bool {
+	return a != nil && a.Payload[claimWebhook] == true
+}
+
 // NewWebhook returns the webhook strategy of s; register it with
 // s.Register("webhook", s.NewWebhook()) and list "webhook" in authStrategies.
 func (s *Service) NewWebhook() *WebhookStrategy {
@@ -99,7 +110,7 @@ func (w *WebhookStrategy) Authenticate(ctx context.Context, req Request, params 
 	res := &Result{
 		Authentication: pinion.Authentication{Strategy: "webhook", Data: map[string]any{"serverData": a.ServerData}},
 		Entity:         entity,
-		claims:         map[string]any{"webhook": true},
+		claims:         map[string]any{claimWebhook: true},
 	}
 	if a.ClientData != nil {
 		res.Extra = map[string]any{"clientData": a.ClientData}

@@ -92,7 +92,8 @@ func onlySelf(ctx context.Context, hc *pinion.HookContext) error {
 	if p.Provider == "" {
 		return nil
 	}
-	if hc.ID == nil {
+	// An identity vouched for by the webhook has no record here, whatever its id.
+	if hc.ID == nil || authentication.ByWebhook(p.Authentication) {
 		return pinion.Forbidden("You can only change your own user")
 	}
 	if me := pinion.IDString(p.User["_id"]); me == "" || me != pinion.IDString(hc.ID) {
