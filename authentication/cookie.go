@@ -48,10 +48,27 @@ func (s *Service) setCookie(ctx context.Context, hc *pinion.HookContext) error {
 	if !s.cfg.Cookie.Enabled || hc.Params.Provider != pinion.ProviderREST || !ok || res.AccessToken == "" {
 		return nil
 	}
+	if !s.mayCookie(hc.Params.Headers) {
+		return nil // the login works; the token is in the answer, not a cookie
+	}
 	exp, _ := res.Authentication.Payload["exp"].(float64)
 	maxAge := int(time.Until(time.Unix(int64(exp), 0)).Seconds())
 	s.addCookie(hc, res.AccessToken, maxAge)
 	return nil
+}
+
+// mayCookie reports whether a login may set the cookie: not when a page of
+// another site sent it (login CSRF: a form on evil.example logging the
+// victim's browser in as the attacker). Browsers say where a request comes
+// from in Sec-Fetch-Site; one listed in WithCookieOrigins counts as ours.
+// Requests without the header (clients other than browsers, and browsers
+// older than 2023) set the cookie.
+func (s *Service) mayCookie(h http.Header) bool {
+	switch h.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return slices.Contains(s.cookieOrigins, h.Get("Origin"))
 }
 
 func (s *Service) clearCookie(ctx context.Context, hc *pinion.HookContext) error {

@@ -367,6 +367,18 @@ func TestCookieFlow(t *testing.T) {
 	}
 	cookie := strings.SplitN(setCookie, ";", 2)[0]
 
+	// A login sent by another site's page (a form on evil.example logging the
+	// victim in as the attacker) works but sets no cookie.
+	form := httptest.NewRequest("POST", "/authentication", strings.NewReader("strategy=local&email=a%40b.c&password=pw"))
+	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	form.Header.Set("Sec-Fetch-Site", "cross-site")
+	form.Header.Set("Origin", "https://evil.example")
+	w := httptest.NewRecorder()
+	f.http.ServeHTTP(w, form)
+	if w.Code != 201 || w.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("cross-site login: %d, Set-Cookie %q", w.Code, w.Header().Get("Set-Cookie"))
+	}
+
 	send := func(method, path, body string, headers ...string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -414,7 +426,7 @@ func TestCookieFlow(t *testing.T) {
 		t.Fatalf("same-origin handshake: %v", err)
 	}
 	// Logout clears the cookie and revokes the token.
-	w := send("DELETE", "/authentication", "", "Sec-Fetch-Site", "same-origin")
+	w = send("DELETE", "/authentication", "", "Sec-Fetch-Site", "same-origin")
 	if w.Code != 200 || !strings.Contains(w.Header().Get("Set-Cookie"), "Max-Age=0") {
 		t.Fatalf("logout: %d %v", w.Code, w.Header())
 	}
