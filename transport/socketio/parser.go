@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 
@@ -67,8 +66,7 @@ func (d *sortDecoder) Destroy() { d.inner.Destroy() }
 func (d *sortDecoder) decoded(args ...any) {
 	if d.raw != "" && len(args) == 1 {
 		if p, ok := args[0].(*parser.Packet); ok && p.Type == parser.EVENT {
-			// "2[/nsp,][id][…]": the arguments are the JSON array at the end.
-			if i := strings.IndexByte(d.raw, '['); i >= 0 {
+			if i := argsOffset(d.raw); i > 0 {
 				if v, err := decodeOrdered([]byte(d.raw[i:])); err == nil {
 					p.Data = v
 				}
@@ -78,71 +76,91 @@ func (d *sortDecoder) decoded(args ...any) {
 	d.Emit("decoded", args...)
 }
 
-// decodeOrdered decodes JSON as encoding/json does into any, except that the
-// object value of every "$sort" key becomes a pinion.Ordered.
-func decodeOrdered(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	v, err := orderedValue(dec, false)
-	if err != nil {
-		return nil, err
+// argsOffset is where the JSON arguments of a text EVENT packet start:
+// "2", then an optional "/namespace,", then an optional ack id, then "[".
+// It is 0 when the packet has another shape.
+func argsOffset(raw string) int {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		comma := strings.IndexByte(raw[i:], ',')
+		if comma < 0 {
+			return 0
+		}
+		i += comma + 1
 	}
-	if len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) > 0 {
-		return nil, errors.New("data after the JSON value")
+	for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
+		i++
 	}
-	return v, nil
+	if i >= len(raw) || raw[i] != '[' {
+		return 0
+	}
+	return i
 }
 
-func orderedValue(dec *json.Decoder, ordered bool) (any, error) {
-	tok, err := dec.Token()
+// decodeOrdered decodes the arguments of an event as encoding/json does,
+// except that the "$sort" object of the last argument (the query, in every
+// call the Feathers client makes) becomes a pinion.Ordered in the client's
+// key order. Other arguments, such as data, keep plain maps whatever keys
+// they hold.
+func decodeOrdered(b []byte) ([]any, error) {
+	var args []any
+	if err := json.Unmarshal(b, &args); err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		return args, nil
+	}
+	query, ok := args[len(args)-1].(map[string]any)
+	if !ok {
+		return args, nil
+	}
+	sort, ok := query["$sort"].(map[string]any)
+	if !ok {
+		return args, nil
+	}
+	var raws []json.RawMessage
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raws[len(raws)-1], &fields); err != nil {
+		return nil, err
+	}
+	keys, err := keyOrder(fields["$sort"])
 	if err != nil {
 		return nil, err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '[':
-			list := []any{}
-			for dec.More() {
-				v, err := orderedValue(dec, false)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			_, err := dec.Token() // ]
-			return list, err
-		case '{':
-			var kvs pinion.Ordered
-			m := map[string]any{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				k := kt.(string) // object keys are strings
-				v, err := orderedValue(dec, k == "$sort")
-				if err != nil {
-					return nil, err
-				}
-				if ordered {
-					// A repeated key keeps its first place and its last value.
-					if i := slices.IndexFunc(kvs, func(kv pinion.KeyValue) bool { return kv.Key == k }); i >= 0 {
-						kvs[i].Value = v
-					} else {
-						kvs = append(kvs, pinion.KeyValue{Key: k, Value: v})
-					}
-				} else {
-					m[k] = v
-				}
-			}
-			if _, err := dec.Token(); err != nil { // }
-				return nil, err
-			}
-			if ordered {
-				return kvs, nil
-			}
-			return m, nil
+	ordered := make(pinion.Ordered, 0, len(keys))
+	for _, k := range keys {
+		ordered = append(ordered, pinion.KeyValue{Key: k, Value: sort[k]})
+	}
+	query["$sort"] = ordered
+	return args, nil
+}
+
+// keyOrder lists the keys of a JSON object in their order; a repeated key
+// keeps its first place (and, in the decoded map, its last value).
+func keyOrder(raw json.RawMessage) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("$sort is not an object")
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+		if !seen[key] {
+			seen[key] = true
+			keys = append(keys, key)
 		}
 	}
-	return tok, nil // string, float64, bool or nil
+	return keys, nil
 }
