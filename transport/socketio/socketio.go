@@ -148,11 +148,26 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		Send:       func(event string, data any) { s.send(sock, event, data) },
 		Close:      func() { sock.Disconnect(false) },
 	})
+	// The library drops a socket whose transport closes before it is
+	// connected without any event; a login made by the handshake would then
+	// never end. The listener goes first, so that a close during a slow login
+	// (a polling client gone, a missed ping) is seen too.
+	st := &pending{conn: conn}
+	closed := func(...any) {
+		if st.close() {
+			s.app.Disconnected(context.Background(), conn)
+		}
+	}
+	sock.Conn().Once("close", closed)
+	if sock.Conn().ReadyState() != "open" {
+		closed()
+	}
 	if s.opts.Handshake != nil {
 		ctx, cancel := context.WithTimeout(conn.Context(), s.opts.CallTimeout)
 		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
 		cancel()
 		if err != nil {
+			st.refuse()
 			fe := s.app.ExternalError(context.Background(), err)
 			b, _ := json.Marshal(fe)
 			var data map[string]any
@@ -161,14 +176,6 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 			return
 		}
 	}
-	// The library drops a socket whose transport closed before it was
-	// connected without any event; the login above would then never end.
-	st := &pending{conn: conn}
-	sock.Conn().Once("close", func(...any) {
-		if st.close() {
-			s.app.Disconnected(context.Background(), conn)
-		}
-	})
 	sock.SetData(st)
 	next(nil)
 }
@@ -178,7 +185,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 type pending struct {
 	conn *pinion.Connection
 	mu   sync.Mutex
-	// state: 0 pending, 1 connected, 2 closed before connecting
+	// state: 0 pending, 1 connected, 2 closed before connecting, 3 refused
 	state int
 }
 
@@ -190,6 +197,15 @@ func (p *pending) connect() bool {
 		p.state = 1
 	}
 	return p.state == 1
+}
+
+// refuse marks a connection the handshake refused: nothing to end on close.
+func (p *pending) refuse() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == 0 {
+		p.state = 3
+	}
 }
 
 // close reports whether the transport closed before the connection did.
