@@ -11,8 +11,12 @@ type router struct{ root node }
 
 type node struct {
 	literal map[string]*node
-	params  []*node // children matching any one segment, in registration order
-	name    string  // placeholder name, on param nodes
+	// params are the children matching any one segment, in registration
+	// order. The id of a service's node is one of them: a leaf marked id,
+	// added when the service is, as Feathers adds "<path>/:__id".
+	params  []*node
+	name    string // placeholder name, on param nodes
+	id      bool
 	service *Service
 }
 
@@ -24,7 +28,7 @@ func (r *router) insert(s *Service) {
 	n := &r.root
 	for seg := range strings.SplitSeq(s.path, "/") {
 		if name, ok := strings.CutPrefix(seg, ":"); ok {
-			i := slices.IndexFunc(n.params, func(c *node) bool { return c.name == name })
+			i := slices.IndexFunc(n.params, func(c *node) bool { return !c.id && c.name == name })
 			if i < 0 {
 				n.params = append(n.params, &node{name: name})
 				i = len(n.params) - 1
@@ -43,6 +47,7 @@ func (r *router) insert(s *Service) {
 		n = c
 	}
 	n.service = s
+	n.params = append(n.params, &node{id: true, service: s})
 }
 
 // A match is a resolved request path.
@@ -55,7 +60,7 @@ type match struct {
 
 // lookup resolves path segments. With ids, one segment after a service's path
 // is its id, as Feathers registers "<path>/:__id" for every service. At each
-// level a literal segment is tried first, then the id, then the placeholders in
+// level a literal segment is tried first, then the placeholders and ids in
 // registration order, backtracking as Feathers' router does: with services
 // "messages" and ":orgId/projects", "messages/projects" is messages.get.
 func (r *router) lookup(segs []string, ids bool) (m match, ok bool) {
@@ -78,11 +83,14 @@ func (n *node) match(segs []string, ids bool, m *match) bool {
 	if c := n.literal[seg]; c != nil && c.match(segs[1:], ids, m) {
 		return true
 	}
-	if ids && len(segs) == 1 && n.service != nil {
-		m.service, m.id, m.hasID = n.service, seg, true
-		return true
-	}
 	for _, c := range n.params {
+		if c.id {
+			if ids && len(segs) == 1 {
+				m.service, m.id, m.hasID = c.service, seg, true
+				return true
+			}
+			continue
+		}
 		if c.match(segs[1:], ids, m) {
 			if m.route == nil {
 				m.route = make(map[string]string, 1)

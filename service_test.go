@@ -268,3 +268,40 @@ func TestRecords(t *testing.T) {
 		}
 	}
 }
+
+// An id is a placeholder like the others, tried in registration order after
+// the literal segments, as in Feathers' router.
+func TestLookupID(t *testing.T) {
+	app := pinion.New()
+	app.Use("a/:x", &echo{}) // before "a": a/5 is a/:x
+	app.Use("a", &echo{})
+	app.Use("b", &echo{}) // before "b/:y": b/5 is b with id 5
+	app.Use("b/:y", &echo{})
+	app.Use("messages", &echo{})
+	app.Use(":orgId/projects", &echo{})
+	cases := []struct {
+		segs  []string
+		want  string
+		route map[string]string
+		id    string
+		hasID bool
+	}{
+		{[]string{"a", "5"}, "a/:x", map[string]string{"x": "5"}, "", false},
+		{[]string{"b", "5"}, "b", nil, "5", true},
+		{[]string{"messages", "projects"}, "messages", nil, "projects", true},
+		{[]string{"org1", "projects", "7"}, ":orgId/projects", map[string]string{"orgId": "org1"}, "7", true},
+		{[]string{"messages", "1", "2"}, "", nil, "", false},
+		{[]string{"messages", ""}, "", nil, "", false},
+		{[]string{""}, "", nil, "", false},
+	}
+	for _, tc := range cases {
+		s, route, id, hasID := app.LookupID(tc.segs)
+		got := ""
+		if s != nil {
+			got = s.Path()
+		}
+		if got != tc.want || !reflect.DeepEqual(route, tc.route) || id != tc.id || hasID != tc.hasID {
+			t.Errorf("LookupID(%q) = %q %v %q %v, want %q %v %q %v", tc.segs, got, route, id, hasID, tc.want, tc.route, tc.id, tc.hasID)
+		}
+	}
+}
