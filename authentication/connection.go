@@ -41,8 +41,16 @@ type session struct {
 // login records a login made on conn: the connection carries the token and the
 // user on every later call, and is tracked until it ends. The caller runs the
 // login listeners, then arms the session's timers with arm, so that an expiry
-// never comes before the channels the listeners join.
+// never comes before the channels the listeners join. It returns nil for a
+// connection that ended meanwhile.
 func (s *Service) login(conn *pinion.Connection, res *Result) *session {
+	return s.replace(nil, conn, res)
+}
+
+// replace records a login on conn, as login does; with prev set, only if prev
+// is still the connection's session (a renewal must not undo a logout or a
+// revocation that came while it signed). It returns nil when it did nothing.
+func (s *Service) replace(prev *session, conn *pinion.Connection, res *Result) *session {
 	claims := res.Authentication.Payload
 	sub, _ := claims["sub"].(string)
 	iss, _ := claims["iss"].(string)
@@ -52,7 +60,10 @@ func (s *Service) login(conn *pinion.Connection, res *Result) *session {
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
 	if conn.Context().Err() != nil {
-		return se // the connection ended meanwhile: nothing to track
+		return nil // the connection ended meanwhile: nothing to track
+	}
+	if prev != nil && s.sessions.byConn[conn] != prev {
+		return nil
 	}
 	if s.sessions.byConn == nil {
 		s.sessions.byConn = map[*pinion.Connection]*session{}
@@ -71,6 +82,9 @@ func (s *Service) login(conn *pinion.Connection, res *Result) *session {
 // arm starts the expiry timer of se, and its renewal timer when renewal is
 // configured, if se is still its connection's session.
 func (s *Service) arm(se *session) {
+	if se == nil {
+		return
+	}
 	exp, _ := se.claims["exp"].(float64)
 	if exp <= 0 {
 		return
@@ -150,7 +164,11 @@ func (s *Service) renew(ctx context.Context, se *session) {
 		Authentication: pinion.Authentication{Strategy: "jwt", AccessToken: issued.Token, Payload: issued.Claims},
 		Entity:         conn.User(),
 	}
-	s.arm(s.login(conn, res))
+	next := s.replace(se, conn, res)
+	if next == nil {
+		return // logged out or revoked meanwhile
+	}
+	s.arm(next)
 	conn.Send(EventRenewed, map[string]any{"accessToken": issued.Token})
 }
 

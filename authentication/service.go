@@ -273,9 +273,7 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		se = s.login(params.Connection, res)
 	}
 	s.notify(ctx, s.listeners(true), res, params)
-	if se != nil {
-		s.arm(se)
-	}
+	s.arm(se)
 	return res, nil
 }
 

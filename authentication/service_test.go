@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -178,6 +179,21 @@ func TestThrottle(t *testing.T) {
 	// Another account from the same address is not blocked by this counter.
 	f.signup(t, "c@d.e", "pw")
 	f.login(t, "c@d.e", "pw")
+}
+
+// Sockets report their peer as ip:port, a new port each: the address counter
+// is per host all the same.
+func TestThrottlePerAddressAcrossSockets(t *testing.T) {
+	f := newApp(t, func(c *authentication.Config) { c.Throttle.PerAddress = 2 })
+	var err error
+	for i := range 3 {
+		_, err = f.app.Service("authentication").Create(ctx,
+			map[string]any{"strategy": "local", "email": fmt.Sprintf("u%d@b.c", i), "password": "nope"},
+			&pinion.Params{Provider: pinion.ProviderSocketIO, RemoteAddr: fmt.Sprintf("192.0.2.9:%d", 40000+i)})
+	}
+	if e := pinion.ToError(err, false); e.Code != 429 {
+		t.Fatalf("third failure from one host on three ports: %v", err)
+	}
 }
 
 func TestAuthenticateHook(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -115,7 +116,13 @@ func (l *Strategy) throttleKeys(username string, params *pinion.Params) [2]strin
 		keys[0] = "account:" + strings.ToLower(username)
 	}
 	if t.PerAddress > 0 && params.RemoteAddr != "" {
-		keys[1] = "address:" + params.RemoteAddr
+		// Sockets report "ip:port", and every new socket has a new port:
+		// the counter is per host.
+		host := params.RemoteAddr
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		keys[1] = "address:" + host
 	}
 	return keys
 }
