@@ -58,6 +58,10 @@ type message struct {
 	// a client may see. Records as stored (password hashes, …) and
 	// credentials never leave the instance.
 	Data json.RawMessage `json:"data"`
+	// Dispatch is what instances of earlier versions sent beside the raw
+	// record in Data; read, never written, so that during a rolling update
+	// clients of this instance still get the external form.
+	Dispatch json.RawMessage `json:"dispatch,omitempty"`
 }
 
 // Join connects app to the cluster: its events are published, and the events of
@@ -134,6 +138,9 @@ func (n *Node) receive(msg *nats.Msg) {
 		return
 	}
 	e := pinion.Event{Path: m.Path, Name: m.Name}
+	if len(m.Dispatch) > 0 {
+		m.Data = m.Dispatch
+	}
 	if err := json.Unmarshal(m.Data, &e.Data); err != nil {
 		n.logger.Warn("cluster: ignoring an event with bad data", "error", err)
 		return

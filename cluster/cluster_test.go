@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/services/memory"
@@ -112,5 +114,21 @@ func TestEventsCrossInstances(t *testing.T) {
 	e := (*seenB)[0]
 	if d := e.Data.(map[string]any); !e.Remote || d["text"] != "hello" || d["secret"] != nil || e.Context != nil {
 		t.Errorf("remote event %+v", e)
+	}
+}
+
+// An instance of an earlier version sends the raw record as data and the
+// external form as dispatch: clients get the dispatch.
+func TestEarlierVersionDispatch(t *testing.T) {
+	url := natsServer(t)
+	_, _, inbox, _ := instance(t, url)
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Publish(cluster.DefaultSubject, []byte(`{"origin":"old","path":"messages","name":"created","data":{"text":"hi","password":"hash"},"dispatch":{"text":"hi"}}`))
+	if got := inbox.wait(t, 1); len(got) != 1 || got[0] != `messages created {"text":"hi"}` {
+		t.Fatalf("got %v", got)
 	}
 }
