@@ -154,8 +154,8 @@ func (a *App) Connected(ctx context.Context, conn *Connection) {
 	}
 }
 
-// Disconnected is called by transports when a connection ends: listeners run,
-// the connection leaves every channel and its context is cancelled.
+// Disconnected is called by transports when a connection ends: its context is
+// cancelled, listeners run, and it leaves every channel.
 func (a *App) Disconnected(ctx context.Context, conn *Connection) {
 	a.lifecycle.mu.RLock()
 	fns := slices.Clone(a.lifecycle.onDisconnect)

@@ -244,7 +244,9 @@ func sameError(a, b error) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	if !reflect.TypeOf(a).Comparable() || !reflect.TypeOf(b).Comparable() {
+	// Value.Comparable looks inside: a struct type is comparable, but not
+	// with an uncomparable value in an interface field.
+	if !reflect.ValueOf(a).Comparable() || !reflect.ValueOf(b).Comparable() {
 		return false
 	}
 	return a == b

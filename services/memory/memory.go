@@ -333,11 +333,7 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 	if err != nil {
 		return nil, err
 	}
-	if id != nil {
-		return s.result(recs[0], q), nil
-	}
-	sortRecords(recs, q.Sort)
-	return s.results(recs, q), nil
+	return s.changed(id, recs, q), nil
 }
 
 // patch patches the targets and returns their new data. Either all of them
@@ -378,11 +374,17 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	if err != nil {
 		return nil, err
 	}
+	return s.changed(id, recs, q), nil
+}
+
+// changed is the answer of patch and remove: the record of an id, or with a
+// nil id every record changed, in the query's order.
+func (s *Service) changed(id any, recs []map[string]any, q *adapter.Query) any {
 	if id != nil {
-		return s.result(recs[0], q), nil
+		return s.result(recs[0], q)
 	}
 	sortRecords(recs, q.Sort)
-	return s.results(recs, q), nil
+	return s.results(recs, q)
 }
 
 func (s *Service) remove(id any, match matcher) ([]map[string]any, error) {

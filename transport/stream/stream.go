@@ -143,6 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if _, _, err := ws.NextReader(); err != nil {
 				return
 			}
+			ws.SetReadDeadline(time.Now().Add(readTimeout))
 		}
 	}()
 	ping := time.NewTicker(pingInterval)
