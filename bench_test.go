@@ -46,3 +46,33 @@ func BenchmarkHookChain(b *testing.B) {
 		}
 	}
 }
+
+type creator struct{}
+
+func (creator) Create(ctx context.Context, data any, p *pinion.Params) (any, error) { return data, nil }
+
+// BenchmarkFanOut1000 is one create whose event reaches 1,000 connections in a
+// channel: Pinion's own part of a fan-out (publisher, channel, encoding once,
+// one Send per connection), without a transport's writes.
+func BenchmarkFanOut1000(b *testing.B) {
+	app := pinion.New()
+	s := app.Use("messages", creator{})
+	var sent int
+	for i := range 1000 {
+		conn := pinion.NewConnection(pinion.ConnectionOptions{ID: string(rune(i)), Provider: pinion.ProviderSocketIO,
+			Send: func(event string, data any) { sent++ }})
+		app.Channel("authenticated").Join(conn)
+	}
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("authenticated")} })
+	ctx := context.Background()
+	data := map[string]any{"text": "hello", "userId": "0123456789abcdef01234567", "createdAt": 1.7e12}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Create(ctx, data, &pinion.Params{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if sent != 1000*b.N {
+		b.Fatalf("%d sends for %d fan-outs", sent, b.N)
+	}
+}

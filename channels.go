@@ -262,6 +262,7 @@ func (a *App) Dispatch(ctx context.Context, e Event) {
 		if seen == nil && len(chans) > 1 {
 			seen = make(map[*Connection]bool, len(conns))
 		}
+		var boxed any = data // once, not one allocation per connection
 		for _, c := range conns {
 			if seen != nil {
 				if seen[c] {
@@ -269,7 +270,7 @@ func (a *App) Dispatch(ctx context.Context, e Event) {
 				}
 				seen[c] = true
 			}
-			c.Send(name, data)
+			c.Send(name, boxed)
 		}
 	}
 }
