@@ -63,7 +63,9 @@ func BenchmarkFanOut1000(b *testing.B) {
 			Send: func(event string, data any) { sent++ }})
 		app.Channel("authenticated").Join(conn)
 	}
-	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("authenticated")} })
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("authenticated")}
+	})
 	ctx := context.Background()
 	data := map[string]any{"text": "hello", "userId": "0123456789abcdef01234567", "createdAt": 1.7e12}
 	b.ReportAllocs()
