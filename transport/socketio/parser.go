@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -13,34 +15,77 @@ import (
 	"github.com/pinionhq/pinion"
 )
 
-// sortParser is the library's socket.io parser with one change: a query's
-// $sort keeps the client's key order. The library decodes arguments into Go
-// maps, which forget it, and {createdAt: -1, _id: 1} must sort by createdAt
-// first, as Feathers does. Packets that do not mention $sort are untouched.
-type sortParser struct{ parser.Parser }
+// packetParser is the library's socket.io parser with two changes, both in
+// the decoder:
+//
+//   - A query's $sort keeps the client's key order. The library decodes
+//     arguments into Go maps, which forget it, and {createdAt: -1, _id: 1}
+//     must sort by createdAt first, as Feathers does.
+//   - The packets that follow a CONNECT wait until the connection is set up.
+//     The library acknowledges a CONNECT before it registers the socket with
+//     its client, on another goroutine, and closes the connection when an
+//     event arrives in between ("invalid state"): a client that calls a
+//     method as soon as it is connected, as the Feathers client does, lost its
+//     connection now and then.
+type packetParser struct{ parser.Parser }
 
-func newParser() parser.Parser { return sortParser{parser.NewParser()} }
+func newParser() parser.Parser { return packetParser{parser.NewParser()} }
 
 // NewDecoder implements parser.Parser.
-func (p sortParser) NewDecoder() parser.Decoder {
-	d := &sortDecoder{EventEmitter: types.NewEventEmitter(), inner: p.Parser.NewDecoder()}
+func (p packetParser) NewDecoder() parser.Decoder {
+	d := &decoder{EventEmitter: types.NewEventEmitter(), inner: p.Parser.NewDecoder()}
 	d.inner.On("decoded", d.decoded)
 	return d
 }
 
-// sortDecoder wraps the library's decoder: the library listens to its
-// "decoded" events, which it re-emits after putting $sort in order.
-type sortDecoder struct {
+// decoder wraps the library's decoder: the library listens to its "decoded"
+// events, which it re-emits after its changes.
+type decoder struct {
 	types.EventEmitter
 	inner parser.Decoder
 
-	mu  sync.Mutex
-	raw string // the text packet being decoded, when it names $sort
+	mu   sync.Mutex
+	raw  string       // the text packet being decoded, when it names $sort
+	gate *connectGate // handed out with the CONNECT being decoded
+}
+
+// connectGate holds a connection's next packets until its CONNECT is set up.
+// The decoder puts it in the CONNECT's auth payload; the handshake takes it
+// (only the namespace Pinion serves has one) and opens it once the socket is
+// connected, refused, or gone.
+type connectGate struct {
+	taken atomic.Bool
+	once  sync.Once
+	done  chan struct{}
+}
+
+// gateKey is the auth payload key of the gate: a JSON client can send the
+// key, but not a *connectGate.
+const gateKey = "\x00pinion.connect"
+
+// gateTimeout bounds the wait, as the library's connect timeout does.
+const gateTimeout = 10 * time.Second
+
+func (g *connectGate) open() {
+	if g != nil {
+		g.once.Do(func() { close(g.done) })
+	}
+}
+
+// takeGate removes the gate from a handshake's auth payload and takes it.
+func takeGate(auth map[string]any) *connectGate {
+	g, _ := auth[gateKey].(*connectGate)
+	delete(auth, gateKey)
+	if g != nil {
+		g.taken.Store(true)
+	}
+	return g
 }
 
 // Add implements parser.Decoder. The inner decoder emits synchronously, so
-// decoded sees raw of the same packet.
-func (d *sortDecoder) Add(data any) error {
+// decoded sees raw of the same packet, and the library has run the
+// handshake of a CONNECT when the inner Add returns.
+func (d *decoder) Add(data any) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var text string
@@ -57,18 +102,41 @@ func (d *sortDecoder) Add(data any) error {
 		d.raw = text
 		defer func() { d.raw = "" }()
 	}
-	return d.inner.Add(data)
+	err := d.inner.Add(data)
+	if g := d.gate; g != nil {
+		d.gate = nil
+		if g.taken.Load() {
+			t := time.NewTimer(gateTimeout)
+			select {
+			case <-g.done:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}
+	return err
 }
 
 // Destroy implements parser.Decoder.
-func (d *sortDecoder) Destroy() { d.inner.Destroy() }
+func (d *decoder) Destroy() { d.inner.Destroy() }
 
-func (d *sortDecoder) decoded(args ...any) {
-	if d.raw != "" && len(args) == 1 {
-		if p, ok := args[0].(*parser.Packet); ok && p.Type == parser.EVENT {
-			if i := argsOffset(d.raw); i > 0 {
-				if v, err := decodeOrdered([]byte(d.raw[i:])); err == nil {
-					p.Data = v
+func (d *decoder) decoded(args ...any) {
+	if len(args) == 1 {
+		if p, ok := args[0].(*parser.Packet); ok {
+			switch {
+			case p.Type == parser.CONNECT:
+				auth, _ := p.Data.(map[string]any)
+				if auth == nil {
+					auth = map[string]any{}
+				}
+				d.gate = &connectGate{done: make(chan struct{})}
+				auth[gateKey] = d.gate
+				p.Data = auth
+			case p.Type == parser.EVENT && d.raw != "":
+				if i := argsOffset(d.raw); i > 0 {
+					if v, err := decodeOrdered([]byte(d.raw[i:])); err == nil {
+						p.Data = v
+					}
 				}
 			}
 		}

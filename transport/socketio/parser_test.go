@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 
 	"github.com/pinionhq/pinion"
 )
@@ -95,4 +98,42 @@ func FuzzDecodeOrdered(f *testing.F) {
 			t.Fatalf("%q: %#v, encoding/json %#v", b, got, want)
 		}
 	})
+}
+
+// The packets after a CONNECT wait until the handshake that took the gate
+// opens it: the library would otherwise see an event for a socket it has not
+// registered yet, and close the connection.
+func TestConnectGate(t *testing.T) {
+	d := newParser().NewDecoder()
+	gates := make(chan *connectGate, 1)
+	d.On("decoded", func(args ...any) {
+		p := args[0].(*parser.Packet)
+		if p.Type == parser.CONNECT {
+			gates <- takeGate(p.Data.(map[string]any)) // as the handshake does
+			if _, left := p.Data.(map[string]any)[gateKey]; left {
+				t.Error("the gate stayed in the auth payload")
+			}
+		}
+	})
+	returned := make(chan error, 1)
+	go func() { returned <- d.Add(`0{"token":"x"}`) }()
+	select {
+	case <-returned:
+		t.Fatal("the CONNECT's Add returned before the connection was set up")
+	case <-time.After(100 * time.Millisecond):
+	}
+	(<-gates).open()
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("an open gate did not let the decoder go on")
+	}
+	// A CONNECT nobody takes (a namespace without the handshake) waits for nothing.
+	d2 := newParser().NewDecoder()
+	if err := d2.Add(`0/other,`); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -152,8 +152,9 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 	// connected without any event; a login made by the handshake would then
 	// never end. The listener goes first, so that a close during a slow login
 	// (a polling client gone, a missed ping) is seen too.
-	st := &pending{conn: conn}
+	st := &pending{conn: conn, gate: takeGate(sock.Handshake().Auth)}
 	closed := func(...any) {
+		st.gate.open()
 		if st.close() {
 			s.app.Disconnected(context.Background(), conn)
 		}
@@ -168,6 +169,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		cancel()
 		if err != nil {
 			st.refuse()
+			st.gate.open()
 			fe := s.app.ExternalError(context.Background(), err)
 			b, _ := json.Marshal(fe)
 			var data map[string]any
@@ -184,6 +186,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 // exactly one of connect and close wins.
 type pending struct {
 	conn *pinion.Connection
+	gate *connectGate // opened once the socket is connected, refused or gone
 	mu   sync.Mutex
 	// state: 0 pending, 1 connected, 2 closed before connecting, 3 refused
 	state int
@@ -222,9 +225,14 @@ func (p *pending) close() bool {
 func (s *Server) connected(sock *socket.Socket) {
 	st, ok := sock.Data().(*pending)
 	if !ok || !st.connect() {
+		if ok {
+			st.gate.open()
+		}
 		sock.Disconnect(true)
 		return
 	}
+	// The client's next packets wait for the handlers registered here.
+	defer st.gate.open()
 	conn := st.conn
 	s.mu.Lock()
 	s.conns[sock.Id()] = conn
