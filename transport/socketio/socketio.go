@@ -78,7 +78,7 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetPingTimeout(opts.PingTimeout)
 	so.SetMaxHttpBufferSize(opts.MaxPayload)
 	so.SetServeClient(false)
-	so.SetParser(newParser()) // keeps the key order of $sort
+	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
 	// Engine.IO v3.0.2 can drop a CONNECT that arrives while the connection is
 	// being set up (zishang520/socket.io#195); the client then waits for the
 	// connect timeout and reconnects. 10s instead of 45s bounds that wait.
