@@ -123,7 +123,12 @@ func (a *App) Service(path string) *Service {
 // what the socket transport uses: "org1/projects" finds ":orgId/projects" with
 // orgId=org1.
 func (a *App) Lookup(path string) (*Service, map[string]string) {
-	m, _ := a.router.Load().lookup(strings.Split(CleanPath(path), "/"), false)
+	var buf [8]string // on the stack: paths are short, and this runs on every socket call
+	segs := buf[:0]
+	for seg := range strings.SplitSeq(CleanPath(path), "/") {
+		segs = append(segs, seg)
+	}
+	m, _ := a.router.Load().lookup(segs, false)
 	return m.service, m.route
 }
 

@@ -78,3 +78,17 @@ func BenchmarkFanOut1000(b *testing.B) {
 		b.Fatalf("%d sends for %d fan-outs", sent, b.N)
 	}
 }
+
+// BenchmarkLookup resolves a service path as the socket transport does on
+// every call.
+func BenchmarkLookup(b *testing.B) {
+	app := pinion.New()
+	app.Use("messages", static{})
+	app.Use(":orgId/projects", static{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if s, _ := app.Lookup("org1/projects"); s == nil {
+			b.Fatal("not found")
+		}
+	}
+}

@@ -39,9 +39,8 @@ type session struct {
 }
 
 // login records a login made on conn: the connection carries the token and the
-// user on every later call, and is tracked until it ends. The caller runs the
-// login listeners, then arms the session's timers with arm, so that an expiry
-// never comes before the channels the listeners join. It returns nil for a
+// user on every later call, and is tracked until it ends. Its timers are armed
+// by arm once the login listeners ran (see loggedIn). It returns nil for a
 // connection that ended meanwhile.
 func (s *Service) login(conn *pinion.Connection, res *Result) *session {
 	return s.replace(nil, conn, res)
@@ -140,7 +139,7 @@ func (s *Service) renew(ctx context.Context, se *session) {
 		return
 	}
 	if conn.Context().Err() != nil { // gone without the transport saying so
-		s.end(ctx, se, "", "")
+		s.disconnected(ctx, conn)
 		return
 	}
 	extra := map[string]any{}
@@ -183,8 +182,7 @@ func (s *Service) logout(conn *pinion.Connection) {
 
 // end de-authenticates the connection of se, if se is still its session, on
 // the server's initiative, and tells the client with event; with
-// ExpiredConnections "disconnect" it closes the connection. An empty event
-// tells no one: the connection is gone.
+// ExpiredConnections "disconnect" it closes the connection.
 func (s *Service) end(ctx context.Context, se *session, event, message string) {
 	conn := se.conn
 	s.sessions.mu.Lock()
@@ -196,9 +194,6 @@ func (s *Service) end(ctx context.Context, se *session, event, message string) {
 	conn.SetAuthenticated(nil, nil)
 	s.app.LeaveAll(conn)
 	s.sessions.mu.Unlock()
-	if event == "" {
-		return
-	}
 	params := &pinion.Params{Provider: conn.Provider, Connection: conn}
 	res := &Result{Authentication: pinion.Authentication{Strategy: "jwt", Payload: se.claims}, entityKey: s.cfg.Entity}
 	s.notify(ctx, s.listeners(false), res, params)

@@ -178,7 +178,6 @@ func silence(app *pinion.App, path string) {
 	if self == nil {
 		return
 	}
-	self.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
 	self.Hooks(pinion.Hooks{After: pinion.HookMap{pinion.All: {func(ctx context.Context, hc *pinion.HookContext) error {
 		hc.Event = ""
 		return nil
@@ -241,14 +240,9 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		res.family = uuid.NewString()
 	}
 	if res.AccessToken == "" {
-		claims := params.Payload
-		if len(res.claims) > 0 || res.family != "" {
-			claims = maps.Clone(res.claims)
-			if claims == nil {
-				claims = map[string]any{}
-			}
-			maps.Copy(claims, params.Payload)
-		}
+		claims := make(map[string]any, len(res.claims)+len(params.Payload)+1)
+		maps.Copy(claims, res.claims)
+		maps.Copy(claims, params.Payload)
 		if res.family != "" {
 			// The access token names its refresh family, so that logging out
 			// with it ends the refresh tokens of the same login too.
@@ -268,12 +262,7 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 	}
 	auth := res.Authentication
 	params.Authentication = &auth // hooks after the method see what the strategy found
-	var se *session
-	if params.Connection != nil {
-		se = s.login(params.Connection, res)
-	}
-	s.notify(ctx, s.listeners(true), res, params)
-	s.arm(se)
+	s.loggedIn(ctx, res, params)
 	return res, nil
 }
 
@@ -310,6 +299,18 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	}
 	s.notify(ctx, s.listeners(false), res, params)
 	return res, nil
+}
+
+// loggedIn records a login on the caller's connection, if any, then runs the
+// login listeners, then arms the session's timers: an expiry never comes
+// before the channels the listeners join.
+func (s *Service) loggedIn(ctx context.Context, res *Result, params *pinion.Params) {
+	var se *session
+	if params.Connection != nil {
+		se = s.login(params.Connection, res)
+	}
+	s.notify(ctx, s.listeners(true), res, params)
+	s.arm(se)
 }
 
 func (s *Service) listeners(login bool) []LoginListener {

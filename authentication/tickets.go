@@ -109,8 +109,6 @@ func (s *Service) LoginWithTicket(ctx context.Context, conn *pinion.Connection, 
 	if err != nil {
 		return err
 	}
-	se := s.login(conn, res)
-	s.notify(ctx, s.listeners(true), res, &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr})
-	s.arm(se)
+	s.loggedIn(ctx, res, &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr})
 	return nil
 }

@@ -133,9 +133,11 @@ func (d *decoder) decoded(args ...any) {
 				auth[gateKey] = d.gate
 				p.Data = auth
 			case p.Type == parser.EVENT && d.raw != "":
-				if i := argsOffset(d.raw); i > 0 {
-					if v, err := decodeOrdered([]byte(d.raw[i:])); err == nil {
-						p.Data = v
+				// The library's arguments, with $sort in order; unchanged
+				// if the text does not read as they do.
+				if args, ok := p.Data.([]any); ok {
+					if i := argsOffset(d.raw); i > 0 {
+						orderSort(args, []byte(d.raw[i:]))
 					}
 				}
 			}
@@ -165,45 +167,44 @@ func argsOffset(raw string) int {
 	return i
 }
 
-// decodeOrdered decodes the arguments of an event as encoding/json does,
-// except that the "$sort" object of the last argument (the query, in every
-// call the Feathers client makes) becomes a pinion.Ordered in the client's
-// key order. Other arguments, such as data, keep plain maps whatever keys
-// they hold.
-func decodeOrdered(b []byte) ([]any, error) {
-	var args []any
-	if err := json.Unmarshal(b, &args); err != nil {
-		return nil, err
-	}
+// orderSort puts the "$sort" object of the last argument (the query, in every
+// call the Feathers client makes) in the client's key order, as a
+// pinion.Ordered. args are the event's arguments as the library decoded them
+// from b, their JSON text; only the key order is read from b. Other
+// arguments, such as data, keep plain maps whatever keys they hold.
+func orderSort(args []any, b []byte) error {
 	if len(args) == 0 {
-		return args, nil
+		return nil
 	}
 	query, ok := args[len(args)-1].(map[string]any)
 	if !ok {
-		return args, nil
+		return nil
 	}
 	sort, ok := query["$sort"].(map[string]any)
 	if !ok {
-		return args, nil
+		return nil
 	}
 	var raws []json.RawMessage
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raws); err != nil {
-		return nil, err
+		return err
+	}
+	if len(raws) != len(args) {
+		return errors.New("the arguments do not match their text")
 	}
 	if err := json.Unmarshal(raws[len(raws)-1], &fields); err != nil {
-		return nil, err
+		return err
 	}
 	keys, err := keyOrder(fields["$sort"])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ordered := make(pinion.Ordered, 0, len(keys))
 	for _, k := range keys {
 		ordered = append(ordered, pinion.KeyValue{Key: k, Value: sort[k]})
 	}
 	query["$sort"] = ordered
-	return args, nil
+	return nil
 }
 
 // keyOrder lists the keys of a JSON object in their order; a repeated key

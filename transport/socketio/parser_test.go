@@ -11,6 +11,19 @@ import (
 	"github.com/pinionhq/pinion"
 )
 
+// decodeOrdered decodes event arguments as the library and orderSort do
+// together.
+func decodeOrdered(b []byte) ([]any, error) {
+	var args []any
+	if err := json.Unmarshal(b, &args); err != nil {
+		return nil, err
+	}
+	if err := orderSort(args, b); err != nil {
+		return nil, err
+	}
+	return args, nil
+}
+
 func TestDecodeOrdered(t *testing.T) {
 	cases := []struct {
 		in   string

@@ -153,22 +153,22 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 	// never end. The listener goes first, so that a close during a slow login
 	// (a polling client gone, a missed ping) is seen too.
 	st := &pending{conn: conn, gate: takeGate(sock.Handshake().Auth)}
-	closed := func(...any) {
+	onClose := func(...any) {
 		st.gate.open()
-		if st.close() {
+		if st.settle(closed) {
 			s.app.Disconnected(context.Background(), conn)
 		}
 	}
-	sock.Conn().Once("close", closed)
+	sock.Conn().Once("close", onClose)
 	if sock.Conn().ReadyState() != "open" {
-		closed()
+		onClose()
 	}
 	if s.opts.Handshake != nil {
 		ctx, cancel := context.WithTimeout(conn.Context(), s.opts.CallTimeout)
 		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
 		cancel()
 		if err != nil {
-			st.refuse()
+			st.settle(refused)
 			st.gate.open()
 			fe := s.app.ExternalError(context.Background(), err)
 			b, _ := json.Marshal(fe)
@@ -183,48 +183,38 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 }
 
 // pending is a connection between the handshake and the "connection" event:
-// exactly one of connect and close wins.
+// exactly one of connected, closed and refused settles it.
 type pending struct {
-	conn *pinion.Connection
-	gate *connectGate // opened once the socket is connected, refused or gone
-	mu   sync.Mutex
-	// state: 0 pending, 1 connected, 2 closed before connecting, 3 refused
-	state int
+	conn  *pinion.Connection
+	gate  *connectGate // opened once the socket is connected, refused or gone
+	mu    sync.Mutex
+	state pendingState
 }
 
-// connect reports whether the connection may proceed.
-func (p *pending) connect() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.state == 0 {
-		p.state = 1
-	}
-	return p.state == 1
-}
+type pendingState int
 
-// refuse marks a connection the handshake refused: nothing to end on close.
-func (p *pending) refuse() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.state == 0 {
-		p.state = 3
-	}
-}
+const (
+	waiting pendingState = iota
+	connected
+	closed
+	refused
+)
 
-// close reports whether the transport closed before the connection did.
-func (p *pending) close() bool {
+// settle moves p from waiting to state, and reports whether it did: only the
+// first settle counts.
+func (p *pending) settle(state pendingState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state == 0 {
-		p.state = 2
-		return true
+	if p.state != waiting {
+		return false
 	}
-	return false
+	p.state = state
+	return true
 }
 
 func (s *Server) connected(sock *socket.Socket) {
 	st, ok := sock.Data().(*pending)
-	if !ok || !st.connect() {
+	if !ok || !st.settle(connected) {
 		if ok {
 			st.gate.open()
 		}
