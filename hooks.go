@@ -132,6 +132,9 @@ func (s *Service) chain(method string) *chain {
 	}
 	app := s.app.hookSnapshot()
 	steps := []step{eventStep}
+	if len(s.protected) > 0 {
+		steps = append(steps, protectStep)
+	}
 	steps = append(steps, levelSteps(&app, method)...)
 	steps = append(steps, levelSteps(&s.hooks, method)...)
 	steps = append(steps, methodStep)

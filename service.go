@@ -59,6 +59,8 @@ type Service struct {
 	custom  map[string]Method
 	methods []string // exposed to external callers
 	events  []string // custom events, emitted by application code only
+	// protected fields never reach external callers, nor their queries
+	protected []string
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -199,6 +201,11 @@ func (s *Service) Call(ctx context.Context, method string, id, data any, params 
 	}
 	if !s.Has(method) {
 		return nil, MethodNotAllowed("Method '%s' not allowed on service '%s'", method, s.path)
+	}
+	if params.Provider != "" {
+		if err := checkProtected(params.Query, s.protected); err != nil {
+			return nil, err
+		}
 	}
 	hc := &HookContext{
 		App:     s.app,

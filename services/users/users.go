@@ -27,7 +27,7 @@ const Path = "users"
 func Register(app *pinion.App, store any) *pinion.Service {
 	auth := authentication.Authenticate("jwt")
 	hash := local.HashPassword("password")
-	return app.Use(Path, store, pinion.WithHooks(pinion.Hooks{
+	return app.Use(Path, store, pinion.WithProtected("password"), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{
 			"find":   {auth},
 			"get":    {auth},
@@ -41,7 +41,6 @@ func Register(app *pinion.App, store any) *pinion.Service {
 			"patch":  {onlySelf, hooks.Validate(patchSchema), hash},
 			"remove": {onlySelf},
 		},
-		After: pinion.HookMap{pinion.All: {hooks.Protect("password")}},
 	}))
 }
 
