@@ -94,7 +94,10 @@ func (s *Service) arm(se *session) {
 		return
 	}
 	at := time.Unix(int64(exp), 0)
-	se.timer = time.AfterFunc(max(time.Until(at), 0), func() {
+	// The session lasts as long as the jwt strategy accepts its token: a
+	// login within the leeway is a real one, not an instant expiry.
+	end := at.Add(time.Duration(s.cfg.Leeway))
+	se.timer = time.AfterFunc(max(time.Until(end), 0), func() {
 		s.end(context.Background(), se, EventExpired, "The access token expired")
 	})
 	if r := time.Duration(s.cfg.Renewal); r > 0 {
@@ -219,10 +222,14 @@ func (s *Service) endMatching(ctx context.Context, match func(*session) bool, ev
 	}
 }
 
-// revoked ends the sessions that a revocation voids: one token, or every token
-// of a subject issued before validAfter.
+// revoked ends the sessions that a revocation voids: one token, every token
+// of a login, or every token of a subject issued before validAfter.
 func (s *Service) revoked(ctx context.Context, r Revocation) {
+	family, isLogin := revokedFamily(r)
 	s.endMatching(ctx, func(se *session) bool {
+		if isLogin {
+			return loginOf(se.claims) == family && se.issuer == r.Issuer
+		}
 		if r.JTI != "" {
 			return se.jti == r.JTI && se.issuer == r.Issuer
 		}

@@ -62,7 +62,7 @@ func (r *RefreshStrategy) Authenticate(ctx context.Context, req Request, params 
 	rec, err := s.refresh.UseRefresh(ctx, jti)
 	switch {
 	case errors.Is(err, ErrRefreshReused):
-		if err := s.revokeFamily(ctx, rec.Family); err != nil {
+		if err := s.endLogin(ctx, map[string]any{claimFamily: rec.Family, "iss": rec.Issuer}); err != nil {
 			return nil, err
 		}
 		return nil, pinion.NotAuthenticated("Refresh token reuse detected: every token of this session was revoked").
@@ -110,9 +110,6 @@ func (s *Service) issueRefresh(ctx context.Context, res *Result) error {
 	res.Extra["refreshToken"] = issued.Token
 	return nil
 }
-
-// claimFamily is the access-token claim naming the refresh family of its login.
-const claimFamily = "fam"
 
 // revokeFamily voids a family's refresh tokens and the access tokens issued
 // with them.

@@ -236,18 +236,19 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		return nil, err
 	}
 	refresh := s.cfg.Refresh.Enabled && (res.Authentication.Strategy == "local" || res.Authentication.Strategy == "refresh")
-	if refresh && res.family == "" {
-		res.family = uuid.NewString()
-	}
 	if res.AccessToken == "" {
-		claims := make(map[string]any, len(res.claims)+len(params.Payload)+1)
-		maps.Copy(claims, res.claims)
-		maps.Copy(claims, params.Payload)
-		if res.family != "" {
-			// The access token names its refresh family, so that logging out
-			// with it ends the refresh tokens of the same login too.
-			claims[claimFamily] = res.family
+		if res.family == "" {
+			res.family = uuid.NewString() // a new login
 		}
+		claims := make(map[string]any, len(res.claims)+len(params.Payload)+1)
+		maps.Copy(claims, params.Payload)
+		// Only a strategy marks its identities (webhook); a hook's payload
+		// cannot make a local user look like one.
+		delete(claims, claimWebhook)
+		maps.Copy(claims, res.claims)
+		// The token names its login, so that logging out with it ends every
+		// token and session that came from the same login.
+		claims[claimFamily] = res.family
 		issued, err := s.IssueAccess(ctx, res.Entity, claims)
 		if err != nil {
 			return nil, err
@@ -292,10 +293,8 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	if err := s.revoke(ctx, res.Authentication.Payload); err != nil {
 		return nil, err
 	}
-	if family, _ := res.Authentication.Payload[claimFamily].(string); family != "" && s.cfg.Refresh.Enabled {
-		if err := s.revokeFamily(ctx, family); err != nil {
-			return nil, err
-		}
+	if err := s.endLogin(ctx, res.Authentication.Payload); err != nil {
+		return nil, err
 	}
 	s.notify(ctx, s.listeners(false), res, params)
 	return res, nil
@@ -440,11 +439,23 @@ func (s *Service) VerifyAccess(ctx context.Context, token string) (map[string]an
 
 var errRevoked = pinion.NotAuthenticated("Token has been revoked").WithData(map[string]any{"name": "TokenRevokedError"})
 
+// checkRevoked refuses the claims of a token that was revoked: itself (a
+// logout), its login (a logout with any token of the same login), or every
+// token of its subject (a password change, a removal). It also refuses the
+// marks of a strategy that is not registered (a webhook identity while the
+// webhook strategy is off), which only a holder of the secret could forge.
 func (s *Service) checkRevoked(ctx context.Context, claims map[string]any) error {
+	if claims[claimWebhook] == true && s.Strategy("webhook") == nil {
+		return pinion.NotAuthenticated("Invalid token: webhook identities are not accepted here")
+	}
 	iss, _ := claims["iss"].(string)
 	jti, _ := claims["jti"].(string)
-	if jti != "" {
-		revoked, err := s.revocations.Revoked(ctx, iss, jti)
+	family, _ := claims[claimFamily].(string)
+	for _, key := range [2]string{jti, familyKey(family)} {
+		if key == "" {
+			continue
+		}
+		revoked, err := s.revocations.Revoked(ctx, iss, key)
 		if err != nil {
 			return fmt.Errorf("authentication: %w", err)
 		}

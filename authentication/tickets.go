@@ -42,9 +42,16 @@ func (t *TicketService) Create(ctx context.Context, data any, params *pinion.Par
 	if sub == "" {
 		return nil, pinion.NotAuthenticated("Not authenticated")
 	}
-	var claims map[string]any
+	claims := map[string]any{}
+	if params.Authentication != nil {
+		// The ticket, and the session it opens, belong to the caller's login:
+		// logging out ends them with it.
+		if family := loginOf(params.Authentication.Payload); family != "" {
+			claims[claimFamily] = family
+		}
+	}
 	if ByWebhook(params.Authentication) {
-		claims = map[string]any{claimWebhook: true} // the ticket's user has no local record
+		claims[claimWebhook] = true // the ticket's user has no local record
 	}
 	issued, err := s.tokens.Sign(TypeTicket, sub, time.Duration(s.cfg.Tickets.ExpiresIn), claims, time.Time{})
 	if err != nil {
@@ -73,9 +80,15 @@ func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, err
 	}
 	jti, _ := claims["jti"].(string)
 	exp, _ := claims["exp"].(float64)
+	iat, _ := claims["iat"].(float64)
 	sub, _ := claims["sub"].(string)
 	if jti == "" || sub == "" {
 		return nil, pinion.NotAuthenticated("Invalid ticket")
+	}
+	// A ticket is short-lived by construction; one that claims a longer life
+	// was not made by this configuration.
+	if life := time.Duration(exp-iat) * time.Second; iat <= 0 || life > time.Duration(s.cfg.Tickets.ExpiresIn) {
+		return nil, pinion.NotAuthenticated("Invalid ticket: it lives longer than tickets may")
 	}
 	if err := s.tickets.UseTicket(ctx, jti, time.Unix(int64(exp), 0)); err != nil {
 		if errors.Is(err, ErrTicketUsed) {
@@ -83,9 +96,13 @@ func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, err
 		}
 		return nil, fmt.Errorf("authentication: %w", err)
 	}
-	var entity, extra map[string]any
+	var entity map[string]any
+	extra := map[string]any{}
+	if family, _ := claims[claimFamily].(string); family != "" {
+		extra[claimFamily] = family
+	}
 	if claims[claimWebhook] == true {
-		entity, extra = map[string]any{s.entityID(): sub}, map[string]any{claimWebhook: true}
+		entity, extra[claimWebhook] = map[string]any{s.entityID(): sub}, true
 	} else if entity, err = s.Entity(ctx, sub); err != nil {
 		return nil, err
 	}

@@ -47,6 +47,11 @@ type verifiedToken struct {
 	exp    time.Time
 }
 
+// maxIssuedAhead is how far ahead of now Sign may date a token: a password
+// change moves the next tokens of its user to the next whole second, and
+// changes within one second move them one second further each.
+const maxIssuedAhead = 5 * time.Second
+
 // maxVerified bounds the memory of the verified-token cache.
 const maxVerified = 1 << 16
 
@@ -177,6 +182,13 @@ func (t *Tokens) parse(token, typ string, now time.Time) (map[string]any, time.T
 	}
 	claims := tok.Claims.(jwt.MapClaims)
 	exp, _ := claims.GetExpirationTime()
+	// A token dated in the future would outlive every revocation of its
+	// subject (those void tokens issued before a moment). jsonwebtoken does
+	// not check iat; Pinion does, allowing the leeway and the few seconds
+	// Sign itself may date a token ahead (see notBefore).
+	if iat, err := claims.GetIssuedAt(); err != nil || (iat != nil && iat.After(now.Add(t.leeway+maxIssuedAhead))) {
+		return nil, time.Time{}, tokenError("jwt issued in the future", nil)
+	}
 	return claims, exp.Time, nil
 }
 

@@ -47,6 +47,12 @@ func (l *Strategy) Authenticate(ctx context.Context, req authentication.Request,
 	if password == "" || username == "" {
 		return nil, invalid
 	}
+	// bcrypt reads 72 bytes and ignores the rest: a longer password would log
+	// in with any tail. Signup refuses it (HashPassword), so does login, before
+	// any bcrypt work.
+	if len(password) > MaxPasswordLength {
+		return nil, pinion.BadRequest("'%s' must be at most %d bytes long", l.cfg.PasswordField, MaxPasswordLength)
+	}
 	keys := l.throttleKeys(username, params)
 	if err := l.checkThrottle(ctx, keys); err != nil {
 		return nil, err
@@ -113,7 +119,8 @@ func (l *Strategy) throttleKeys(username string, params *pinion.Params) [2]strin
 	t := l.auth.Config().Throttle
 	var keys [2]string
 	if t.PerAccount > 0 {
-		keys[0] = "account:" + strings.ToLower(username)
+		// One account, one counter, however the client spells it.
+		keys[0] = "account:" + strings.ToLower(strings.TrimSpace(username))
 	}
 	if t.PerAddress > 0 && params.RemoteAddr != "" {
 		// Sockets report "ip:port", and every new socket has a new port:
