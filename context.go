@@ -118,13 +118,17 @@ func (c *HookContext) External() any {
 // IsMulti reports whether the call works on several records: find, create with an
 // array, or patch/remove without an id.
 func (c *HookContext) IsMulti() bool {
-	switch c.Method {
-	case MethodFind:
-		return true
+	return c.Method == MethodFind || isMulti(c.Method, c.ID, c.Data)
+}
+
+// isMulti reports whether a call changes several records: create with a
+// list, patch or remove without an id.
+func isMulti(method string, id, data any) bool {
+	switch method {
 	case MethodCreate:
-		return isArray(c.Data)
+		return isArray(data)
 	case MethodPatch, MethodRemove:
-		return c.ID == nil
+		return id == nil
 	}
 	return false
 }

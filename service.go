@@ -39,6 +39,16 @@ type (
 // params; over REST it is called with POST and the X-Service-Method header.
 type Method func(ctx context.Context, data any, params *Params) (any, error)
 
+// MultiChecker is implemented by services that say which methods may work on
+// several records at once (the adapters, from their Multi option). For them
+// the dispatcher refuses a multi call of another method with 405 before any
+// hook runs: a before hook that reshapes data (stamping one record) must
+// never turn a refused list into an accepted record, and a call that hooks
+// never see cannot slip past their validation.
+type MultiChecker interface {
+	AllowsMulti(method string) bool
+}
+
 // Setuper is implemented by services that prepare themselves (open collections,
 // create indexes) when the app starts.
 type Setuper interface {
@@ -206,6 +216,9 @@ func (s *Service) Call(ctx context.Context, method string, id, data any, params 
 		if err := checkProtected(params.Query, s.protected); err != nil {
 			return nil, err
 		}
+	}
+	if mc, ok := s.impl.(MultiChecker); ok && isMulti(method, id, data) && !mc.AllowsMulti(method) {
+		return nil, MethodNotAllowed("Can not %s multiple entries", method)
 	}
 	hc := &HookContext{
 		App:     s.app,

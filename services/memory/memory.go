@@ -63,6 +63,10 @@ func New(opts Options) *Service {
 // Options returns the service's options.
 func (s *Service) Options() Options { return s.opts }
 
+// AllowsMulti implements pinion.MultiChecker, from Options.Multi: the
+// dispatcher refuses other multi calls before any hook runs.
+func (s *Service) AllowsMulti(method string) bool { return s.opts.AllowsMulti(method) }
+
 func key(id any) string { return pinion.IDString(id) }
 
 func notFound(id any) error {

@@ -73,6 +73,10 @@ func (s *Service) Collection() *mongo.Collection { return s.coll }
 // Options returns the service's options.
 func (s *Service) Options() Options { return s.opts }
 
+// AllowsMulti implements pinion.MultiChecker, from Options.Multi: the
+// dispatcher refuses other multi calls before any hook runs.
+func (s *Service) AllowsMulti(method string) bool { return s.opts.AllowsMulti(method) }
+
 // Setup implements pinion.Setuper: it creates the configured indexes.
 // Creating an index that exists with the same options does nothing.
 func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error {
