@@ -120,6 +120,9 @@ func (o *Options) Parse(params *pinion.Params, convertID func(string) (any, bool
 	q.Where = make(map[string]any, len(raw))
 	for key, v := range raw {
 		if !strings.HasPrefix(key, "$") {
+			if err := checkField(key); err != nil {
+				return nil, err
+			}
 			cv, err := p.property(key, v)
 			if err != nil {
 				return nil, err
@@ -218,6 +221,8 @@ func (p *parser) subquery(q map[string]any) (map[string]any, error) {
 				out[k] = c
 				continue
 			}
+		} else if err := checkField(k); err != nil {
+			return nil, err
 		}
 		c, err := p.property(k, v)
 		if err != nil {
@@ -241,6 +246,9 @@ func (p *parser) property(field string, v any) (any, error) {
 		if !strings.HasPrefix(op, "$") {
 			// A nested document compared by equality: it may not hide
 			// operators deeper down, which Feathers refuses at any depth.
+			if err := checkField(op); err != nil {
+				return nil, err
+			}
 			if err := p.checkNested(ov); err != nil {
 				return nil, err
 			}
@@ -294,6 +302,11 @@ func (p *parser) checkNested(v any) error {
 		for k, e := range x {
 			if strings.HasPrefix(k, "$") && !p.operatorAllowed(k) {
 				return pinion.BadRequest("Invalid query parameter %s", k).WithData(x)
+			}
+			if !strings.HasPrefix(k, "$") {
+				if err := checkField(k); err != nil {
+					return err
+				}
 			}
 			if err := p.checkNested(e); err != nil {
 				return err
@@ -460,6 +473,9 @@ func parseSort(v any) ([]SortField, error) {
 	}
 	out := make([]SortField, 0, len(kvs))
 	for _, kv := range kvs {
+		if err := checkField(kv.Key); err != nil {
+			return nil, err
+		}
 		n, err := parseInt("$sort", kv.Value)
 		if err != nil || (n != 1 && n != -1) {
 			return nil, pinion.BadRequest("Invalid $sort value for '%s': expected 1 or -1", kv.Key)
@@ -470,22 +486,54 @@ func parseSort(v any) ([]SortField, error) {
 }
 
 func parseSelect(v any) ([]string, error) {
+	var out []string
 	switch s := v.(type) {
 	case []any:
-		out := make([]string, len(s))
+		out = make([]string, len(s))
 		for i, e := range s {
-			out[i] = fmt.Sprint(e)
+			switch e.(type) {
+			case string, float64, int, int64:
+				out[i] = fmt.Sprint(e)
+			default:
+				return nil, pinion.BadRequest("Invalid $select: expected a list of field names")
+			}
 		}
-		return out, nil
 	case []string:
-		return slices.Clone(s), nil
+		out = slices.Clone(s)
 	case string:
-		return []string{s}, nil
+		out = []string{s}
 	case map[string]any:
 		// qs object of indices ($select[0]=a&$select[25]=b).
 		return parseSelect(indexedValues(s))
+	default:
+		return nil, pinion.BadRequest("Invalid $select: expected a list of field names")
 	}
-	return nil, pinion.BadRequest("Invalid $select: expected a list of field names")
+	for _, f := range out {
+		if err := checkField(f); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkField refuses what no database takes for a field name: nothing, a
+// NUL, a leading "$" (an operator where a field belongs: $sort[$where]), or
+// an empty segment of a dot path. A database would fail on them with an
+// internal error; the client gets a 400 instead.
+func checkField(name string) error {
+	bad := name == "" || strings.HasPrefix(name, "$") || strings.ContainsRune(name, 0)
+	if !bad {
+		for seg := range strings.SplitSeq(name, ".") {
+			if seg == "" {
+				bad = true
+				break
+			}
+		}
+	}
+	if bad {
+		return pinion.BadRequest("Invalid query: %q is not a field name", name).WithData(map[string]any{"field": name})
+	}
+	return nil
 }
 
 // Project returns rec reduced to the selected fields plus the id field, or rec

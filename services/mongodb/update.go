@@ -45,6 +45,9 @@ func (s *Service) replacement(data any, id any) (bson.D, error) {
 	if !ok {
 		return nil, pinion.BadRequest("Data must be an object")
 	}
+	if err := checkKeys(m); err != nil {
+		return nil, err
+	}
 	d := make(bson.D, 0, len(m)+1)
 	if s.opts.ID != "_id" {
 		d = append(d, bson.E{Key: s.opts.ID, Value: id})
@@ -147,6 +150,9 @@ func (s *Service) modifier(data any) (bson.D, error) {
 	if !ok {
 		return nil, pinion.BadRequest("Data must be an object")
 	}
+	if err := checkKeys(m); err != nil {
+		return nil, err
+	}
 	set := map[string]any{}
 	ops := map[string]map[string]any{}
 	for k, v := range m {
@@ -205,4 +211,29 @@ func asMap(v any) (map[string]any, bool) {
 		return m, true
 	}
 	return nil, false
+}
+
+// checkKeys refuses a NUL in any key of data, at any depth: BSON cannot hold
+// one, and the driver's marshalling error would otherwise be a 500.
+func checkKeys(v any) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) {
+				return pinion.BadRequest("Invalid data: %q is not a field name", k)
+			}
+			if err := checkKeys(e); err != nil {
+				return err
+			}
+		}
+	case bson.M:
+		return checkKeys(map[string]any(x))
+	case []any:
+		for _, e := range x {
+			if err := checkKeys(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
