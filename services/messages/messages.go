@@ -1,8 +1,12 @@
 // Package messages is the messages service of the chat app, and an example of a
 // service defined with hooks: every method needs a valid token, a new message is
-// stamped with its author and time, and every message is answered (and published)
-// with its author as "user". A message may name a room ("channel"): it is then
-// published to that room only, and only members of it may post there.
+// stamped with its author and time, only its author may change or remove it,
+// and every message is answered (and published) with its author as "user". A
+// message may name a room ("channel"): it is then published to that room only,
+// and only members of it may post there.
+//
+// feathers-chat lets anyone change or remove anyone's message; Pinion does
+// not.
 package messages
 
 import (
@@ -24,9 +28,9 @@ func Register(app *pinion.App, store any) *pinion.Service {
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 		Before: pinion.HookMap{
 			"create": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), stamp},
-			"update": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), inRoom, keepAuthor},
-			"patch":  {hooks.Validate(changeSchema), rooms.AuthorizePublish("channel"), inRoom},
-			"remove": {inRoom},
+			"update": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), mayChange, keepAuthor},
+			"patch":  {hooks.Validate(changeSchema), rooms.AuthorizePublish("channel"), mayChange},
+			"remove": {mayChange},
 		},
 		After: pinion.HookMap{pinion.All: {withUser}},
 	}))
@@ -53,12 +57,13 @@ const changeSchema = `{
 	}
 }`
 
-// existingKey is where inRoom leaves the record it read, for keepAuthor.
+// existingKey is where mayChange leaves the record it read, for keepAuthor.
 const existingKey = "messages/existing"
 
-// inRoom lets an external caller change or remove a message of a room only if
-// the room is in their claim: the change is published to that room.
-func inRoom(ctx context.Context, hc *pinion.HookContext) error {
+// mayChange lets an external caller change or remove a message only if they
+// wrote it, and, for a message of a room, only if the room is in their claim
+// (the change is published to that room). Others get 403.
+func mayChange(ctx context.Context, hc *pinion.HookContext) error {
 	if hc.Params.Provider == "" || hc.ID == nil {
 		return nil // internal calls; multi changes are refused by the adapter
 	}
@@ -69,6 +74,10 @@ func inRoom(ctx context.Context, hc *pinion.HookContext) error {
 	m, _ := old.(map[string]any)
 	if room := rooms.Channel(m, "channel"); room != "" && !rooms.Allowed(hc.Params, room) {
 		return pinion.Forbidden("You are not authorized to publish to the %s channel", room)
+	}
+	me := pinion.IDString(hc.Params.User["_id"])
+	if me == "" || me != pinion.IDString(m["userId"]) || authentication.ByWebhook(hc.Params.Authentication) {
+		return pinion.Forbidden("You can only change or remove your own messages")
 	}
 	hc.Params.Set(existingKey, m)
 	return nil
@@ -91,25 +100,45 @@ func keepAuthor(ctx context.Context, hc *pinion.HookContext) error {
 	return nil
 }
 
-// stamp keeps only the text of a new message (and its room, if any) and adds
-// who wrote it and when, as feathers-chat does: {text, userId, createdAt (ms)}.
+// stamp keeps only the text of each new message (and its room, if any) and
+// adds who wrote it and when, as feathers-chat does: {text, userId, createdAt
+// (ms)}.
 func stamp(ctx context.Context, hc *pinion.HookContext) error {
-	data, _ := hc.Data.(map[string]any)
 	user := hc.Params.User
 	if user == nil {
 		return pinion.NotAuthenticated("Not authenticated")
 	}
-	msg := map[string]any{
-		"text":      data["text"],
-		"userId":    user["_id"],
-		"createdAt": time.Now().UnixMilli(),
+	now := time.Now().UnixMilli()
+	one := func(data map[string]any) map[string]any {
+		msg := map[string]any{"text": data["text"], "userId": user["_id"], "createdAt": now}
+		if ch, ok := data["channel"].(string); ok {
+			msg["channel"] = ch
+		}
+		return msg
 	}
-	if ch, ok := data["channel"].(string); ok {
-		msg["channel"] = ch
+	switch d := hc.Data.(type) {
+	case map[string]any:
+		hc.Data = one(d)
+	case []any:
+		list := make([]any, len(d))
+		for i, e := range d {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return pinion.BadRequest("A message must be an object")
+			}
+			list[i] = one(m)
+		}
+		hc.Data = list
+	default:
+		return pinion.BadRequest("A message must be an object")
 	}
-	hc.Data = msg
 	return nil
 }
+
+// UserFields are the fields of the author that every message carries as
+// "user": what a chat page shows, nothing else, however large the rest of a
+// user record may be.
+var UserFields = []string{"_id", "email", "name", "avatar"}
 
 // withUser adds the author (without password) to every message of the result. It
 // reads users through the authentication service's entity cache, so a page of
@@ -131,7 +160,13 @@ func withUser(ctx context.Context, hc *pinion.HookContext) error {
 			}
 			return err
 		}
-		m["user"] = user
+		author := make(map[string]any, len(UserFields))
+		for _, f := range UserFields {
+			if v, ok := user[f]; ok {
+				author[f] = v
+			}
+		}
+		m["user"] = author
 	}
 	return nil
 }

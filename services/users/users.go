@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"maps"
 	"strings"
 
 	"github.com/pinionhq/pinion"
@@ -36,21 +37,25 @@ func Register(app *pinion.App, store any) *pinion.Service {
 			"remove": {auth},
 		},
 		Before: pinion.HookMap{
-			"create": {hooks.Validate(signupSchema), setAvatar, hash},
-			"update": {onlySelf, hooks.Validate(signupSchema), setAvatar, hash},
-			"patch":  {onlySelf, hooks.Validate(patchSchema), hash},
-			"remove": {onlySelf},
+			pinion.All: {normalizeEmails},
+			"create":   {hooks.Validate(signupSchema), setAvatar, hash},
+			"update":   {onlySelf, hooks.Validate(signupSchema), setAvatar, hash},
+			"patch":    {onlySelf, hooks.Validate(patchSchema), hash},
+			"remove":   {onlySelf},
 		},
 	}))
 }
 
-// Both schemas refuse keys starting with "$": the adapters read those as
-// update operators, and {"$set": {"password": …}} would skip hashing,
-// validation and the revocation of the user's tokens.
+// A user record holds exactly these fields, each bounded: the schemas refuse
+// any other key (a client-chosen _id, "role", "isAdmin", update operators such
+// as {"$set": {"password": …}} that would skip hashing and revocation), so
+// what is stored, and populated into every message, stays small and declared.
+// The avatar is set by the server from the email; a patch may replace it with
+// an https URL.
 const signupSchema = `{
 	"type": "object",
 	"required": ["email", "password"],
-	"propertyNames": {"pattern": "^[^$]"},
+	"additionalProperties": false,
 	"properties": {
 		"email": {"type": "string", "format": "email", "maxLength": 254},
 		"password": {"type": "string", "minLength": 1, "maxLength": 72},
@@ -61,14 +66,58 @@ const signupSchema = `{
 
 const patchSchema = `{
 	"type": "object",
-	"propertyNames": {"pattern": "^[^$]"},
+	"additionalProperties": false,
 	"properties": {
 		"email": {"type": "string", "format": "email", "maxLength": 254},
 		"password": {"type": "string", "minLength": 1, "maxLength": 72},
 		"name": {"type": "string", "maxLength": 100},
-		"avatar": {"type": "string", "maxLength": 2048}
+		"avatar": {"type": "string", "maxLength": 2048, "pattern": "^https://"}
 	}
 }`
+
+// NormalizeEmail is the form an email is stored, looked up and throttled
+// in: trimmed and lower-cased, so that ALICE@example.com is Alice's account
+// rather than a second one.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// normalizeEmails normalizes the emails of the data (signup, changes) and of
+// the query (lookups, the local strategy's login lookup among them) of every
+// call.
+func normalizeEmails(ctx context.Context, hc *pinion.HookContext) error {
+	for _, u := range pinion.Records(hc.Data) {
+		if email, ok := u["email"].(string); ok {
+			u["email"] = NormalizeEmail(email)
+		}
+	}
+	if v, ok := hc.Params.Query["email"]; ok {
+		q := maps.Clone(hc.Params.Query) // the caller's map stays as it was
+		q["email"] = normalizeCondition(v)
+		hc.Params.Query = q
+	}
+	return nil
+}
+
+// normalizeCondition normalizes the emails of a condition: a value, a list,
+// or an object of operators.
+func normalizeCondition(v any) any {
+	switch x := v.(type) {
+	case string:
+		return NormalizeEmail(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeCondition(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeCondition(e)
+		}
+		return out
+	}
+	return v
+}
 
 // Avatar is the gravatar picture of an email, as feathers-chat makes it.
 func Avatar(email string) string {
