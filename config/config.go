@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pinionhq/pinion"
 )
@@ -70,11 +71,62 @@ type Config struct {
 	TrustedProxies []string        `json:"trustedProxies"`
 	BodyLimit      int64           `json:"bodyLimit"`
 	Paginate       pinion.Paginate `json:"paginate"`
+	// Timeouts bound how long a client may take to send a request and how
+	// long an idle keep-alive connection stays open.
+	Timeouts Timeouts `json:"timeouts"`
 	// Authentication is the "authentication" object, decoded by the authentication
 	// package; kept raw here so this package does not depend on it.
 	Authentication json.RawMessage `json:"authentication,omitempty"`
 	// AuthSecret is AUTH_SECRET, which overrides authentication.secret.
 	AuthSecret string `json:"-"`
+}
+
+// Timeouts are the HTTP server's limits on slow clients, as Go durations
+// ("10s", "2m").
+type Timeouts struct {
+	// ReadHeader is the time to send a request's headers.
+	ReadHeader Duration `json:"readHeader"`
+	// Body is the time to send a request's body, from the end of its
+	// headers: a client that sends a byte a second holds no connection
+	// longer. It does not apply to WebSocket upgrades.
+	Body Duration `json:"body"`
+	// Idle is how long a keep-alive connection waits for its next request.
+	Idle Duration `json:"idle"`
+}
+
+// Default timeouts, for settings a configuration leaves out (or sets to 0).
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+)
+
+func (t *Timeouts) applyDefaults() {
+	for _, d := range []struct {
+		v   *Duration
+		def time.Duration
+	}{{&t.ReadHeader, DefaultReadHeaderTimeout}, {&t.Body, DefaultBodyTimeout}, {&t.Idle, DefaultIdleTimeout}} {
+		if *d.v == 0 {
+			*d.v = Duration(d.def)
+		}
+	}
+}
+
+// Duration is a time.Duration written as Go text in JSON ("30s").
+type Duration time.Duration
+
+// UnmarshalJSON reads Go duration text.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration must be a string such as \"30s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use e.g. \"10s\", \"2m\")", s)
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Production reports whether APP_ENV is production.
@@ -143,6 +195,7 @@ func load(getenv func(string) string) (*Config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	c.Timeouts.applyDefaults()
 	return c, nil
 }
 
@@ -243,6 +296,9 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("trustedProxies: %q is neither an IP address nor a CIDR", p))
 			}
 		}
+	}
+	if t := c.Timeouts; t.ReadHeader < 0 || t.Body < 0 || t.Idle < 0 {
+		errs = append(errs, fmt.Errorf("timeouts {readHeader, body, idle} must not be negative"))
 	}
 	if c.BodyLimit <= 0 {
 		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))

@@ -143,7 +143,7 @@ func (s *Server) routes() http.Handler {
 	engine := gin.New()
 	// Validated by config; nil trusts no proxy, so c.ClientIP() is the peer.
 	engine.SetTrustedProxies(s.Config.TrustedProxies)
-	engine.Use(recovery(s.logger), requestLog(s.logger), rest.CORS(s.Config.Origins), s.cookieGuard)
+	engine.Use(recovery(s.logger), requestLog(s.logger), bodyDeadline(time.Duration(s.Config.Timeouts.Body)), rest.CORS(s.Config.Origins), s.cookieGuard)
 	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	engine.GET("/readyz", func(c *gin.Context) {
 		if err := s.db.ping(c.Request.Context()); err != nil {
@@ -206,8 +206,8 @@ const drainTimeout = 15 * time.Second
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: time.Duration(s.Config.Timeouts.ReadHeader),
+		IdleTimeout:       time.Duration(s.Config.Timeouts.Idle),
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)

@@ -1,13 +1,18 @@
 package server_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,4 +136,131 @@ func TestClientAddress(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serve starts srv on a free port and returns its address.
+func serve(t *testing.T, srv *server.Server) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
+}
+
+// A client that sends its body a byte at a time is cut off after the body
+// timeout, with a 408, instead of holding its connection for as long as it
+// likes.
+func TestSlowBody(t *testing.T) {
+	cfg := load(t, "memory")
+	cfg.Timeouts.Body = config.Duration(300 * time.Millisecond)
+	srv, err := server.New(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, srv)
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{")
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() { // a byte every 50 ms, for as long as the server listens
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(50 * time.Millisecond):
+						if _, err := conn.Write([]byte(" ")); err != nil {
+							return
+						}
+					}
+				}
+			}()
+			conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Errorf("connection %d: no answer: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestTimeout {
+				t.Errorf("connection %d: status %d, want 408", i, resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// hang answers when its caller goes away, with the context's error.
+type hang struct{}
+
+func (hang) Find(ctx context.Context, p *pinion.Params) (any, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A client that half-closes its connection (net/http cancels the request
+// then) gets no answer, and the log holds no error and no 500: the server did
+// nothing wrong.
+func TestClientGoneIsNotAnError(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := server.New(context.Background(), load(t, "memory"), logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.App.Use("hang", hang{})
+	conn, err := net.Dial("tcp", serve(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+	conn.(*net.TCPConn).CloseWrite()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	answer, err := io.ReadAll(conn)
+	if err != nil || len(answer) != 0 {
+		t.Fatalf("answer %q (%v), want none", answer, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		got := logs.String()
+		mu.Unlock()
+		if strings.Contains(got, "status=499") {
+			if strings.Contains(got, "level=ERROR") || strings.Contains(got, "status=500") {
+				t.Fatalf("the log reports an error:\n%s", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 499 line in the log:\n%s", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"sync"
 
@@ -40,6 +41,12 @@ func (h *Handler) decodeBody(c *gin.Context) (any, error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(h.opts.BodyLimit)
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			// The server's body deadline passed: the client is too slow.
+			c.Header("Connection", "close")
+			return nil, pinion.Timeout("The request body was not received in time")
 		}
 		return nil, pinion.BadRequest("Could not read the request body")
 	}

@@ -14,6 +14,8 @@
 package rest
 
 import (
+	"context"
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -93,6 +95,17 @@ func (h *Handler) Serve(c *gin.Context) {
 	writeResult(c, hc)
 }
 
+// fail answers a failed call with its Feathers error. When the call failed
+// because the client went away (net/http cancels the request's context when
+// the client closes, or half-closes, its side), no answer is written at all:
+// the handler aborts with http.ErrAbortHandler, which net/http treats as a
+// quiet end of the connection. A 500 would be wrong, since nothing on the
+// server failed.
 func (h *Handler) fail(c *gin.Context, err error) {
-	writeError(c, h.app.ExternalError(c.Request.Context(), err))
+	ctx := c.Request.Context()
+	var fe *pinion.Error
+	if ctx.Err() == context.Canceled && !errors.As(err, &fe) {
+		panic(http.ErrAbortHandler)
+	}
+	writeError(c, h.app.ExternalError(ctx, err))
 }
