@@ -3,11 +3,20 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion/internal/sioclient"
+	"github.com/pinionhq/pinion/services/messages"
 )
 
 // The tests in this file repeat, through the real transports, the attacks of
@@ -118,5 +127,312 @@ func TestProtectedFieldsInQueries(t *testing.T) {
 				t.Errorf("allowed query: %d %v", status, m)
 			}
 		})
+	}
+}
+
+// sign makes a token with the server's secret, as only a holder of the secret
+// could: the defence-in-depth cases.
+func sign(t *testing.T, typ string, claims jwt.MapClaims) string {
+	t.Helper()
+	base := jwt.MapClaims{"iss": "feathers", "aud": "https://yourdomain.com", "jti": uuid.NewString(),
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
+	maps.Copy(base, claims)
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, base)
+	tok.Header["typ"] = typ
+	s, err := tok.SignedString([]byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func ticket(t *testing.T, base, token string) string {
+	t.Helper()
+	status, m := api(t, base, "POST", "/authentication/tickets", token, nil)
+	if status != 201 {
+		t.Fatalf("ticket: %d %v", status, m)
+	}
+	return m["ticket"].(string)
+}
+
+// Logging out ends every session of the login: sockets and streams opened
+// with tickets minted from its token, and tickets not used yet.
+func TestLogoutEndsTicketSessions(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	token := login(t, p.URL, "tickets@example.com")
+	other := login(t, p.URL, "other@example.com")
+	sockTicket, streamTicket := ticket(t, p.URL, token), ticket(t, p.URL, token)
+	unused, unused2 := ticket(t, p.URL, token), ticket(t, p.URL, token)
+
+	var mu sync.Mutex
+	var events []string
+	sock, err := sioclient.DialAuth(p.URL, nil, map[string]any{"ticket": sockTicket}, func(name string, data json.RawMessage, at time.Time) {
+		mu.Lock()
+		events = append(events, name)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	if code, res := callCode(t, sock, "find", "messages", map[string]any{}); code != 0 {
+		t.Fatalf("the ticket's socket cannot find: %d %s", code, res)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(p.URL, "http")+"/stream?t="+streamTicket, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+
+	if status, m := api(t, p.URL, "DELETE", "/authentication", token, nil); status != 200 {
+		t.Fatalf("logout: %d %v", status, m)
+	}
+	for _, call := range []struct {
+		method string
+		args   []any
+	}{
+		{"find", []any{"messages", map[string]any{}}},
+		{"create", []any{"messages", map[string]any{"text": "after logout"}, map[string]any{}}},
+		{"create", []any{"authentication/tickets", map[string]any{}, map[string]any{}}},
+	} {
+		if code, res := callCode(t, sock, call.method, call.args...); code != 401 {
+			t.Errorf("socket %s %v after logout: %d %s, want 401", call.method, call.args[0], code, res)
+		}
+	}
+	mu.Lock()
+	if !slices.Contains(events, "authentication revoked") {
+		t.Errorf("the socket was not told: %v", events)
+	}
+	mu.Unlock()
+	if _, err := sioclient.DialAuth(p.URL, nil, map[string]any{"ticket": unused}, nil); err == nil {
+		t.Error("a ticket of the logged-out login still opens a socket")
+	}
+	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(p.URL, "http")+"/stream?t="+unused2, nil); err == nil || resp.StatusCode != 401 {
+		t.Error("a ticket of the logged-out login still opens a stream")
+	}
+
+	// The stream hears that its login ended, then nothing more.
+	if status, _ := api(t, p.URL, "POST", "/messages", other, map[string]any{"text": "for the logged in"}); status != 201 {
+		t.Fatal("create")
+	}
+	ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var frames []string
+	for {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			break
+		}
+		frames = append(frames, string(msg))
+	}
+	if len(frames) != 1 || !strings.Contains(frames[0], `"event":"revoked"`) {
+		t.Errorf("stream frames after logout: %v, want only the revocation", frames)
+	}
+}
+
+// Users accept only their schema: no extra fields, no client-chosen id, no
+// unbounded values; messages carry a bounded projection of their author.
+func TestUsersMassAssignment(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	for _, body := range []map[string]any{
+		{"email": "m1@example.com", "password": "pw", "role": "admin"},
+		{"email": "m2@example.com", "password": "pw", "isAdmin": true},
+		{"email": "m3@example.com", "password": "pw", "permissions": []any{"*"}},
+		{"email": "m4@example.com", "password": "pw", "_id": "admin"},
+		{"email": "m5@example.com", "password": "pw", "name": strings.Repeat("x", 900<<10)},
+		{"email": "m6@example.com", "password": "pw", "$set": map[string]any{"role": "admin"}},
+	} {
+		status, m := api(t, p.URL, "POST", "/users", "", body)
+		if status != 400 {
+			t.Errorf("signup with %.80v: %d %v, want 400", body, status, m)
+		}
+	}
+	token := login(t, p.URL, "mass@example.com")
+	me := userID(t, p.URL, token, "mass@example.com")
+	for _, body := range []map[string]any{{"role": "admin"}, {"_id": "admin"}, {"avatar": "javascript:alert(1)"}} {
+		if status, m := api(t, p.URL, "PATCH", "/users/"+me, token, body); status != 400 {
+			t.Errorf("patch of one's own user with %v: %d %v, want 400", body, status, m)
+		}
+	}
+	if status, m := api(t, p.URL, "PATCH", "/users/"+me, token, map[string]any{"name": "Mass"}); status != 200 {
+		t.Fatalf("a valid patch: %d %v", status, m)
+	}
+	status, m := api(t, p.URL, "POST", "/messages", token, map[string]any{"text": "hi"})
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, m)
+	}
+	for k := range m["user"].(map[string]any) {
+		if !slices.Contains(messages.UserFields, k) {
+			t.Errorf("a message carries the author's %q", k)
+		}
+	}
+}
+
+// A list body is a multi create: refused unless the service allows it, over
+// REST and sockets, and nothing is stored.
+func TestArrayBodies(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	token := login(t, p.URL, "lists@example.com")
+	for _, body := range []any{[]any{map[string]any{"text": "a"}, map[string]any{"text": "b"}}, []any{}} {
+		if status, m := api(t, p.URL, "POST", "/messages", token, body); status != 405 {
+			t.Errorf("POST /messages %v: %d %v, want 405", body, status, m)
+		}
+		if status, m := api(t, p.URL, "POST", "/users", "", body); status != 405 {
+			t.Errorf("POST /users %v: %d %v, want 405", body, status, m)
+		}
+	}
+	c := socket(t, p.URL, token)
+	if code, res := callCode(t, c, "create", "messages", []any{map[string]any{"text": "a"}}, map[string]any{}); code != 405 {
+		t.Errorf("socket create of a list: %d %s, want 405", code, res)
+	}
+	if _, m := api(t, p.URL, "GET", "/messages", token, nil); m["total"] != 0.0 {
+		t.Errorf("messages stored: %v", m)
+	}
+}
+
+// Only the author changes or removes a message.
+func TestOnlyAuthorsChangeMessages(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	alice := login(t, p.URL, "alice@example.com")
+	bob := login(t, p.URL, "bob@example.com")
+	_, msg := api(t, p.URL, "POST", "/messages", alice, map[string]any{"text": "Alice's"})
+	id := fmt.Sprint(msg["_id"])
+	for _, method := range []string{"PATCH", "PUT", "DELETE"} {
+		if status, m := api(t, p.URL, method, "/messages/"+id, bob, map[string]any{"text": "Bob's now"}); status != 403 {
+			t.Errorf("%s of Alice's message by Bob: %d %v, want 403", method, status, m)
+		}
+	}
+	c := socket(t, p.URL, bob)
+	if code, _ := callCode(t, c, "remove", "messages", id, map[string]any{}); code != 403 {
+		t.Errorf("socket remove by Bob: %d, want 403", code)
+	}
+	if status, m := api(t, p.URL, "PATCH", "/messages/"+id, alice, map[string]any{"text": "edited"}); status != 200 || m["text"] != "edited" {
+		t.Errorf("Alice's own patch: %d %v", status, m)
+	}
+	if status, _ := api(t, p.URL, "DELETE", "/messages/"+id, alice, nil); status != 200 {
+		t.Errorf("Alice's own remove: %d", status)
+	}
+}
+
+// bcrypt reads only 72 bytes: a longer password is refused at login as at
+// signup, so that no tail logs in.
+func TestLongPasswords(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	pw := strings.Repeat("p", 72)
+	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": "long@example.com", "password": pw}); status != 201 {
+		t.Fatalf("signup: %d %v", status, m)
+	}
+	for _, tail := range []string{"x", strings.Repeat("y", 900<<10)} {
+		status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "long@example.com", "password": pw + tail})
+		if status != 400 {
+			t.Errorf("login with %d more bytes: %d %.200v, want 400", len(tail), status, m)
+		}
+	}
+	if status, _ := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "long@example.com", "password": pw}); status != 201 {
+		t.Errorf("login with the password: %d", status)
+	}
+}
+
+// A socket login with a token that expired within the leeway is a real
+// login, as over REST, until the leeway runs out.
+func TestSocketLoginWithinLeeway(t *testing.T) {
+	p := startPinion(t, "memory", nil) // leeway 5s
+	token := login(t, p.URL, "leeway@example.com")
+	me := userID(t, p.URL, token, "leeway@example.com")
+	late := sign(t, "access", jwt.MapClaims{"sub": me, "iat": time.Now().Add(-time.Hour).Unix(), "exp": time.Now().Add(-2 * time.Second).Unix()})
+	if status, m := get(t, p.URL, "/messages", "", late); status != 200 {
+		t.Fatalf("REST accepts the token within the leeway: %d %v", status, m)
+	}
+	expired := make(chan struct{}, 1)
+	c, err := sioclient.Dial(p.URL, func(name string, data json.RawMessage, at time.Time) {
+		if name == "authentication expired" {
+			expired <- struct{}{}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(late); err != nil {
+		t.Fatal(err)
+	}
+	if code, res := callCode(t, c, "find", "messages", map[string]any{}); code != 0 {
+		t.Fatalf("the socket answered success to the login but is anonymous: %d %s", code, res)
+	}
+	select {
+	case <-expired:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session did not end when the leeway ran out")
+	}
+}
+
+// Emails are one account whatever their case and spaces: signup, login,
+// lookups and the lock-out counter all use the normalised form.
+func TestEmailCase(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": "Alice@Example.com", "password": "pw"}); status != 201 || m["email"] != "alice@example.com" {
+		t.Fatalf("signup: %d %v", status, m)
+	}
+	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": " ALICE@example.com", "password": "other"}); status != 409 {
+		t.Errorf("a second account for another case: %d %v, want 409", status, m)
+	}
+	status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "  ALICE@EXAMPLE.COM ", "password": "pw"})
+	if status != 201 {
+		t.Fatalf("login in capitals: %d %v", status, m)
+	}
+	token := m["accessToken"].(string)
+	if id := userID(t, p.URL, token, "ALICE@example.COM"); id != fmt.Sprint(m["user"].(map[string]any)["_id"]) {
+		t.Errorf("lookup in capitals found %s", id)
+	}
+	for i := range 10 {
+		email := []string{"ALICE@example.com", "alice@example.com ", "Alice@Example.Com"}[i%3]
+		api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "wrong"})
+	}
+	if status, _ := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "alice@example.com", "password": "pw"}); status != 429 {
+		t.Errorf("10 failures in several spellings did not lock the account: %d", status)
+	}
+}
+
+// Tokens signed with the server's secret but not as the server issues them
+// are refused: a webhook identity while the webhook strategy is off, a ticket
+// that lives too long, a token issued in the future.
+func TestForgedTokenShapes(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	token := login(t, p.URL, "shapes@example.com")
+	me := userID(t, p.URL, token, "shapes@example.com")
+	for name, tok := range map[string]string{
+		"webhook identity": sign(t, "access", jwt.MapClaims{"sub": "someone", "webhook": true}),
+		"issued in future": sign(t, "access", jwt.MapClaims{"sub": me, "iat": time.Now().Add(time.Hour).Unix(), "exp": time.Now().Add(2 * time.Hour).Unix()}),
+	} {
+		if status, m := get(t, p.URL, "/messages", "", tok); status != 401 {
+			t.Errorf("%s: %d %v, want 401", name, status, m)
+		}
+	}
+	long := sign(t, "ticket", jwt.MapClaims{"sub": me, "exp": time.Now().Add(time.Hour).Unix()})
+	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(p.URL, "http")+"/stream?t="+long, nil); err == nil || resp.StatusCode != 401 {
+		t.Error("a ticket with a 1-hour life opens a stream")
+	}
+	if _, err := sioclient.DialAuth(p.URL, nil, map[string]any{"ticket": long}, nil); err == nil {
+		t.Error("a ticket with a 1-hour life opens a socket")
+	}
+	short := sign(t, "ticket", jwt.MapClaims{"sub": me, "exp": time.Now().Add(5 * time.Second).Unix()})
+	if _, err := sioclient.DialAuth(p.URL, nil, map[string]any{"ticket": short}, nil); err != nil {
+		t.Errorf("a ticket shaped as the server makes them: %v", err)
+	}
+}
+
+// Field names no database takes are a 400, not a 500 with the driver's text.
+func TestInvalidFieldNames(t *testing.T) {
+	p := startPinion(t, "mongodb", nil)
+	token := login(t, p.URL, "fields@example.com")
+	for _, q := range []string{"a%00b=1", "$sort[$where]=1", "$select[]=$where", "$select[]=$", "a..b=1", "a[b%00]=1"} {
+		if status, m := get(t, p.URL, "/messages", q, token); status != 400 {
+			t.Errorf("GET /messages?%s: %d %v, want 400", q, status, m)
+		}
+	}
+	c := socket(t, p.URL, token)
+	for _, query := range []map[string]any{{"a\x00b": 1}, {"$sort": map[string]any{"$where": 1}}, {"$select": []any{"$"}}} {
+		if code, res := callCode(t, c, "find", "messages", query); code != 400 {
+			t.Errorf("socket find %q: %d %s, want 400", query, code, res)
+		}
 	}
 }

@@ -42,6 +42,12 @@ func Dial(base string, onEvent func(name string, data json.RawMessage, at time.T
 
 // DialHeader is Dial with request headers (Origin, Authorization, Cookie).
 func DialHeader(base string, h http.Header, onEvent func(name string, data json.RawMessage, at time.Time)) (*Conn, error) {
+	return DialAuth(base, h, nil, onEvent)
+}
+
+// DialAuth is DialHeader with the CONNECT packet's auth payload, as
+// io(url, {auth: {…}}) sends it ({token} or {ticket} for Pinion).
+func DialAuth(base string, h http.Header, auth map[string]any, onEvent func(name string, data json.RawMessage, at time.Time)) (*Conn, error) {
 	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
 	ws, _, err := dialer.Dial(url, h)
 	if err != nil {
@@ -53,20 +59,28 @@ func DialHeader(base string, h http.Header, onEvent func(name string, data json.
 		return nil, fmt.Errorf("no Engine.IO open packet: %v", err)
 	}
 	go c.read()
-	if err := c.connect(); err != nil {
+	if err := c.connect(auth); err != nil {
 		ws.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Conn) connect() error {
+func (c *Conn) connect(auth map[string]any) error {
 	// Engine.IO v3.0.2 starts reading a WebSocket before socket.io listens to
 	// it, so a CONNECT sent at once after the open packet is sometimes dropped
 	// (zishang520/socket.io#195). A moment's wait makes that rare; sending it
 	// twice would make a second socket, so a lost one fails the dial instead.
 	time.Sleep(5 * time.Millisecond)
-	if err := c.write("40"); err != nil {
+	packet := "40"
+	if auth != nil {
+		b, err := json.Marshal(auth)
+		if err != nil {
+			return err
+		}
+		packet += string(b)
+	}
+	if err := c.write(packet); err != nil {
 		return err
 	}
 	select {
