@@ -122,6 +122,11 @@ type Throttle struct {
 	PerAccount int      `json:"perAccount"`
 	PerAddress int      `json:"perAddress"`
 	Window     Duration `json:"window"`
+	// KnownClients is how long a host that logged in to an account stays
+	// exempt from that account's lock-out (it gets a counter of its own
+	// instead), so that others' wrong passwords do not lock the owner out.
+	// 0 turns this off: the account's counter then applies to everyone.
+	KnownClients Duration `json:"knownClients"`
 }
 
 // DefaultConfig returns Feathers' defaults (the generated-app configuration plus
@@ -141,7 +146,7 @@ func DefaultConfig() Config {
 		Local:       Local{UsernameField: "email", PasswordField: "password", HashSize: 10, ErrorMessage: "Invalid login"},
 		Leeway:      Duration(5 * time.Second),
 		EntityCache: Duration(time.Minute),
-		Throttle:    Throttle{PerAccount: 10, PerAddress: 100, Window: Duration(15 * time.Minute)},
+		Throttle:    Throttle{PerAccount: 10, PerAddress: 100, Window: Duration(15 * time.Minute), KnownClients: Duration(30 * 24 * time.Hour)},
 
 		ExpiredConnections: "deauthenticate",
 		Refresh:            Refresh{ExpiresIn: Duration(30 * 24 * time.Hour)},
@@ -197,7 +202,7 @@ func (c *Config) Validate() error {
 	if c.Leeway < 0 || c.Leeway > Duration(time.Minute) {
 		errs = append(errs, errors.New("leeway must be between 0 and 1m"))
 	}
-	if c.Throttle.PerAccount < 0 || c.Throttle.PerAddress < 0 || c.Throttle.Window < 0 {
+	if c.Throttle.PerAccount < 0 || c.Throttle.PerAddress < 0 || c.Throttle.Window < 0 || c.Throttle.KnownClients < 0 {
 		errs = append(errs, errors.New("throttle limits and window must not be negative"))
 	}
 	if (c.Throttle.PerAccount > 0 || c.Throttle.PerAddress > 0) && c.Throttle.Window <= 0 {

@@ -61,8 +61,8 @@ type refreshEntry struct {
 type subjectCutoff struct{ validAfter, until time.Time }
 
 type window struct {
-	start time.Time
-	count int
+	start, until time.Time
+	count        int
 }
 
 // NewMemoryStore returns an empty store.
@@ -137,7 +137,7 @@ func (m *MemoryStore) purge() {
 		}
 	}
 	for k, w := range m.failures {
-		if now.Sub(w.start) > 24*time.Hour {
+		if now.After(w.until) {
 			delete(m.failures, k)
 		}
 	}
@@ -174,7 +174,7 @@ func (m *MemoryStore) Fail(_ context.Context, key string, win time.Duration) err
 	defer m.mu.Unlock()
 	w := m.failures[key]
 	if now.Sub(w.start) >= win {
-		w = window{start: now}
+		w = window{start: now, until: now.Add(win)}
 	}
 	w.count++
 	m.failures[key] = w

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -434,5 +436,53 @@ func TestInvalidFieldNames(t *testing.T) {
 		if code, res := callCode(t, c, "find", "messages", query); code != 400 {
 			t.Errorf("socket find %q: %d %s, want 400", query, code, res)
 		}
+	}
+}
+
+// loginFrom logs in as if from host (the server trusts 127.0.0.1 as a proxy).
+func loginFrom(t *testing.T, base, host, email, password string) int {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"strategy": "local", "email": email, "password": password})
+	req, _ := http.NewRequest("POST", base+"/authentication", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", host)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Ten wrong passwords lock an account for everyone, except for the hosts
+// that logged in to it recently (throttle.knownClients), which count their
+// own failures instead.
+func TestLockoutSparesKnownClients(t *testing.T) {
+	for _, known := range []string{"30d", "0"} {
+		t.Run("knownClients="+known, func(t *testing.T) {
+			env := configDir(t, `{"authentication": {"throttle": {"knownClients": "`+known+`"}}}`)
+			env["TRUSTED_PROXIES"] = "127.0.0.1"
+			p := startPinion(t, "memory", env)
+			api(t, p.URL, "POST", "/users", "", map[string]any{"email": "owner@example.com", "password": "right"})
+			if status := loginFrom(t, p.URL, "203.0.113.1", "owner@example.com", "right"); status != 201 {
+				t.Fatalf("owner's login: %d", status)
+			}
+			for range 10 {
+				loginFrom(t, p.URL, "198.51.100.7", "owner@example.com", "wrong")
+			}
+			if status := loginFrom(t, p.URL, "198.51.100.7", "owner@example.com", "right"); status != 429 {
+				t.Errorf("the attacker's host after 10 failures: %d, want 429", status)
+			}
+			if status := loginFrom(t, p.URL, "192.0.2.5", "owner@example.com", "right"); status != 429 {
+				t.Errorf("an unknown host of a locked account: %d, want 429", status)
+			}
+			want := 201
+			if known == "0" {
+				want = 429
+			}
+			if status := loginFrom(t, p.URL, "203.0.113.1", "owner@example.com", "right"); status != want {
+				t.Errorf("the owner's known host: %d, want %d", status, want)
+			}
+		})
 	}
 }

@@ -6,12 +6,6 @@ package local
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"strconv"
-	"strings"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -53,8 +47,8 @@ func (l *Strategy) Authenticate(ctx context.Context, req authentication.Request,
 	if len(password) > MaxPasswordLength {
 		return nil, pinion.BadRequest("'%s' must be at most %d bytes long", l.cfg.PasswordField, MaxPasswordLength)
 	}
-	keys := l.throttleKeys(username, params)
-	if err := l.checkThrottle(ctx, keys); err != nil {
+	att, err := l.attempt(ctx, username, params)
+	if err != nil {
 		return nil, err
 	}
 	user, err := l.find(ctx, username)
@@ -64,14 +58,12 @@ func (l *Strategy) Authenticate(ctx context.Context, req authentication.Request,
 	hash, _ := user[l.cfg.PasswordField].(string)
 	if user == nil || hash == "" {
 		bcrypt.CompareHashAndPassword(l.dummy, []byte(password))
-		return nil, l.fail(ctx, keys, invalid)
+		return nil, att.fail(ctx, invalid)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return nil, l.fail(ctx, keys, invalid)
+		return nil, att.fail(ctx, invalid)
 	}
-	if th := l.throttle(); th != nil && keys[0] != "" {
-		th.Reset(ctx, keys[0])
-	}
+	att.succeed(ctx)
 	entity, err := l.auth.Entity(ctx, idOf(user, l.auth.Config().EntityID))
 	if err != nil {
 		return nil, err
@@ -104,73 +96,4 @@ func idOf(user map[string]any, field string) string {
 		field = "_id"
 	}
 	return pinion.IDString(user[field])
-}
-
-func (l *Strategy) throttle() authentication.Throttler {
-	t := l.auth.Config().Throttle
-	if t.PerAccount == 0 && t.PerAddress == 0 {
-		return nil
-	}
-	return l.auth.Throttler()
-}
-
-// throttleKeys names the counters of an attempt: the account and the address.
-func (l *Strategy) throttleKeys(username string, params *pinion.Params) [2]string {
-	t := l.auth.Config().Throttle
-	var keys [2]string
-	if t.PerAccount > 0 {
-		// One account, one counter, however the client spells it.
-		keys[0] = "account:" + strings.ToLower(strings.TrimSpace(username))
-	}
-	if t.PerAddress > 0 && params.RemoteAddr != "" {
-		// Sockets report "ip:port", and every new socket has a new port:
-		// the counter is per host.
-		host := params.RemoteAddr
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		keys[1] = "address:" + host
-	}
-	return keys
-}
-
-func (l *Strategy) checkThrottle(ctx context.Context, keys [2]string) error {
-	th := l.throttle()
-	if th == nil {
-		return nil
-	}
-	t := l.auth.Config().Throttle
-	limits := [2]int{t.PerAccount, t.PerAddress}
-	for i, key := range keys {
-		if key == "" {
-			continue
-		}
-		wait, err := th.Wait(ctx, key, limits[i], time.Duration(t.Window))
-		if err != nil {
-			return fmt.Errorf("local: login throttle: %w", err)
-		}
-		if wait > 0 {
-			secs := int((wait + time.Second - 1) / time.Second)
-			return pinion.TooManyRequests("Too many failed login attempts; try again in %d seconds", secs).
-				WithData(map[string]any{"retryAfter": secs}).
-				WithHeader("Retry-After", strconv.Itoa(secs))
-		}
-	}
-	return nil
-}
-
-func (l *Strategy) fail(ctx context.Context, keys [2]string, invalid error) error {
-	th := l.throttle()
-	if th == nil {
-		return invalid
-	}
-	window := time.Duration(l.auth.Config().Throttle.Window)
-	for _, key := range keys {
-		if key != "" {
-			if err := th.Fail(ctx, key, window); err != nil {
-				return errors.Join(invalid, fmt.Errorf("local: login throttle: %w", err))
-			}
-		}
-	}
-	return invalid
 }
