@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/pinionhq/pinion"
@@ -95,4 +96,74 @@ func jsonValue(s string) any {
 		panic(err)
 	}
 	return v
+}
+
+// FuzzProtectedQuery checks arbitrary queries against protected fields: no
+// panic, only 400s, and no query naming the field gets through.
+func FuzzProtectedQuery(f *testing.F) {
+	for _, seed := range []string{`{"password":{"$gte":"$"}}`, `{"$or":[{"a":1},{"password":2}]}`,
+		`{"$sort":{"password":1}}`, `{"$select":{"0":"password"}}`, `{"a":{"$or":[{"password":1}]}}`, `{"a":[{"b":1}]}`} {
+		f.Add(seed)
+	}
+	app := pinion.New()
+	svc := app.Use("users", &echo{}, pinion.WithProtected("password"))
+	f.Fuzz(func(t *testing.T, s string) {
+		var q map[string]any
+		if json.Unmarshal([]byte(s), &q) != nil {
+			return
+		}
+		_, err := svc.Find(context.Background(), &pinion.Params{Provider: "rest", Query: q})
+		if err != nil && !errors.Is(err, pinion.BadRequest("")) {
+			t.Fatalf("query %s: %v", s, err)
+		}
+		if err == nil && namesField(q, "password") {
+			t.Fatalf("query %s names the protected field and passed", s)
+		}
+	})
+}
+
+// namesField is the plain reading of a query: does it filter by field at the
+// top level or in $or and $and, sort by it or select it?
+func namesField(q map[string]any, field string) bool {
+	for k, v := range q {
+		switch k {
+		case field:
+			return true
+		case "$sort":
+			if m, ok := v.(map[string]any); ok && m[field] != nil {
+				return true
+			}
+		case "$select":
+			var names []any
+			switch l := v.(type) {
+			case string:
+				names = []any{l}
+			case []any:
+				names = l
+			case map[string]any:
+				for _, e := range l {
+					names = append(names, e)
+				}
+			}
+			if slices.Contains(names, any(field)) {
+				return true
+			}
+		case "$or", "$and":
+			var subs []any
+			switch l := v.(type) {
+			case []any:
+				subs = l
+			case map[string]any:
+				for _, e := range l {
+					subs = append(subs, e)
+				}
+			}
+			for _, e := range subs {
+				if m, ok := e.(map[string]any); ok && namesField(m, field) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
