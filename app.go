@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -75,19 +74,14 @@ func (a *App) Use(path string, svc any, opts ...ServiceOption) *Service {
 		panic(fmt.Sprintf("pinion: invalid service object passed for path %q: it implements no method", path))
 	}
 	if s.methods == nil {
-		for _, m := range StandardMethods {
-			if s.Has(m) {
-				s.methods = append(s.methods, m)
-			}
-		}
-		custom := slices.Sorted(maps.Keys(s.custom))
-		s.methods = append(s.methods, custom...)
+		s.methods = s.implemented()
 	}
 	for _, m := range s.methods {
 		if !s.Has(m) {
 			panic(fmt.Sprintf("pinion: service %q exposes %q, which it does not implement", path, m))
 		}
 	}
+	s.checkHooks(s.hooks.registration())
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -152,7 +146,18 @@ func (a *App) Services() []*Service {
 }
 
 // Hooks adds app-wide hooks: they run for every service, around the service's own.
+// Their keys are All, standard methods, or custom methods of services registered
+// before; Hooks panics for any other key.
 func (a *App) Hooks(h Hooks) *App {
+	known := slices.Clone(StandardMethods)
+	for _, s := range a.Services() {
+		for m := range s.custom {
+			if !slices.Contains(known, m) {
+				known = append(known, m)
+			}
+		}
+	}
+	h.check("the app", func(m Method) bool { return slices.Contains(known, m) }, known)
 	a.mu.Lock()
 	a.hooks.add(h)
 	a.mu.Unlock()

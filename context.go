@@ -2,21 +2,25 @@ package pinion
 
 import "net/http"
 
+// Method names a service method: one of the six standard methods, a custom
+// method registered with WithMethod, or All in hook registrations.
+type Method string
+
 // The standard service methods.
 const (
-	MethodFind   = "find"
-	MethodGet    = "get"
-	MethodCreate = "create"
-	MethodUpdate = "update"
-	MethodPatch  = "patch"
-	MethodRemove = "remove"
+	MethodFind   Method = "find"
+	MethodGet    Method = "get"
+	MethodCreate Method = "create"
+	MethodUpdate Method = "update"
+	MethodPatch  Method = "patch"
+	MethodRemove Method = "remove"
 )
 
 // StandardMethods lists the six standard methods in Feathers' order.
-var StandardMethods = []string{MethodFind, MethodGet, MethodCreate, MethodUpdate, MethodPatch, MethodRemove}
+var StandardMethods = []Method{MethodFind, MethodGet, MethodCreate, MethodUpdate, MethodPatch, MethodRemove}
 
 // IsStandardMethod reports whether m is one of the six standard methods.
-func IsStandardMethod(m string) bool {
+func IsStandardMethod(m Method) bool {
 	switch m {
 	case MethodFind, MethodGet, MethodCreate, MethodUpdate, MethodPatch, MethodRemove:
 		return true
@@ -25,7 +29,7 @@ func IsStandardMethod(m string) bool {
 }
 
 // defaultEvent maps a method to the event it emits on success.
-func defaultEvent(method string) string {
+func defaultEvent(method Method) string {
 	switch method {
 	case MethodCreate:
 		return "created"
@@ -55,7 +59,7 @@ type HookContext struct {
 	App     *App
 	Service *Service
 	Path    string
-	Method  string
+	Method  Method
 	// Type is before, after or error inside those hooks, around otherwise.
 	Type HookType
 
@@ -123,7 +127,7 @@ func (c *HookContext) IsMulti() bool {
 
 // isMulti reports whether a call changes several records: create with a
 // list, patch or remove without an id.
-func isMulti(method string, id, data any) bool {
+func isMulti(method Method, id, data any) bool {
 	switch method {
 	case MethodCreate:
 		return isArray(data)

@@ -3,9 +3,11 @@ package pinion
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Hook is a before, after or error hook: it reads and changes the hook context.
@@ -20,13 +22,13 @@ type AroundHook func(ctx context.Context, hc *HookContext, next Next) error
 type Next func(ctx context.Context) error
 
 // All is the method key of hooks that run for every method.
-const All = "all"
+const All Method = "all"
 
 // AroundMap maps a method name, or All, to around hooks.
-type AroundMap map[string][]AroundHook
+type AroundMap map[Method][]AroundHook
 
 // HookMap maps a method name, or All, to hooks.
-type HookMap map[string][]Hook
+type HookMap map[Method][]Hook
 
 // Hooks is a hook registration, for App.Hooks or Service.Hooks:
 //
@@ -57,6 +59,37 @@ type hookStore struct {
 	error  HookMap
 }
 
+// methods lists the method keys of a registration.
+func (h Hooks) methods() []Method {
+	var out []Method
+	for _, m := range [...][]Method{keys(h.Around), keys(h.Before), keys(h.After), keys(h.Error)} {
+		out = append(out, m...)
+	}
+	return out
+}
+
+func keys[M ~map[Method]V, V any](m M) []Method { return slices.Collect(maps.Keys(m)) }
+
+// check panics when a registration names a method that known does not
+// accept: a misspelt key ("creat") would otherwise never run, silently.
+func (h Hooks) check(owner string, known func(Method) bool, methods []Method) {
+	for _, m := range h.methods() {
+		if m != All && !known(m) {
+			names := make([]string, len(methods))
+			for i, n := range methods {
+				names[i] = string(n)
+			}
+			panic(fmt.Sprintf("pinion: hooks of %s name the method %q, which it does not have (it has %s, or %q for all)",
+				owner, m, strings.Join(names, ", "), All))
+		}
+	}
+}
+
+// registration is everything added so far, as one registration.
+func (s *hookStore) registration() Hooks {
+	return Hooks{Around: s.around, Before: s.before, After: s.after, Error: s.error}
+}
+
 func (s *hookStore) add(h Hooks) {
 	s.around = appendHooks(s.around, h.Around)
 	s.before = appendHooks(s.before, h.Before)
@@ -65,7 +98,7 @@ func (s *hookStore) add(h Hooks) {
 }
 
 // appendHooks returns a new map with the hooks of src appended to those of dst.
-func appendHooks[M ~map[string][]H, H any](dst, src M) M {
+func appendHooks[M ~map[Method][]H, H any](dst, src M) M {
 	if len(src) == 0 {
 		return dst
 	}
@@ -106,12 +139,12 @@ var errNextTwice = errors.New("pinion: next called more than once by an around h
 // registrations (app.hookGen).
 type chainSet struct {
 	gen uint64
-	m   map[string]*chain
+	m   map[Method]*chain
 }
 
 // chain returns the compiled chain of method, compiling it on first use after any
 // change of app or service hooks.
-func (s *Service) chain(method string) *chain {
+func (s *Service) chain(method Method) *chain {
 	gen := s.app.hookGen.Load()
 	if cs := s.chains.Load(); cs != nil && cs.gen == gen {
 		if c, ok := cs.m[method]; ok {
@@ -121,7 +154,7 @@ func (s *Service) chain(method string) *chain {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	gen = s.app.hookGen.Load()
-	m := make(map[string]*chain)
+	m := make(map[Method]*chain)
 	if cs := s.chains.Load(); cs != nil && cs.gen == gen {
 		if c, ok := cs.m[method]; ok {
 			return c
@@ -145,9 +178,9 @@ func (s *Service) chain(method string) *chain {
 }
 
 // levelSteps compiles the hooks of one level (app or service) for method.
-func levelSteps(h *hookStore, method string) []step {
+func levelSteps(h *hookStore, method Method) []step {
 	var steps []step
-	for _, key := range [2]string{All, method} {
+	for _, key := range [2]Method{All, method} {
 		for _, a := range h.around[key] {
 			steps = append(steps, aroundStep(a))
 		}
@@ -175,7 +208,7 @@ func aroundStep(h AroundHook) step {
 // chain, nested the way @feathersjs/hooks nests them:
 //
 //	error.all( before.all; error.m( before.m; inner; after.all; after.m ) )
-func regularStep(h *hookStore, method string) step {
+func regularStep(h *hookStore, method Method) step {
 	beforeAll, beforeM := h.before[All], h.before[method]
 	afterAll, afterM := h.after[All], h.after[method]
 	errorAll, errorM := h.error[All], h.error[method]

@@ -300,3 +300,38 @@ func TestHookTypeAndChanges(t *testing.T) {
 		t.Errorf("external = %v, type = %v", hc.External(), hc.Type)
 	}
 }
+
+// A hook registered under a method the service does not have would never
+// run: registration refuses it, naming the key and the methods there are.
+func TestHookKeysAreChecked(t *testing.T) {
+	noop := func(ctx context.Context, hc *pinion.HookContext) error { return nil }
+	custom := pinion.WithMethod("archive", func(ctx context.Context, data any, p *pinion.Params) (any, error) { return data, nil })
+	panics := func(name, want string, fn func()) {
+		t.Helper()
+		defer func() {
+			r := recover()
+			msg, _ := r.(string)
+			if r == nil || !strings.Contains(msg, want) {
+				t.Errorf("%s: panic %v, want one naming %s", name, r, want)
+			}
+		}()
+		fn()
+	}
+	app := pinion.New()
+	panics("WithHooks", `"creat"`, func() {
+		app.Use("a", &echo{}, pinion.WithHooks(pinion.Hooks{Before: pinion.HookMap{"creat": {noop}}}))
+	})
+	svc := app.Use("b", &onlyGet{}, custom)
+	panics("Service.Hooks", "it has get, archive", func() {
+		svc.Hooks(pinion.Hooks{After: pinion.HookMap{pinion.MethodCreate: {noop}}})
+	})
+	panics("App.Hooks", `"shout"`, func() {
+		app.Hooks(pinion.Hooks{Error: pinion.HookMap{"shout": {noop}}})
+	})
+	// What exists is accepted: all, implemented methods, custom methods.
+	svc.Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.All: {noop}, pinion.MethodGet: {noop}, "archive": {noop}}})
+	app.Hooks(pinion.Hooks{Around: pinion.AroundMap{"archive": {func(ctx context.Context, hc *pinion.HookContext, next pinion.Next) error { return next(ctx) }}}})
+	if app.Service("a") != nil {
+		t.Error("a service with a bad hook registration was registered")
+	}
+}

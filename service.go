@@ -3,6 +3,7 @@ package pinion
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,9 +36,10 @@ type (
 	}
 )
 
-// Method is a custom service method. Like Feathers' custom methods it takes data and
-// params; over REST it is called with POST and the X-Service-Method header.
-type Method func(ctx context.Context, data any, params *Params) (any, error)
+// CustomMethod is a custom service method. Like Feathers' custom methods it
+// takes data and params; over REST it is called with POST and the
+// X-Service-Method header.
+type CustomMethod func(ctx context.Context, data any, params *Params) (any, error)
 
 // MultiChecker is implemented by services that say which methods may work on
 // several records at once (the adapters, from their Multi option). For them
@@ -46,7 +48,7 @@ type Method func(ctx context.Context, data any, params *Params) (any, error)
 // never turn a refused list into an accepted record, and a call that hooks
 // never see cannot slip past their validation.
 type MultiChecker interface {
-	AllowsMulti(method string) bool
+	AllowsMulti(method Method) bool
 }
 
 // Setuper is implemented by services that prepare themselves (open collections,
@@ -66,8 +68,8 @@ type Service struct {
 	app     *App
 	path    string
 	impl    any
-	custom  map[string]Method
-	methods []string // exposed to external callers
+	custom  map[Method]CustomMethod
+	methods []Method // exposed to external callers
 	events  []string // custom events, emitted by application code only
 	// protected fields never reach external callers, nor their queries
 	protected []string
@@ -84,15 +86,15 @@ type ServiceOption func(*Service)
 // WithMethods sets the methods external callers (REST, sockets) may use. By default
 // those are every standard method the service implements and every custom method.
 // Methods not listed stay callable from Go.
-func WithMethods(methods ...string) ServiceOption {
+func WithMethods(methods ...Method) ServiceOption {
 	return func(s *Service) { s.methods = slices.Clone(methods) }
 }
 
 // WithMethod registers a custom method.
-func WithMethod(name string, fn Method) ServiceOption {
+func WithMethod(name Method, fn CustomMethod) ServiceOption {
 	return func(s *Service) {
 		if s.custom == nil {
-			s.custom = make(map[string]Method)
+			s.custom = make(map[Method]CustomMethod)
 		}
 		s.custom[name] = fn
 	}
@@ -119,13 +121,13 @@ func (s *Service) Impl() any { return s.impl }
 func (s *Service) App() *App { return s.app }
 
 // Methods returns the methods external callers may use.
-func (s *Service) Methods() []string { return slices.Clone(s.methods) }
+func (s *Service) Methods() []Method { return slices.Clone(s.methods) }
 
 // Exposes reports whether external callers may use method.
-func (s *Service) Exposes(method string) bool { return slices.Contains(s.methods, method) }
+func (s *Service) Exposes(method Method) bool { return slices.Contains(s.methods, method) }
 
 // Has reports whether the service implements method at all.
-func (s *Service) Has(method string) bool {
+func (s *Service) Has(method Method) bool {
 	switch method {
 	case MethodFind:
 		_, ok := s.impl.(Finder)
@@ -153,13 +155,30 @@ func (s *Service) Has(method string) bool {
 // Events returns the custom events declared with WithEvents.
 func (s *Service) Events() []string { return slices.Clone(s.events) }
 
-// Hooks adds hooks to the service. They run after the app's hooks.
+// Hooks adds hooks to the service. They run after the app's hooks. It panics
+// when h names a method the service does not have.
 func (s *Service) Hooks(h Hooks) *Service {
+	s.checkHooks(h)
 	s.mu.Lock()
 	s.hooks.add(h)
 	s.mu.Unlock()
 	s.app.hookGen.Add(1)
 	return s
+}
+
+func (s *Service) checkHooks(h Hooks) {
+	h.check(s.String(), s.Has, s.implemented())
+}
+
+// implemented lists every method the service has, exposed or not.
+func (s *Service) implemented() []Method {
+	var out []Method
+	for _, m := range StandardMethods {
+		if s.Has(m) {
+			out = append(out, m)
+		}
+	}
+	return append(out, slices.Sorted(maps.Keys(s.custom))...)
 }
 
 // Find runs find through the hook chain.
@@ -205,7 +224,7 @@ func (s *Service) result(hc *HookContext, err error) (any, error) {
 //
 // Call does not check that the method is exposed: that is the transports' job, since
 // Go code may call every method.
-func (s *Service) Call(ctx context.Context, method string, id, data any, params *Params) (*HookContext, error) {
+func (s *Service) Call(ctx context.Context, method Method, id, data any, params *Params) (*HookContext, error) {
 	if params == nil {
 		params = &Params{}
 	}

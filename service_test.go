@@ -96,7 +96,7 @@ func TestMethodsAndCustom(t *testing.T) {
 	if s.Path() != "users" {
 		t.Errorf("path = %q", s.Path())
 	}
-	if got := s.Methods(); !slices.Equal(got, []string{"get", "resetPassword"}) {
+	if got := s.Methods(); !slices.Equal(got, []pinion.Method{"get", "resetPassword"}) {
 		t.Errorf("methods = %v", got)
 	}
 	hc, err := s.Call(context.Background(), "resetPassword", nil, "x", nil)

@@ -8,7 +8,7 @@ import (
 
 // AllowsMulti reports whether method may work on several records. find always
 // may; get and update never do.
-func (o *Options) AllowsMulti(method string) bool {
+func (o *Options) AllowsMulti(method pinion.Method) bool {
 	switch method {
 	case pinion.MethodFind:
 		return true
@@ -21,7 +21,7 @@ func (o *Options) AllowsMulti(method string) bool {
 // CheckMulti applies Feathers' multi rules to a call, with its exact errors:
 // update never replaces several records, create with a list and patch or remove
 // without an id need the method in Multi.
-func (o *Options) CheckMulti(method string, id, data any) error {
+func (o *Options) CheckMulti(method pinion.Method, id, data any) error {
 	multi := false
 	switch method {
 	case pinion.MethodUpdate:

@@ -11,23 +11,23 @@ import (
 func TestCheckMulti(t *testing.T) {
 	list := []any{map[string]any{"a": 1}}
 	cases := []struct {
-		multi   []string
-		method  string
+		multi   []pinion.Method
+		method  pinion.Method
 		id      any
 		data    any
 		code    int
 		message string
 	}{
 		{nil, "create", nil, list, 405, "Can not create multiple entries"},
-		{[]string{"create"}, "create", nil, list, 0, ""},
-		{[]string{"create"}, "create", nil, []any{}, 0, ""},
+		{[]pinion.Method{"create"}, "create", nil, list, 0, ""},
+		{[]pinion.Method{"create"}, "create", nil, []any{}, 0, ""},
 		{nil, "create", nil, map[string]any{}, 0, ""},
-		{[]string{"create"}, "patch", nil, map[string]any{}, 405, "Can not patch multiple entries"},
-		{[]string{"patch"}, "patch", nil, map[string]any{}, 0, ""},
+		{[]pinion.Method{"create"}, "patch", nil, map[string]any{}, 405, "Can not patch multiple entries"},
+		{[]pinion.Method{"patch"}, "patch", nil, map[string]any{}, 0, ""},
 		{nil, "patch", "1", map[string]any{}, 0, ""},
 		{nil, "remove", nil, nil, 405, "Can not remove multiple entries"},
-		{[]string{"remove"}, "remove", nil, nil, 0, ""},
-		{[]string{"create", "patch", "remove"}, "update", nil, map[string]any{}, 400, "You can not replace multiple instances. Did you mean 'patch'?"},
+		{[]pinion.Method{"remove"}, "remove", nil, nil, 0, ""},
+		{[]pinion.Method{"create", "patch", "remove"}, "update", nil, map[string]any{}, 400, "You can not replace multiple instances. Did you mean 'patch'?"},
 		{nil, "update", "1", list, 400, "You can not replace multiple instances. Did you mean 'patch'?"},
 		{nil, "update", "1", map[string]any{}, 0, ""},
 	}

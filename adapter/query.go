@@ -31,7 +31,7 @@ type Options struct {
 	// Multi lists the methods allowed to work on several records: "create" with a
 	// list, "patch" and "remove" without an id. Others answer MethodNotAllowed, so
 	// an accidental `DELETE /messages` cannot wipe a collection.
-	Multi []string
+	Multi []pinion.Method
 	// Fields describes field types, so that query values arriving as strings over
 	// REST can be compared with stored numbers, booleans, dates and ObjectIds:
 	// ?createdAt[$gt]=0 finds records whose numeric createdAt is above 0.

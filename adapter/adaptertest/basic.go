@@ -24,7 +24,7 @@ func (s *suite) basic(t *testing.T) {
 	t.Run(".options", func(t *testing.T) {
 		// Feathers checks that service.options exists; here the options given to
 		// the factory must be in effect.
-		f := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 3}, Multi: []string{"create"}})
+		f := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 3}, Multi: []pinion.Method{"create"}})
 		if _, err := f.svc.Create(ctx, []any{obj{"name": "A"}, obj{"name": "B"}}, nil); err != nil {
 			t.Errorf("Multi create: %v", err)
 		}
@@ -52,7 +52,7 @@ func (s *suite) basic(t *testing.T) {
 		// implementation itself.
 		f := s.service(t, adapter.Options{})
 		for _, m := range pinion.StandardMethods {
-			t.Run("._"+m, func(t *testing.T) {
+			t.Run("._"+string(m), func(t *testing.T) {
 				if !f.svc.Has(m) || !f.svc.Exposes(m) {
 					t.Errorf("the adapter does not implement %s", m)
 				}

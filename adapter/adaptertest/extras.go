@@ -63,7 +63,7 @@ func (s *suite) patchExtras(t *testing.T) {
 		}
 		wantField(t, f.get(doug[s.id], nil), "name", "Doug")
 	})
-	s.run(t, "multi patch and remove answer in $sort order, with $select", adapter.Options{Multi: []string{"patch", "remove"}},
+	s.run(t, "multi patch and remove answer in $sort order, with $select", adapter.Options{Multi: []pinion.Method{"patch", "remove"}},
 		[]obj{{"name": "B", "age": 1.0}, {"name": "C", "age": 2.0}, {"name": "A", "age": 3.0}},
 		func(t *testing.T, f *fixture, _ []obj) {
 			res, err := f.svc.Patch(ctx, nil, obj{"seen": true}, q(obj{"$sort": obj{"name": 1.0}, "$select": []any{"name"}}))
@@ -83,7 +83,7 @@ func (s *suite) patchExtras(t *testing.T) {
 			wantNames(t, records(t, res), "A", "C", "B")
 		})
 	t.Run("multi calls matching nothing answer an empty list", func(t *testing.T) {
-		f := s.service(t, adapter.Options{Multi: []string{"create", "patch", "remove"}})
+		f := s.service(t, adapter.Options{Multi: []pinion.Method{"create", "patch", "remove"}})
 		for name, call := range map[string]func() (any, error){
 			"create": func() (any, error) { return f.svc.Create(ctx, []any{}, nil) },
 			"find":   func() (any, error) { return f.svc.Find(ctx, nil) },
@@ -231,7 +231,7 @@ func (s *suite) sortExtras(t *testing.T) {
 }
 
 func (s *suite) recordExtras(t *testing.T) {
-	s.run(t, "results and data are copies", adapter.Options{Multi: []string{"create"}},
+	s.run(t, "results and data are copies", adapter.Options{Multi: []pinion.Method{"create"}},
 		[]obj{{"name": "Doug", "age": 32.0, "address": obj{"city": "Oslo"}, "tags": []any{"a"}}},
 		func(t *testing.T, f *fixture, recs []obj) {
 			doug := recs[0]

@@ -107,7 +107,7 @@ func (s *suite) remove(t *testing.T) {
 		_, err := f.svc.Remove(ctx, nil, nil)
 		wantError(t, err, pinion.MethodNotAllowed("Can not remove multiple entries"))
 
-		f = s.service(t, adapter.Options{Multi: []string{"remove"}})
+		f = s.service(t, adapter.Options{Multi: []pinion.Method{"remove"}})
 		f.create(obj{"name": "Doug", "age": 32.0})
 		f.create(obj{"name": "Dave", "age": 29.0, "created": true})
 		f.create(obj{"name": "David", "age": 3.0, "created": true})
@@ -119,7 +119,7 @@ func (s *suite) remove(t *testing.T) {
 		wantNames(t, f.find(nil), "Doug")
 	})
 	t.Run(".remove + multi no pagination", func(t *testing.T) {
-		f := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}, Multi: []string{"create", "patch", "remove"}})
+		f := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}, Multi: []pinion.Method{"create", "patch", "remove"}})
 		if n := len(f.find(noPaging(nil))); n != 0 {
 			t.Fatalf("%d items before", n)
 		}
@@ -203,7 +203,7 @@ func (s *suite) patch(t *testing.T) {
 		_, err := f.svc.Patch(ctx, nil, obj{}, nil)
 		wantError(t, err, pinion.MethodNotAllowed("Can not patch multiple entries"))
 
-		f = s.service(t, adapter.Options{Multi: []string{"patch"}})
+		f = s.service(t, adapter.Options{Multi: []pinion.Method{"patch"}})
 		doug := f.create(obj{"name": "Doug", "age": 32.0})
 		f.create(obj{"name": "Dave", "age": 29.0, "created": true})
 		f.create(obj{"name": "David", "age": 3.0, "created": true})
@@ -219,7 +219,7 @@ func (s *suite) patch(t *testing.T) {
 		wantField(t, f.get(doug[s.id], nil), "age", 32)
 	})
 	t.Run(".patch multiple no pagination", func(t *testing.T) {
-		f := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}, Multi: []string{"create", "patch", "remove"}})
+		f := s.service(t, adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 100}, Multi: []pinion.Method{"create", "patch", "remove"}})
 		f.createMany(14)
 		if n := len(f.page(nil).Data); n != 10 {
 			t.Errorf("paginated find: %d records, want 10", n)
@@ -243,7 +243,7 @@ func (s *suite) patch(t *testing.T) {
 		{".patch multi query changed", obj{"age": 10.0}, [2]float64{10, 10}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := s.service(t, adapter.Options{Multi: []string{"create", "patch", "remove"}})
+			f := s.service(t, adapter.Options{Multi: []pinion.Method{"create", "patch", "remove"}})
 			f.create(obj{"name": "Dave", "age": tc.ages[0], "created": true})
 			f.create(obj{"name": "David", "age": tc.ages[1], "created": true})
 			res, err := f.svc.Patch(ctx, nil, obj{"age": 2.0}, q(tc.query))
@@ -296,7 +296,7 @@ func (s *suite) create(t *testing.T) {
 		_, err := f.svc.Create(ctx, []any{}, nil)
 		wantError(t, err, pinion.MethodNotAllowed("Can not create multiple entries"))
 
-		f = s.service(t, adapter.Options{Multi: []string{"create", "patch"}})
+		f = s.service(t, adapter.Options{Multi: []pinion.Method{"create", "patch"}})
 		res, err := f.svc.Create(ctx, []any{obj{"name": "Gerald", "age": 18.0}, obj{"name": "Herald", "age": 18.0}}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -319,7 +319,7 @@ func (s *suite) create(t *testing.T) {
 // fails the test when a call enters the hook chain again before it returned, which
 // is what an implementation calling its own service would do.
 func (s *suite) internal(t *testing.T) {
-	call := func(f *fixture, method string, doug obj) (any, error) {
+	call := func(f *fixture, method pinion.Method, doug obj) (any, error) {
 		id := doug[s.id]
 		switch method {
 		case pinion.MethodFind:
@@ -336,7 +336,7 @@ func (s *suite) internal(t *testing.T) {
 		return f.svc.Remove(ctx, id, nil)
 	}
 	for _, m := range pinion.StandardMethods {
-		s.withDoug(t, "internal ."+m, func(t *testing.T, f *fixture, doug obj) {
+		s.withDoug(t, "internal ."+string(m), func(t *testing.T, f *fixture, doug obj) {
 			var depth atomic.Int32
 			f.svc.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {
 				func(ctx context.Context, hc *pinion.HookContext, next pinion.Next) error {

@@ -65,7 +65,7 @@ func (s *Service) Options() Options { return s.opts }
 
 // AllowsMulti implements pinion.MultiChecker, from Options.Multi: the
 // dispatcher refuses other multi calls before any hook runs.
-func (s *Service) AllowsMulti(method string) bool { return s.opts.AllowsMulti(method) }
+func (s *Service) AllowsMulti(method pinion.Method) bool { return s.opts.AllowsMulti(method) }
 
 func key(id any) string { return pinion.IDString(id) }
 

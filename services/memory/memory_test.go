@@ -55,7 +55,7 @@ func ids(t *testing.T, res any) string {
 }
 
 func TestIDs(t *testing.T) {
-	s := memory.New(memory.Options{Options: adapter.Options{Multi: []string{"create"}}})
+	s := memory.New(memory.Options{Options: adapter.Options{Multi: []pinion.Method{"create"}}})
 	mustCreate(t, s, M{"id": 1, "name": "one"})
 	res := mustCreate(t, s, []any{M{"name": "a"}, M{"name": "b", "id": nil}, M{"id": "x"}, M{"name": "c"}})
 	// Auto ids are ints from 0 and skip ids in use.
@@ -78,7 +78,7 @@ func TestIDs(t *testing.T) {
 }
 
 func TestConflicts(t *testing.T) {
-	s := memory.New(memory.Options{Options: adapter.Options{Multi: []string{"create", "patch"}}, Unique: []string{"email"}})
+	s := memory.New(memory.Options{Options: adapter.Options{Multi: []pinion.Method{"create", "patch"}}, Unique: []string{"email"}})
 	mustCreate(t, s, M{"email": "a@b.c"})
 	mustCreate(t, s, M{"email": "c@d"})
 	for _, tc := range []struct {
@@ -160,7 +160,7 @@ func TestPatch(t *testing.T) {
 }
 
 func TestFailedMultiPatchChangesNothing(t *testing.T) {
-	s := memory.New(memory.Options{Options: adapter.Options{Multi: []string{"patch"}}})
+	s := memory.New(memory.Options{Options: adapter.Options{Multi: []pinion.Method{"patch"}}})
 	mustCreate(t, s, M{"n": 1.0})
 	mustCreate(t, s, M{"n": "two"})
 	_, err := s.Patch(ctx, nil, M{"$inc": M{"n": 1.0}}, nil)
@@ -194,7 +194,7 @@ func TestGoValues(t *testing.T) {
 	type point struct {
 		X float64 `json:"x"`
 	}
-	s := memory.New(memory.Options{Options: adapter.Options{Multi: []string{"create"}}})
+	s := memory.New(memory.Options{Options: adapter.Options{Multi: []pinion.Method{"create"}}})
 	tags := []string{"a"}
 	mustCreate(t, s, []map[string]any{{"tags": tags, "at": point{1}}})
 	tags[0] = "changed"
@@ -234,7 +234,7 @@ func TestOperators(t *testing.T) {
 
 // TestConcurrentUse is for the race detector: go test -race.
 func TestConcurrentUse(t *testing.T) {
-	s := memory.New(memory.Options{Options: adapter.Options{Multi: []string{"patch"}, Paginate: pinion.Paginate{Default: 5}}})
+	s := memory.New(memory.Options{Options: adapter.Options{Multi: []pinion.Method{"patch"}, Paginate: pinion.Paginate{Default: 5}}})
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {

@@ -17,7 +17,7 @@ import (
 func seeded(b *testing.B) *mongodb.Service {
 	s := mongodb.New(mongodbtest.DB(b).Collection("messages"), mongodb.Options{Options: adapter.Options{
 		Paginate: pinion.Paginate{Default: 10, Max: 50},
-		Multi:    []string{"create"},
+		Multi:    []pinion.Method{"create"},
 	}})
 	items := make([]any, 100)
 	for i := range items {

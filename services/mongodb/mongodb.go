@@ -75,7 +75,7 @@ func (s *Service) Options() Options { return s.opts }
 
 // AllowsMulti implements pinion.MultiChecker, from Options.Multi: the
 // dispatcher refuses other multi calls before any hook runs.
-func (s *Service) AllowsMulti(method string) bool { return s.opts.AllowsMulti(method) }
+func (s *Service) AllowsMulti(method pinion.Method) bool { return s.opts.AllowsMulti(method) }
 
 // Setup implements pinion.Setuper: it creates the configured indexes.
 // Creating an index that exists with the same options does nothing.

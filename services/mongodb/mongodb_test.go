@@ -43,7 +43,7 @@ func TestAdapter(t *testing.T) {
 func service(t *testing.T, opts mongodb.Options) (*pinion.Service, *mongodb.Service) {
 	t.Helper()
 	if opts.Multi == nil {
-		opts.Multi = []string{"create", "patch", "remove"}
+		opts.Multi = []pinion.Method{"create", "patch", "remove"}
 	}
 	impl := mongodb.New(mongodbtest.DB(t).Collection("things"), opts)
 	app := pinion.New()

@@ -11,7 +11,7 @@ import (
 // call is a decoded request: which method of which service, with what.
 type call struct {
 	service *pinion.Service
-	method  string
+	method  pinion.Method
 	id      any
 	data    any
 	params  *pinion.Params
@@ -50,10 +50,10 @@ func (h *Handler) route(r *http.Request) (*call, error) {
 		// POST /P/:id creates too; the id is ignored, as in Feathers.
 		c.method, c.id, c.hasBody = pinion.MethodCreate, nil, true
 		if m := r.Header.Get("X-Service-Method"); m != "" {
-			if pinion.IsStandardMethod(m) || !svc.Exposes(m) {
+			if pinion.IsStandardMethod(pinion.Method(m)) || !svc.Exposes(pinion.Method(m)) {
 				return nil, notSupported(m)
 			}
-			c.method = m
+			c.method = pinion.Method(m)
 		}
 	case http.MethodPut:
 		c.method, c.hasBody = pinion.MethodUpdate, true
@@ -70,6 +70,6 @@ func (h *Handler) route(r *http.Request) (*call, error) {
 	return c, nil
 }
 
-func notSupported(method string) *pinion.Error {
+func notSupported[M ~string](method M) *pinion.Error {
 	return pinion.MethodNotAllowed("Method `%s` is not supported by this endpoint.", method)
 }

@@ -13,7 +13,7 @@ import (
 // paramsPosition is where the query sits among a method's arguments (wire spec
 // §3.3): find(query), get(id, query), create(data, query), update(id, data,
 // query), patch(id, data, query), remove(id, query), custom(data, query).
-func paramsPosition(method string) int {
+func paramsPosition(method pinion.Method) int {
 	switch method {
 	case pinion.MethodFind:
 		return 0
@@ -25,7 +25,7 @@ func paramsPosition(method string) int {
 
 // call runs one method call from a client and answers its ack. The library runs
 // the handlers of one socket one after the other, so calls keep their order.
-func (s *Server) call(conn *pinion.Connection, method string, args []any) {
+func (s *Server) call(conn *pinion.Connection, method pinion.Method, args []any) {
 	var ack socket.Ack
 	if n := len(args); n > 0 {
 		if a, ok := args[n-1].(socket.Ack); ok {
@@ -53,7 +53,7 @@ func (s *Server) call(conn *pinion.Connection, method string, args []any) {
 	reply([]any{nil, result})
 }
 
-func (s *Server) run(ctx context.Context, conn *pinion.Connection, method string, args []any) (any, error) {
+func (s *Server) run(ctx context.Context, conn *pinion.Connection, method pinion.Method, args []any) (any, error) {
 	if len(args) == 0 {
 		return nil, pinion.NotFound("Invalid service path")
 	}

@@ -229,7 +229,7 @@ func (s *Server) connected(sock *socket.Socket) {
 	s.mu.Unlock()
 
 	for _, m := range s.methods() {
-		sock.On(m, func(args ...any) { s.call(conn, m, args) })
+		sock.On(string(m), func(args ...any) { s.call(conn, m, args) })
 	}
 	sock.On("disconnect", func(args ...any) {
 		s.mu.Lock()
@@ -245,9 +245,9 @@ func (s *Server) connected(sock *socket.Socket) {
 
 // methods are the event names handled: every method some service exposes, as
 // Feathers registers them. Other names get no answer at all, as in Feathers.
-func (s *Server) methods() []string {
-	seen := map[string]bool{}
-	var out []string
+func (s *Server) methods() []pinion.Method {
+	seen := map[pinion.Method]bool{}
+	var out []pinion.Method
 	for _, svc := range s.app.Services() {
 		for _, m := range svc.Methods() {
 			if !seen[m] {
