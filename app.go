@@ -62,11 +62,20 @@ func (a *App) Logger() *slog.Logger { return a.logger }
 // Use panics when the path is empty or taken, or when svc implements no method:
 // like http.ServeMux, a wrong registration is a programming error.
 func (a *App) Use(path string, svc any, opts ...ServiceOption) *Service {
+	return a.use(path, svc, invokers(svc), nil, opts)
+}
+
+// use registers a service whose standard methods are std; see Use and the
+// typed Use.
+func (a *App) use(path string, svc any, std [standardMethods]invoker, typed codec, opts []ServiceOption) *Service {
 	path = CleanPath(path)
 	if path == "" {
 		panic("pinion: empty service path")
 	}
-	s := &Service{app: a, path: path, impl: svc}
+	s := &Service{app: a, path: path, impl: svc, std: std, typed: typed}
+	if typed != nil {
+		s.protected = typed.protected()
+	}
 	for _, o := range opts {
 		o(s)
 	}

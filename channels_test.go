@@ -131,7 +131,8 @@ func TestEventsUseDispatch(t *testing.T) {
 	hidden := func(ctx context.Context, hc *pinion.HookContext) error {
 		var out []any
 		for _, r := range pinion.Records(hc.Result) {
-			out = append(out, map[string]any{"safe": r["n"]})
+			n, _ := r.Get("n")
+			out = append(out, map[string]any{"safe": n})
 		}
 		if len(out) == 1 {
 			hc.Dispatch = out[0]

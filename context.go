@@ -1,6 +1,9 @@
 package pinion
 
-import "net/http"
+import (
+	"net/http"
+	"reflect"
+)
 
 // Method names a service method: one of the six standard methods, a custom
 // method registered with WithMethod, or All in hook registrations.
@@ -141,6 +144,9 @@ func isArray(v any) bool {
 	switch v.(type) {
 	case []any, []map[string]any:
 		return true
+	case nil, map[string]any:
+		return false
 	}
-	return false
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Slice && structs(rv.Type().Elem())
 }

@@ -343,6 +343,21 @@ func elements(v any) []any {
 			out[i] = e
 		}
 		return out
+	case map[string]any:
+		return []any{v}
+	}
+	// A typed service's list ([]T): one event per record, each carrying a
+	// pointer to its element.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && structs(rv.Type().Elem()) {
+		out := make([]any, rv.Len())
+		for i := range out {
+			e := rv.Index(i)
+			if e.Kind() != reflect.Pointer {
+				e = e.Addr()
+			}
+			out[i] = e.Interface()
+		}
+		return out
 	}
 	return []any{v}
 }

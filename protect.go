@@ -2,6 +2,7 @@ package pinion
 
 import (
 	"context"
+	"reflect"
 	"strings"
 )
 
@@ -42,14 +43,19 @@ func protectStep(ctx context.Context, r *run, i int) error {
 }
 
 // Without returns v without fields, for a record, a list of records or a
-// Page: the same shapes as Records. Records are copied, never changed in place
-// (they may be shared with a store or a cache); other values are returned as
-// they are. Fields may be dot paths into nested objects.
+// page: the shapes of Records. Records are copied, never changed in place
+// (they may be shared with a store or a cache); a struct record becomes a
+// map of its JSON fields. Other values are returned as they are. Fields may
+// be dot paths into nested objects.
 func Without(v any, fields ...string) any {
 	if len(fields) == 0 {
 		return v
 	}
 	switch r := v.(type) {
+	case nil:
+		return nil
+	case interface{ without([]string) any }:
+		return r.without(fields)
 	case map[string]any:
 		return omit(r, fields)
 	case []map[string]any:
@@ -68,6 +74,17 @@ func Without(v any, fields ...string) any {
 		p := *r
 		p.Data = Without(r.Data, fields...).([]map[string]any)
 		return &p
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice && structs(rv.Type().Elem()) {
+		out := make([]map[string]any, rv.Len())
+		for i := range out {
+			out[i] = omit(structRecord(reflect.Indirect(rv.Index(i))).Map(), fields)
+		}
+		return out
+	}
+	if recs := Records(v); len(recs) == 1 && recs[0].s != nil {
+		return omit(recs[0].Map(), fields)
 	}
 	return v
 }

@@ -15,29 +15,6 @@ type Page struct {
 	Data  []map[string]any `json:"data"`
 }
 
-// Records returns the records held by a result of any standard method: a single
-// record, a list, or a Page. Hooks use it to change every record in place,
-// whichever method produced the result. Values that are not records are skipped.
-func Records(result any) []map[string]any {
-	switch r := result.(type) {
-	case map[string]any:
-		return []map[string]any{r}
-	case []map[string]any:
-		return r
-	case *Page:
-		return r.Data
-	case []any:
-		out := make([]map[string]any, 0, len(r))
-		for _, e := range r {
-			if m, ok := e.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 // Ordered is a JSON object whose key order carries meaning, like a $sort on several
 // fields. Go maps do not keep order, so a transport that sees the order (the REST
 // query parser does) hands such objects over as Ordered.

@@ -68,6 +68,8 @@ type Service struct {
 	app     *App
 	path    string
 	impl    any
+	std     [standardMethods]invoker // the standard methods it has
+	typed   codec                         // a typed service's types; nil for maps
 	custom  map[Method]CustomMethod
 	methods []Method // exposed to external callers
 	events  []string // custom events, emitted by application code only
@@ -128,28 +130,61 @@ func (s *Service) Exposes(method Method) bool { return slices.Contains(s.methods
 
 // Has reports whether the service implements method at all.
 func (s *Service) Has(method Method) bool {
-	switch method {
-	case MethodFind:
-		_, ok := s.impl.(Finder)
-		return ok
-	case MethodGet:
-		_, ok := s.impl.(Getter)
-		return ok
-	case MethodCreate:
-		_, ok := s.impl.(Creator)
-		return ok
-	case MethodUpdate:
-		_, ok := s.impl.(Updater)
-		return ok
-	case MethodPatch:
-		_, ok := s.impl.(Patcher)
-		return ok
-	case MethodRemove:
-		_, ok := s.impl.(Remover)
-		return ok
+	if i := methodIndex(method); i >= 0 {
+		return s.std[i] != nil
 	}
 	_, ok := s.custom[method]
 	return ok
+}
+
+// methodIndex is the place of a standard method in StandardMethods, or -1.
+func methodIndex(m Method) int {
+	switch m {
+	case MethodFind:
+		return 0
+	case MethodGet:
+		return 1
+	case MethodCreate:
+		return 2
+	case MethodUpdate:
+		return 3
+	case MethodPatch:
+		return 4
+	case MethodRemove:
+		return 5
+	}
+	return -1
+}
+
+// standardMethods is the number of standard methods.
+const standardMethods = 6
+
+// An invoker calls one standard method of the implementation with what the
+// hook context holds.
+type invoker func(ctx context.Context, hc *HookContext) (any, error)
+
+// invokers are the standard methods of a service working on maps: the
+// interfaces it implements.
+func invokers(impl any) (std [standardMethods]invoker) {
+	if f, ok := impl.(Finder); ok {
+		std[0] = func(ctx context.Context, hc *HookContext) (any, error) { return f.Find(ctx, hc.Params) }
+	}
+	if g, ok := impl.(Getter); ok {
+		std[1] = func(ctx context.Context, hc *HookContext) (any, error) { return g.Get(ctx, hc.ID, hc.Params) }
+	}
+	if c, ok := impl.(Creator); ok {
+		std[2] = func(ctx context.Context, hc *HookContext) (any, error) { return c.Create(ctx, hc.Data, hc.Params) }
+	}
+	if u, ok := impl.(Updater); ok {
+		std[3] = func(ctx context.Context, hc *HookContext) (any, error) { return u.Update(ctx, hc.ID, hc.Data, hc.Params) }
+	}
+	if p, ok := impl.(Patcher); ok {
+		std[4] = func(ctx context.Context, hc *HookContext) (any, error) { return p.Patch(ctx, hc.ID, hc.Data, hc.Params) }
+	}
+	if r, ok := impl.(Remover); ok {
+		std[5] = func(ctx context.Context, hc *HookContext) (any, error) { return r.Remove(ctx, hc.ID, hc.Params) }
+	}
+	return std
 }
 
 // Events returns the custom events declared with WithEvents.
@@ -236,6 +271,12 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 			return nil, err
 		}
 	}
+	if s.typed != nil {
+		var err error
+		if id, data, err = s.typed.in(method, id, data, params.Provider != ""); err != nil {
+			return nil, err
+		}
+	}
 	if mc, ok := s.impl.(MultiChecker); ok && isMulti(method, id, data) && !mc.AllowsMulti(method) {
 		return nil, MethodNotAllowed("Can not %s multiple entries", method)
 	}
@@ -255,22 +296,10 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 
 // invoke calls the implementation of hc.Method.
 func (s *Service) invoke(ctx context.Context, hc *HookContext) (any, error) {
-	p := hc.Params
-	switch hc.Method {
-	case MethodFind:
-		return s.impl.(Finder).Find(ctx, p)
-	case MethodGet:
-		return s.impl.(Getter).Get(ctx, hc.ID, p)
-	case MethodCreate:
-		return s.impl.(Creator).Create(ctx, hc.Data, p)
-	case MethodUpdate:
-		return s.impl.(Updater).Update(ctx, hc.ID, hc.Data, p)
-	case MethodPatch:
-		return s.impl.(Patcher).Patch(ctx, hc.ID, hc.Data, p)
-	case MethodRemove:
-		return s.impl.(Remover).Remove(ctx, hc.ID, p)
+	if i := methodIndex(hc.Method); i >= 0 {
+		return s.std[i](ctx, hc)
 	}
-	return s.custom[hc.Method](ctx, hc.Data, p)
+	return s.custom[hc.Method](ctx, hc.Data, hc.Params)
 }
 
 // Emit sends a custom event (declared with WithEvents) to the app's event listeners,

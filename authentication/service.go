@@ -195,22 +195,38 @@ func (s *Service) watchEntities(ctx context.Context, e pinion.Event) {
 	default:
 		return
 	}
-	rec, _ := e.Data.(map[string]any)
-	id := pinion.IDString(rec[s.entityID()])
+	var id string
+	if recs := pinion.Records(e.Data); len(recs) == 1 {
+		v, _ := recs[0].Get(s.entityID())
+		id = pinion.IDString(v)
+	}
 	s.entities.invalidate(id)
 	if e.Name != "removed" {
 		s.refreshUser(ctx, id)
 	}
 	revoke := e.Name == "removed"
 	if e.Context != nil && (e.Name == "updated" || e.Name == "patched") {
-		data, _ := e.Context.Data.(map[string]any)
-		_, revoke = data[s.cfg.Local.PasswordField]
+		revoke = setsField(e.Context.Data, s.cfg.Local.PasswordField)
 	}
 	if revoke && id != "" {
 		if err := s.RevokeSubject(ctx, id); err != nil {
 			s.app.Logger().ErrorContext(ctx, "revoking the tokens of a user", "user", id, "error", err)
 		}
 	}
+}
+
+// setsField reports whether the data of an update or patch sets field: a key
+// of a map, a field a typed patch writes, a non-empty field of a struct.
+func setsField(data any, field string) bool {
+	if p, ok := data.(interface{ Has(string) bool }); ok {
+		return p.Has(field)
+	}
+	for _, r := range pinion.Records(data) {
+		if r.Has(field) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) entityID() string {
@@ -533,10 +549,12 @@ func (s *Service) Entity(ctx context.Context, id string) (map[string]any, error)
 		}
 		return nil, err
 	}
-	u, ok := hc.External().(map[string]any)
-	if !ok {
+	recs := pinion.Records(hc.External())
+	if len(recs) != 1 {
 		return nil, fmt.Errorf("authentication: the %s service returned %T, not a record", s.cfg.Service, hc.External())
 	}
+	u := recs[0].Map() // a struct's JSON fields; the cache keeps maps
+
 	s.entities.put(id, u, gen)
 	return u, nil
 }

@@ -27,9 +27,24 @@ func Validate(schema string) pinion.Hook {
 				}
 			}
 			return nil
-		default:
+		case map[string]any, nil:
 			return check(sch, d, "")
 		}
+		// A typed service's data: its JSON form is checked.
+		recs := pinion.Records(hc.Data)
+		if len(recs) == 0 {
+			return check(sch, hc.Data, "")
+		}
+		for i, r := range recs {
+			prefix := ""
+			if len(recs) > 1 {
+				prefix = fmt.Sprintf("/%d", i)
+			}
+			if err := check(sch, r.Map(), prefix); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 

@@ -27,7 +27,7 @@ func HashPassword(field string) pinion.Hook {
 			cost = auth.Config().Local.HashSize
 		}
 		for _, rec := range pinion.Records(hc.Data) {
-			v, ok := rec[field]
+			v, ok := rec.Get(field)
 			if !ok || v == nil {
 				continue
 			}
@@ -44,7 +44,9 @@ func HashPassword(field string) pinion.Hook {
 			if err != nil {
 				return err
 			}
-			rec[field] = string(hash)
+			if err := rec.Set(field, string(hash)); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

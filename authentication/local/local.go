@@ -86,7 +86,7 @@ func (l *Strategy) find(ctx context.Context, username string) (map[string]any, e
 		return nil, err
 	}
 	if recs := pinion.Records(res); len(recs) > 0 {
-		return recs[0], nil
+		return recs[0].Map(), nil
 	}
 	return nil, nil
 }

@@ -406,3 +406,16 @@ func (s *Service) remove(id any, match matcher) ([]map[string]any, error) {
 	s.order = slices.DeleteFunc(s.order, func(e *entry) bool { return s.byKey[e.key] != e })
 	return recs, nil
 }
+
+// Typed returns a memory service of the Go struct T with ids of type K (an
+// integer type for the ids the service assigns, or a string), for
+// pinion.Use. Query strings are coerced from T's field types; opts.Fields
+// adds to them. opts.ID names T's id field by its JSON name ("id" by
+// default).
+func Typed[T any, K comparable](opts Options) *adapter.Typed[T, K] {
+	if opts.ID == "" {
+		opts.ID = "id"
+	}
+	opts.Options = opts.Options.WithFields(adapter.FieldsOf[T]())
+	return adapter.NewTyped[T, K](New(opts), opts.ID)
+}

@@ -149,7 +149,8 @@ func withUser(ctx context.Context, hc *pinion.HookContext) error {
 		return nil
 	}
 	for _, m := range pinion.Records(hc.Result) {
-		id := pinion.IDString(m["userId"])
+		userID, _ := m.Get("userId")
+		id := pinion.IDString(userID)
 		if id == "" {
 			continue
 		}
@@ -166,7 +167,9 @@ func withUser(ctx context.Context, hc *pinion.HookContext) error {
 				author[f] = v
 			}
 		}
-		m["user"] = author
+		if err := m.Set("user", author); err != nil {
+			return err
+		}
 	}
 	return nil
 }

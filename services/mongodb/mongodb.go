@@ -88,3 +88,16 @@ func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error
 	}
 	return nil
 }
+
+// Typed returns a service of the Go struct T with ids of type K on coll, for
+// pinion.Use. Documents are stored under T's JSON names; the id field is
+// "_id" unless opts.ID says otherwise, usually a bson.ObjectID (or a string
+// holding its hex). Query strings are coerced from T's field types;
+// opts.Fields adds to them.
+func Typed[T any, K comparable](coll *mongo.Collection, opts Options) *adapter.Typed[T, K] {
+	if opts.ID == "" {
+		opts.ID = "_id"
+	}
+	opts.Options = opts.Options.WithFields(adapter.FieldsOf[T]())
+	return adapter.NewTyped[T, K](New(coll, opts), opts.ID)
+}

@@ -88,7 +88,7 @@ func AuthorizePublish(field string) pinion.Hook {
 			return nil
 		}
 		for _, rec := range pinion.Records(hc.Data) {
-			v, ok := rec[field]
+			v, ok := rec.Get(field)
 			if !ok || v == nil {
 				continue
 			}
@@ -106,7 +106,8 @@ func AuthorizePublish(field string) pinion.Hook {
 
 // Channel returns the room a record is published to, from field, or "".
 func Channel(rec any, field string) string {
-	m, _ := rec.(map[string]any)
-	name, _ := m[field].(string)
-	return name
+	if recs := pinion.Records(rec); len(recs) == 1 {
+		return recs[0].String(field)
+	}
+	return ""
 }

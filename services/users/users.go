@@ -85,8 +85,12 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // call.
 func normalizeEmails(ctx context.Context, hc *pinion.HookContext) error {
 	for _, u := range pinion.Records(hc.Data) {
-		if email, ok := u["email"].(string); ok {
-			u["email"] = NormalizeEmail(email)
+		if email, ok := u.Get("email"); ok {
+			if s, ok := email.(string); ok {
+				if err := u.Set("email", NormalizeEmail(s)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if v, ok := hc.Params.Query["email"]; ok {
@@ -128,8 +132,9 @@ func Avatar(email string) string {
 // setAvatar gives every new or replaced user the gravatar of their email.
 func setAvatar(ctx context.Context, hc *pinion.HookContext) error {
 	for _, u := range pinion.Records(hc.Data) {
-		email, _ := u["email"].(string)
-		u["avatar"] = Avatar(email)
+		if err := u.Set("avatar", Avatar(u.String("email"))); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 //
 // Feathers answers 500 for invalid JSON and accepts any size up to its parser's
 // limit; Pinion answers 400 and 413 instead.
-func (h *Handler) decodeBody(c *gin.Context) (any, error) {
+func (h *Handler) decodeBody(c *gin.Context, svc *pinion.Service, method pinion.Method) (any, error) {
 	r := c.Request
 	if r.ContentLength > h.opts.BodyLimit {
 		return nil, tooLarge(h.opts.BodyLimit)
@@ -62,6 +62,10 @@ func (h *Handler) decodeBody(c *gin.Context) (any, error) {
 	case mediaType == "application/x-www-form-urlencoded":
 		return qs.Parse(string(body)), nil
 	case mediaType == "", mediaType == "application/json", isJSONSuffix(mediaType):
+		// A typed service decodes its own data, straight into its struct.
+		if data, ok, err := svc.DecodeData(method, body); ok {
+			return data, err
+		}
 		return decodeJSON(body)
 	}
 	return nil, pinion.BadRequest("Unsupported Content-Type '%s': send application/json", mediaType)

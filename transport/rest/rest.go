@@ -76,7 +76,7 @@ func (h *Handler) Serve(c *gin.Context) {
 	}
 	call.params.Query = parseQuery(r.URL.RawQuery)
 	if call.hasBody {
-		if call.data, err = h.decodeBody(c); err != nil {
+		if call.data, err = h.decodeBody(c, call.service, call.method); err != nil {
 			h.fail(c, err)
 			return
 		}

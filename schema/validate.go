@@ -1,0 +1,114 @@
+package schema
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// Validate checks the fields of v (a struct of s's type, or a pointer to
+// one) against their rules and returns every problem, or nil.
+//
+// given reports which fields the data gave (from DecodeJSON or DecodeMap);
+// nil means the data came from Go, where a field is given when it is not the
+// zero value. With whole set (create, update), required fields must be
+// given; without (patch), only the given fields are checked.
+func (s *Struct) Validate(v reflect.Value, given func(name string) bool, whole bool) error {
+	e := &Error{}
+	s.validate(reflect.Indirect(v), given, whole, "", e)
+	return e.err()
+}
+
+func (s *Struct) validate(v reflect.Value, given func(string) bool, whole bool, prefix string, e *Error) {
+	for _, f := range s.Fields {
+		fv := f.Value(v)
+		if !fv.IsValid() {
+			continue
+		}
+		has := !fv.IsZero()
+		if given != nil {
+			has = given(f.Name)
+		}
+		path := prefix + "/" + f.Name
+		if !has {
+			if whole && f.Required && !f.ReadOnly {
+				e.add(path, "is required")
+			}
+			continue
+		}
+		f.check(fv, path, e)
+		if t := reflect.Indirect(fv); t.Kind() == reflect.Struct && kindOf(t.Type()) == "object" {
+			Of(t.Type()).validate(t, nil, false, path, e)
+		}
+	}
+}
+
+// check applies the field's rules to its value.
+func (f *Field) check(fv reflect.Value, path string, e *Error) {
+	fv = reflect.Indirect(fv)
+	if !fv.IsValid() {
+		return
+	}
+	r := &f.Rules
+	if fv.CanInt() || fv.CanUint() || fv.CanFloat() {
+		n := number(fv)
+		if r.Minimum != nil && n < *r.Minimum {
+			e.add(path, "must be at least %v", *r.Minimum)
+		}
+		if r.Maximum != nil && n > *r.Maximum {
+			e.add(path, "must be at most %v", *r.Maximum)
+		}
+	}
+	if fv.Kind() == reflect.String {
+		s := fv.String()
+		n := utf8.RuneCountInString(s)
+		if r.MinLength != nil && n < *r.MinLength {
+			e.add(path, "must be at least %d characters long", *r.MinLength)
+		}
+		if r.MaxLength != nil && n > *r.MaxLength {
+			e.add(path, "must be at most %d characters long", *r.MaxLength)
+		}
+		if r.pattern != nil && !r.pattern.MatchString(s) {
+			e.add(path, "must match the pattern %s", r.Pattern)
+		}
+		if r.Format != "" && !formats[r.Format](s) {
+			e.add(path, "must be a valid %s", r.Format)
+		}
+	}
+	if len(r.Enum) > 0 && !slices.Contains(r.Enum, fmt.Sprint(fv.Interface())) {
+		e.add(path, "must be one of %v", r.Enum)
+	}
+}
+
+func number(v reflect.Value) float64 {
+	switch {
+	case v.CanInt():
+		return float64(v.Int())
+	case v.CanUint():
+		return float64(v.Uint())
+	}
+	return v.Float()
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// formats are the string formats a field may declare, as JSON Schema names
+// them.
+var formats = map[string]func(string) bool{
+	"email": func(s string) bool {
+		a, err := mail.ParseAddress(s)
+		return err == nil && a.Address == s && a.Name == ""
+	},
+	"uri": func(s string) bool {
+		u, err := url.Parse(s)
+		return err == nil && u.Scheme != "" && (u.Host != "" || u.Opaque != "")
+	},
+	"date-time": func(s string) bool { _, err := time.Parse(time.RFC3339Nano, s); return err == nil },
+	"date":      func(s string) bool { _, err := time.Parse(time.DateOnly, s); return err == nil },
+	"uuid":      uuidPattern.MatchString,
+}
