@@ -69,7 +69,7 @@ type Service struct {
 	path    string
 	impl    any
 	std     [standardMethods]invoker // the standard methods it has
-	typed   codec                         // a typed service's types; nil for maps
+	typed   codec                    // a typed service's types; nil for maps
 	custom  map[Method]CustomMethod
 	methods []Method // exposed to external callers
 	events  []string // custom events, emitted by application code only
@@ -176,10 +176,14 @@ func invokers(impl any) (std [standardMethods]invoker) {
 		std[2] = func(ctx context.Context, hc *HookContext) (any, error) { return c.Create(ctx, hc.Data, hc.Params) }
 	}
 	if u, ok := impl.(Updater); ok {
-		std[3] = func(ctx context.Context, hc *HookContext) (any, error) { return u.Update(ctx, hc.ID, hc.Data, hc.Params) }
+		std[3] = func(ctx context.Context, hc *HookContext) (any, error) {
+			return u.Update(ctx, hc.ID, hc.Data, hc.Params)
+		}
 	}
 	if p, ok := impl.(Patcher); ok {
-		std[4] = func(ctx context.Context, hc *HookContext) (any, error) { return p.Patch(ctx, hc.ID, hc.Data, hc.Params) }
+		std[4] = func(ctx context.Context, hc *HookContext) (any, error) {
+			return p.Patch(ctx, hc.ID, hc.Data, hc.Params)
+		}
 	}
 	if r, ok := impl.(Remover); ok {
 		std[5] = func(ctx context.Context, hc *HookContext) (any, error) { return r.Remove(ctx, hc.ID, hc.Params) }

@@ -6,23 +6,23 @@
 // Field names are the encoding/json names (the json tag, or the Go name).
 // Rules come from struct tags, as huma reads them:
 //
-//	type Todo struct {
-//		ID    int    `json:"id" readOnly:"true"`
-//		Title string `json:"title" required:"true" minLength:"1" maxLength:"200"`
-//		Done  bool   `json:"done"`
-//		Owner string `json:"owner,omitempty" readOnly:"true"`
-//		Notes string `json:"notes,omitempty" protected:"true"`
-//	}
+//		type Todo struct {
+//			ID    int    `json:"id" readOnly:"true"`
+//			Title string `json:"title" required:"true" minLength:"1" maxLength:"200"`
+//			Done  bool   `json:"done"`
+//			Owner string `json:"owner,omitempty" readOnly:"true"`
+//			Notes string `json:"notes,omitempty" protected:"true"`
+//		}
 //
-//   - required:"true": create and update data must give the field (a Go
-//     caller: a non-zero value);
-//   - minimum, maximum (numbers), minLength, maxLength (strings, in
-//     characters), pattern (a regular expression, strings), enum (a
-//     comma-separated list), format (email, uri, date-time, date, uuid);
-//   - readOnly:"true": set by the server; what a client sends for it is
-//     dropped;
-//   - protected:"true": never sent to a client, nor usable in its queries;
-//   - doc:"…": a description, for documentation.
+//	  - required:"true": create and update data must give the field (a Go
+//	    caller: a non-zero value);
+//	  - minimum, maximum (numbers), minLength, maxLength (strings, in
+//	    characters), pattern (a regular expression, strings), enum (a
+//	    comma-separated list), format (email, uri, date-time, date, uuid);
+//	  - readOnly:"true": set by the server; what a client sends for it is
+//	    dropped;
+//	  - protected:"true": never sent to a client, nor usable in its queries;
+//	  - doc:"…": a description, for documentation.
 //
 // The package knows nothing of services: package pinion builds typed services
 // on it.
