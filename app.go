@@ -29,6 +29,7 @@ type App struct {
 	listeners  atomic.Pointer[[]*listener]
 	channels   channelRegistry
 	publishers publishers
+	fallback   atomic.Pointer[Publisher]
 	lifecycle  lifecycle
 }
 

@@ -186,8 +186,27 @@ func (p *publishers) get(event string) Publisher {
 	return p.all
 }
 
-// Publish sets the app's publisher for every event of every service.
+// Publish sets the app's publisher for every event of every service. It
+// replaces the default publisher (see DefaultPublisher).
 func (a *App) Publish(fn Publisher) { a.publishers.set("", fn) }
+
+// Every connection is in one of two channels: Anonymous from the moment it
+// connects, Authenticated once it logs in (the authentication service moves
+// it, and back on logout).
+const (
+	Anonymous     = "anonymous"
+	Authenticated = "authenticated"
+)
+
+// DefaultPublisher sets the publisher of events that no publisher set with
+// Publish or PublishEvent (the app's or the service's) decides. An app
+// without one sends every event to every connection; authentication.Install
+// makes it the Authenticated channel, as a generated Feathers app does.
+func (a *App) DefaultPublisher(fn Publisher) { a.fallback.Store(&fn) }
+
+func (a *App) everyone(ctx context.Context, e Event) []*Channel {
+	return []*Channel{a.Channel(Anonymous, Authenticated)}
+}
 
 // PublishEvent sets the app's publisher for one event name ("created", …).
 func (a *App) PublishEvent(event string, fn Publisher) { a.publishers.set(event, fn) }
@@ -221,7 +240,13 @@ func (a *App) publisher(e Event) Publisher {
 			return fn
 		}
 	}
-	return a.publishers.get(e.Name)
+	if fn := a.publishers.get(e.Name); fn != nil {
+		return fn
+	}
+	if fn := a.fallback.Load(); fn != nil {
+		return *fn
+	}
+	return a.everyone
 }
 
 // Dispatch sends an event to the connections of the channels its publisher

@@ -78,10 +78,16 @@ func TestPublishing(t *testing.T) {
 	app.Channel("authenticated").Join(a.conn, b.conn)
 	app.Channel("admins").Join(b.conn, c.conn)
 
-	// Nothing is published without a publisher.
+	// Without a publisher, every event goes to the anonymous and the
+	// authenticated connections; DefaultPublisher changes that default.
+	svc.Create(ctx, map[string]any{"n": 1}, nil)
+	if got, gotB, gotC := a.take(), b.take(), c.take(); len(got) != 1 || len(gotB) != 1 || len(gotC) != 0 {
+		t.Fatalf("the default publisher sent %v to a, %v to b, %v to c (in no default channel)", got, gotB, gotC)
+	}
+	app.DefaultPublisher(func(ctx context.Context, e pinion.Event) []*pinion.Channel { return nil })
 	svc.Create(ctx, map[string]any{"n": 1}, nil)
 	if got := a.take(); len(got) != 0 {
-		t.Fatalf("published without a publisher: %v", got)
+		t.Fatalf("published with a default that publishes nothing: %v", got)
 	}
 
 	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {

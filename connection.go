@@ -144,8 +144,12 @@ func (a *App) OnDisconnect(fn ConnectionListener) {
 	a.lifecycle.mu.Unlock()
 }
 
-// Connected is called by transports when a connection is established.
+// Connected is called by transports when a connection is established. A
+// connection not logged in by its handshake joins the Anonymous channel.
 func (a *App) Connected(ctx context.Context, conn *Connection) {
+	if conn.User() == nil {
+		a.Channel(Anonymous).Join(conn)
+	}
 	a.lifecycle.mu.RLock()
 	fns := slices.Clone(a.lifecycle.onConnect)
 	a.lifecycle.mu.RUnlock()

@@ -15,7 +15,6 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/authentication"
-	"github.com/pinionhq/pinion/authentication/local"
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/users"
@@ -47,7 +46,7 @@ func newApp(t testing.TB, edit ...func(*authentication.Config)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth.Register("local", local.New(auth))
+	auth.Register("local", authentication.NewLocal(auth))
 	app.Use("authentication", auth, pinion.WithMethods("create", "remove"))
 	users.Register(app, memory.New(memory.Options{Options: adapter.Options{ID: "_id"}, Unique: []string{"email"}}))
 	messages.Register(app, memory.New(memory.Options{Options: adapter.Options{ID: "_id"}}))

@@ -7,31 +7,24 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/authentication"
-	"github.com/pinionhq/pinion/authentication/local"
 	"github.com/pinionhq/pinion/authentication/mongostore"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/config"
+	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/mongodb"
 	"github.com/pinionhq/pinion/services/rooms"
 	"github.com/pinionhq/pinion/services/users"
-	"github.com/pinionhq/pinion/transport/rest"
-	"github.com/pinionhq/pinion/transport/socketio"
-	"github.com/pinionhq/pinion/transport/stream"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -44,12 +37,11 @@ type Server struct {
 	Auth   *authentication.Service
 	Config *config.Config
 
-	logger  *slog.Logger
-	db      *database
-	store   *mongostore.Store
-	sockets *socketio.Server
-	node    *cluster.Node
-	handler http.Handler
+	logger *slog.Logger
+	db     *database
+	store  *mongostore.Store
+	node   *cluster.Node
+	http   *serve.Server
 }
 
 // New builds the server: storage, services, transports. It does not listen yet.
@@ -102,26 +94,33 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	}
 	authOpts = append(authOpts, authentication.WithCookieOrigins(explicit(cfg.Origins)...))
 
-	auth, err := authentication.New(app, authCfg, authOpts...)
-	if err != nil {
+	if s.Auth, err = authentication.Install(app, authCfg, authOpts...); err != nil {
 		s.close(ctx)
 		return nil, err
 	}
-	auth.Register("local", local.New(auth))
-	if authCfg.Webhook.URL != "" {
-		auth.Register("webhook", auth.NewWebhook())
-	}
-	s.Auth = auth
-	app.Use("authentication", auth, pinion.WithMethods("create", "remove"), pinion.WithHooks(auth.Hooks()))
-	app.Use("authentication/tickets", auth.TicketService(), pinion.WithHooks(pinion.Hooks{
-		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
-	}))
 	users.Register(app, userStore)
 	messages.Register(app, messageStore)
 	rooms.Register(app)
-	channels(app, auth)
+	// Every event goes to the authenticated connections, except messages
+	// for a room, which go to its members only.
+	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		if room := rooms.Channel(e.Data, "channel"); room != "" {
+			return []*pinion.Channel{app.Channel(rooms.Prefix + room)}
+		}
+		return []*pinion.Channel{app.Channel(pinion.Authenticated)}
+	})
 
-	if err := app.Setup(ctx); err != nil {
+	s.http, err = serve.New(app, serve.Options{
+		Origins:           cfg.Origins,
+		TrustedProxies:    cfg.TrustedProxies,
+		BodyLimit:         cfg.BodyLimit,
+		ReadHeaderTimeout: time.Duration(cfg.Timeouts.ReadHeader),
+		BodyTimeout:       time.Duration(cfg.Timeouts.Body),
+		IdleTimeout:       time.Duration(cfg.Timeouts.Idle),
+		Ready:             s.db.ping,
+		Setup:             ctx,
+	})
+	if err != nil {
 		s.close(ctx)
 		return nil, err
 	}
@@ -133,44 +132,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		}
 		logger.Info("sharing events with other instances", "nats", cfg.NATSURL)
 	}
-	s.handler = s.routes()
 	return s, nil
-}
-
-// routes builds the HTTP handler: health checks, then every service over REST.
-func (s *Server) routes() http.Handler {
-	gin.SetMode(gin.ReleaseMode)
-	engine := gin.New()
-	// Validated by config; nil trusts no proxy, so c.ClientIP() is the peer.
-	engine.SetTrustedProxies(s.Config.TrustedProxies)
-	engine.Use(recovery(s.logger), requestLog(s.logger), bodyDeadline(time.Duration(s.Config.Timeouts.Body)), rest.CORS(s.Config.Origins), s.cookieGuard)
-	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	engine.GET("/readyz", func(c *gin.Context) {
-		if err := s.db.ping(c.Request.Context()); err != nil {
-			s.logger.Warn("readiness check failed", "error", err)
-			c.JSON(http.StatusServiceUnavailable, pinion.Unavailable("The database is not reachable"))
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"status": "ready"})
-	})
-	s.sockets = socketio.New(s.App, socketio.Options{Origins: s.Config.Origins, Handshake: s.Auth.Handshake, MaxPayload: s.Config.BodyLimit})
-	engine.Any("/socket.io/*any", gin.WrapH(s.sockets.Handler()))
-	engine.GET("/stream", gin.WrapH(stream.New(s.App, stream.Options{Login: s.Auth.LoginWithTicket, Origins: s.Config.Origins})))
-	rest.New(s.App, rest.Options{BodyLimit: s.Config.BodyLimit, Authentication: s.Auth.Parse}).Mount(engine)
-	return engine
-}
-
-// cookieGuard refuses cross-site unsafe requests authenticated by the httpOnly
-// cookie (see authentication.Service.CheckCookieRequest). socket.io's
-// long-polling POSTs are not service calls: its handshake checks the cookie's
-// origin itself.
-func (s *Server) cookieGuard(c *gin.Context) {
-	if strings.HasPrefix(c.Request.URL.Path, "/socket.io/") {
-		return
-	}
-	if err := s.Auth.CheckCookieRequest(c.Request); err != nil {
-		c.AbortWithStatusJSON(http.StatusForbidden, err)
-	}
 }
 
 // explicit drops "*" from an origin list: a wildcard never vouches for a
@@ -186,11 +148,9 @@ func explicit(origins []string) []string {
 }
 
 // Handler is the server's HTTP handler, for tests and embedding.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.http }
 
-// Run serves on cfg.Addr() until ctx is cancelled, then shuts down gracefully: it
-// stops accepting connections, lets requests in flight finish (up to
-// drainTimeout), tears the app down and closes the database.
+// Run serves on cfg.Addr() until ctx is cancelled, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.Config.Addr())
 	if err != nil {
@@ -200,45 +160,30 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-const drainTimeout = 15 * time.Second
-
-// Serve is Run on a listener the caller made.
+// Serve is Run on a listener the caller made: it serves until ctx is
+// cancelled, lets requests in flight finish, tears the app down and closes
+// the database.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: time.Duration(s.Config.Timeouts.ReadHeader),
-		IdleTimeout:       time.Duration(s.Config.Timeouts.Idle),
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	s.logger.Info("listening", "addr", ln.Addr().String(), "storage", s.Config.Storage, "env", s.Config.Env)
-
-	select {
-	case err := <-serveErr:
-		s.close(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	s.logger.Info("shutting down: draining requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-	defer cancel()
-	s.sockets.Close() // long-polling requests would hold Shutdown otherwise
-	err := srv.Shutdown(shutdownCtx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("requests still running after %s: %w", drainTimeout, err)
-	}
-	return errors.Join(err, s.close(shutdownCtx))
+	s.logger.Info("serving", "storage", s.Config.Storage, "env", s.Config.Env)
+	err := s.http.Serve(ctx, ln)
+	return errors.Join(err, s.closeStores(context.Background()))
 }
 
 // close tears down the app, then the stores and the database.
 func (s *Server) close(ctx context.Context) error {
 	var errs []error
-	if s.node != nil {
-		errs = append(errs, s.node.Close())
-	}
 	if s.App != nil {
 		errs = append(errs, s.App.Teardown(ctx))
+	}
+	return errors.Join(append(errs, s.closeStores(ctx))...)
+}
+
+// closeStores closes what the app's services use: NATS, the shared
+// authentication state, the database.
+func (s *Server) closeStores(ctx context.Context) error {
+	var errs []error
+	if s.node != nil {
+		errs = append(errs, s.node.Close())
 	}
 	if s.store != nil {
 		s.store.Close()

@@ -1,3 +1,6 @@
+// Package local holds the HashPassword hook of the local strategy: passwords
+// stored as bcrypt hashes, as Feathers stores them. The strategy itself is
+// authentication.LocalStrategy.
 package local
 
 import (
@@ -11,7 +14,7 @@ import (
 
 // MaxPasswordLength is bcrypt's limit: longer passwords would be truncated
 // silently (bcryptjs does), so they are refused instead.
-const MaxPasswordLength = 72
+const MaxPasswordLength = authentication.MaxPasswordLength
 
 // HashPassword returns a before hook for create, update and patch that replaces
 // the field (usually "password") with its bcrypt hash, at the configured cost.

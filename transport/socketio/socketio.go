@@ -25,12 +25,14 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/origin"
 )
 
 // Options configure the socket.io transport.
 type Options struct {
-	// Origins allowed to connect ("*" allows any). Browsers send Origin on the
-	// handshake; requests without one (Node clients) are allowed.
+	// Origins allowed to connect besides the server's own ("*" allows any).
+	// Browsers send Origin on the handshake; requests without one (Node
+	// clients) are allowed.
 	Origins []string
 	// Handshake, when set, runs for every new connection before it is
 	// accepted, with the handshake request and the client's auth payload
@@ -85,8 +87,8 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetConnectTimeout(10 * time.Second)
 	so.SetCors(&types.Cors{Origin: s.corsOrigin(), Credentials: true})
 	so.SetAllowRequest(func(ctx *types.HttpContext) error {
-		if origin := ctx.Request().Header.Get("Origin"); origin != "" && !s.allowed(origin) {
-			return fmt.Errorf("origin %s is not allowed", origin)
+		if r := ctx.Request(); !origin.Allowed(s.opts.Origins, r) {
+			return fmt.Errorf("origin %s is not allowed", r.Header.Get("Origin"))
 		}
 		return nil
 	})
@@ -109,10 +111,6 @@ func (s *Server) corsOrigin() any {
 		origins[i] = o
 	}
 	return origins
-}
-
-func (s *Server) allowed(origin string) bool {
-	return slices.Contains(s.opts.Origins, "*") || slices.Contains(s.opts.Origins, origin)
 }
 
 // Handler serves /socket.io/.

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/origin"
 )
 
 // Provider names stream connections in params and channels.
@@ -32,8 +32,9 @@ type Options struct {
 	// authentication service's LoginWithTicket). An error refuses the upgrade
 	// with 401.
 	Login func(ctx context.Context, conn *pinion.Connection, ticket string) error
-	// Origins allowed to open a stream ("*" allows any); requests without an
-	// Origin header (non-browser clients) are allowed.
+	// Origins allowed to open a stream besides the server's own ("*" allows
+	// any); requests without an Origin header (non-browser clients) are
+	// allowed.
 	Origins []string
 	// Buffer is the number of frames queued for a slow client before it is
 	// disconnected (default 256): a slow client never holds up others.
@@ -61,10 +62,7 @@ func New(app *pinion.App, opts Options) *Handler {
 	h := &Handler{app: app, opts: opts, logger: app.Logger()}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		CheckOrigin: func(r *http.Request) bool {
-			o := r.Header.Get("Origin")
-			return o == "" || slices.Contains(opts.Origins, "*") || slices.Contains(opts.Origins, o)
-		},
+		CheckOrigin: func(r *http.Request) bool { return origin.Allowed(opts.Origins, r) },
 	}
 	return h
 }

@@ -1,4 +1,4 @@
-package local
+package authentication
 
 import (
 	"context"
@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/authentication"
 )
 
 // Failed logins are counted per account and per client host within a window
-// (authentication.Throttle). The per-account limit stops password guessing
+// (Throttle). The per-account limit stops password guessing
 // from many addresses, at a price: anyone can lock an account for the window
 // with a few wrong passwords. Known clients soften that: a host that logged in
 // to an account successfully within Throttle.KnownClients is not locked out
@@ -23,8 +22,8 @@ import (
 
 // attempt is one login attempt and the counters it is checked against.
 type attempt struct {
-	th     authentication.Throttler
-	cfg    authentication.Throttle
+	th     Throttler
+	cfg    Throttle
 	known  bool // the host logged in to the account recently
 	keys   []counter
 	client string // the known-client key of account and host, or ""
@@ -37,7 +36,7 @@ type counter struct {
 
 // attempt checks the counters of an attempt on username from the caller's
 // host, and answers 429 when one of them is at its limit.
-func (l *Strategy) attempt(ctx context.Context, username string, params *pinion.Params) (*attempt, error) {
+func (l *LocalStrategy) attempt(ctx context.Context, username string, params *pinion.Params) (*attempt, error) {
 	t := l.auth.Config().Throttle
 	a := &attempt{th: l.auth.Throttler(), cfg: t}
 	if t.PerAccount == 0 && t.PerAddress == 0 {

@@ -1,8 +1,4 @@
-// Package local is the "local" authentication strategy (a username, by default
-// the email, and a bcrypt password stored on the user) and the HashPassword hook
-// that stores passwords as Feathers does, so users move between Feathers and
-// Pinion with their passwords.
-package local
+package authentication
 
 import (
 	"context"
@@ -10,31 +6,37 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/authentication"
 )
 
-// Strategy is the local strategy.
-type Strategy struct {
-	auth  *authentication.Service
-	cfg   authentication.Local
+// MaxPasswordLength is bcrypt's limit: longer passwords would be truncated
+// silently (bcryptjs does), so they are refused, at signup (local.HashPassword)
+// and at login.
+const MaxPasswordLength = 72
+
+// LocalStrategy is the "local" strategy: a username (by default the email)
+// and a password checked against the bcrypt hash stored on the user, as
+// Feathers stores it, so users move between Feathers and Pinion with their
+// passwords. Install registers it when authStrategies lists "local".
+type LocalStrategy struct {
+	auth  *Service
+	cfg   Local
 	dummy []byte // compared against when no user matches, so the answer takes as long
 }
 
-// New returns the local strategy of auth; register it with
-// auth.Register("local", local.New(auth)).
-func New(auth *authentication.Service) *Strategy {
+// NewLocal returns the local strategy of auth.
+func NewLocal(auth *Service) *LocalStrategy {
 	cfg := auth.Config().Local
 	dummy, err := bcrypt.GenerateFromPassword([]byte("pinion-timing-equaliser"), cfg.HashSize)
 	if err != nil {
 		panic(err) // only for an invalid cost, which Config.Validate rejects
 	}
-	return &Strategy{auth: auth, cfg: cfg, dummy: dummy}
+	return &LocalStrategy{auth: auth, cfg: cfg, dummy: dummy}
 }
 
-// Authenticate implements authentication.Strategy. Every failure answers the same
+// Authenticate implements Strategy. Every failure answers the same
 // "Invalid login" after the same work: an unknown username still costs a bcrypt
 // comparison (Feathers answers early and so tells which emails exist).
-func (l *Strategy) Authenticate(ctx context.Context, req authentication.Request, params *pinion.Params) (*authentication.Result, error) {
+func (l *LocalStrategy) Authenticate(ctx context.Context, req Request, params *pinion.Params) (*Result, error) {
 	username := req.String(l.cfg.UsernameField)
 	password := req.String(l.cfg.PasswordField)
 	invalid := pinion.NotAuthenticated("%s", l.cfg.ErrorMessage)
@@ -68,7 +70,7 @@ func (l *Strategy) Authenticate(ctx context.Context, req authentication.Request,
 	if err != nil {
 		return nil, err
 	}
-	return &authentication.Result{
+	return &Result{
 		Authentication: pinion.Authentication{Strategy: "local"},
 		Entity:         entity,
 	}, nil
@@ -76,7 +78,7 @@ func (l *Strategy) Authenticate(ctx context.Context, req authentication.Request,
 
 // find looks the user up with an internal call, as Feathers does:
 // users.find({query: {email, $limit: 1}}).
-func (l *Strategy) find(ctx context.Context, username string) (map[string]any, error) {
+func (l *LocalStrategy) find(ctx context.Context, username string) (map[string]any, error) {
 	svc := l.auth.App().Service(l.auth.Config().Service)
 	if svc == nil {
 		return nil, pinion.NotAuthenticated("Could not find entity service")

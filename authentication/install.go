@@ -1,0 +1,65 @@
+package authentication
+
+import (
+	"context"
+
+	"github.com/pinionhq/pinion"
+)
+
+// Paths of the services Install registers.
+const (
+	Path        = "authentication"
+	TicketsPath = "authentication/tickets"
+)
+
+// Install sets authentication up on app in one call, as a generated Feathers
+// app has it:
+//
+//   - the authentication service at "authentication": create logs in
+//     (POST /authentication), remove logs out;
+//   - the strategies: jwt always, local when authStrategies lists it, the
+//     webhook when webhook.url is set, refresh when refresh is enabled;
+//   - single-use tickets at "authentication/tickets", for authenticated
+//     callers;
+//   - the channels: a connection moves from pinion.Anonymous to
+//     pinion.Authenticated when it logs in, and back when it logs out or its
+//     token ends; events go to authenticated connections, unless app.Publish
+//     says otherwise.
+//
+// cfg needs a secret (see Config.ResolveSecret). Protect services with the
+// Authenticate hook.
+func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
+	s, err := New(app, cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range s.cfg.AuthStrategies {
+		if name == "local" {
+			s.Register("local", NewLocal(s))
+		}
+	}
+	if s.cfg.Webhook.URL != "" {
+		s.Register("webhook", s.NewWebhook())
+	}
+	app.Use(Path, s, pinion.WithMethods(pinion.MethodCreate, pinion.MethodRemove), pinion.WithHooks(s.Hooks()))
+	app.Use(TicketsPath, s.TicketService(), pinion.WithHooks(pinion.Hooks{
+		Around: pinion.AroundMap{pinion.All: {Authenticate("jwt")}},
+	}))
+	s.OnLogin(func(ctx context.Context, res *Result, params *pinion.Params) {
+		if conn := params.Connection; conn != nil {
+			app.Channel(pinion.Anonymous).Leave(conn)
+			app.Channel(pinion.Authenticated).Join(conn)
+		}
+	})
+	// After a logout, an expiry or a revocation the connection has left every
+	// channel; it stays connected as an anonymous one.
+	s.OnLogout(func(ctx context.Context, res *Result, params *pinion.Params) {
+		if conn := params.Connection; conn != nil {
+			app.Channel(pinion.Anonymous).Join(conn)
+		}
+	})
+	app.DefaultPublisher(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel(pinion.Authenticated)}
+	})
+	return s, nil
+}

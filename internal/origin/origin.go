@@ -1,0 +1,29 @@
+// Package origin decides which browser origins may use the transports: the
+// page's own origin always, others only when configured.
+package origin
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+)
+
+// Allowed reports whether the request's Origin may use the server: no Origin
+// (a client that is not a browser), "*" in origins, an origin listed there,
+// or the server's own origin (the page was served by this server, whose
+// host the request names).
+func Allowed(origins []string, r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || slices.Contains(origins, "*") || slices.Contains(origins, o) {
+		return true
+	}
+	return Same(o, r)
+}
+
+// Same reports whether origin is the request's own: the same host and port.
+// The scheme is not compared: behind a TLS-terminating proxy the request
+// arrives over plain HTTP from an https page.
+func Same(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Host == r.Host
+}

@@ -1,0 +1,234 @@
+// Package serve serves a Pinion app in one call: REST at every service path,
+// socket.io at /socket.io/, the ticket stream at /stream, health and
+// readiness checks, CORS, timeouts against slow clients, and a graceful
+// shutdown.
+//
+//	app := pinion.New()
+//	pinion.Use(app, "todos", memory.Typed[Todo, int](memory.Options{}))
+//	log.Fatal(serve.Run(app, serve.Options{}))
+//
+// The app is set up (App.Setup) before the first request, so a service that
+// cannot start fails here, with its error, rather than on the first call.
+// When authentication is installed (authentication.Install), the transports
+// use it: REST and socket handshakes read its credentials (the Authorization
+// header, the cookie when enabled), sockets log in with a token or a ticket
+// in their handshake, and the stream opens with a ticket.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/authentication"
+	"github.com/pinionhq/pinion/transport/rest"
+	"github.com/pinionhq/pinion/transport/socketio"
+	"github.com/pinionhq/pinion/transport/stream"
+)
+
+// Options configure a Server. The zero value serves with sensible defaults.
+type Options struct {
+	// Addr is the address Run listens on; empty means ":$PORT", and port
+	// 3030 without PORT.
+	Addr string
+	// Origins are the browser origins allowed besides the server's own
+	// ("*" allows any): for CORS, socket handshakes and the stream. A page
+	// served by the server itself is always allowed.
+	Origins []string
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client; none by default.
+	TrustedProxies []string
+	// BodyLimit is the largest request body or socket message, in bytes
+	// (default 1 MiB).
+	BodyLimit int64
+	// ReadHeaderTimeout, BodyTimeout and IdleTimeout bound slow clients:
+	// the time to send headers, then the body, and an idle keep-alive
+	// (defaults 10s, 30s, 2m).
+	ReadHeaderTimeout, BodyTimeout, IdleTimeout time.Duration
+	// DrainTimeout bounds how long a shutdown waits for calls in flight
+	// (default 15s).
+	DrainTimeout time.Duration
+	// Ready reports whether the server can answer calls (its database
+	// answers); GET /readyz answers 503 while it fails. Nil means always.
+	Ready func(ctx context.Context) error
+	// Routes are more handlers, by path ("/" for a page, "/assets/*file"),
+	// served before the services.
+	Routes map[string]http.Handler
+	// Setup, when not nil, replaces App.Setup's context (default: a
+	// context of its own, cancelled when New returns).
+	Setup context.Context
+}
+
+// Server serves an app over HTTP.
+type Server struct {
+	app     *pinion.App
+	opts    Options
+	logger  *slog.Logger
+	sockets *socketio.Server
+	handler http.Handler
+}
+
+// New sets app up and returns the server of it. It fails when a service's
+// setup fails.
+func New(app *pinion.App, opts Options) (*Server, error) {
+	if opts.BodyLimit <= 0 {
+		opts.BodyLimit = rest.DefaultBodyLimit
+	}
+	opts.ReadHeaderTimeout = or(opts.ReadHeaderTimeout, 10*time.Second)
+	opts.BodyTimeout = or(opts.BodyTimeout, 30*time.Second)
+	opts.IdleTimeout = or(opts.IdleTimeout, 2*time.Minute)
+	opts.DrainTimeout = or(opts.DrainTimeout, 15*time.Second)
+	ctx := opts.Setup
+	if ctx == nil {
+		c, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		ctx = c
+	}
+	if err := app.Setup(ctx); err != nil {
+		return nil, err
+	}
+	s := &Server{app: app, opts: opts, logger: app.Logger()}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func or(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// routes builds the handler: health checks and extra routes, socket.io, the
+// stream, then every service over REST.
+func (s *Server) routes() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.SetTrustedProxies(s.opts.TrustedProxies) // nil trusts no proxy: c.ClientIP() is the peer
+	auth := authentication.From(s.app)
+	engine.Use(recovery(s.logger), requestLog(s.logger), bodyDeadline(s.opts.BodyTimeout), rest.CORS(s.opts.Origins))
+	if auth != nil {
+		engine.Use(cookieGuard(auth))
+	}
+	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	engine.GET("/readyz", func(c *gin.Context) {
+		if s.opts.Ready != nil {
+			if err := s.opts.Ready(c.Request.Context()); err != nil {
+				s.logger.Warn("readiness check failed", "error", err)
+				c.JSON(http.StatusServiceUnavailable, pinion.Unavailable("The database is not reachable"))
+				return
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	})
+	for path, h := range s.opts.Routes {
+		engine.Any(path, gin.WrapH(h))
+	}
+	sio := socketio.Options{Origins: s.opts.Origins, MaxPayload: s.opts.BodyLimit}
+	restOpts := rest.Options{BodyLimit: s.opts.BodyLimit}
+	if auth != nil {
+		sio.Handshake = auth.Handshake
+		restOpts.Authentication = auth.Parse
+		engine.GET("/stream", gin.WrapH(stream.New(s.app, stream.Options{Login: auth.LoginWithTicket, Origins: s.opts.Origins})))
+	}
+	s.sockets = socketio.New(s.app, sio)
+	engine.Any("/socket.io/*any", gin.WrapH(s.sockets.Handler()))
+	rest.New(s.app, restOpts).Mount(engine)
+	return engine
+}
+
+// cookieGuard refuses cross-site unsafe requests authenticated by the httpOnly
+// cookie (see authentication.Service.CheckCookieRequest). socket.io's
+// long-polling POSTs are not service calls: its handshake checks the cookie's
+// origin itself.
+func cookieGuard(auth *authentication.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/socket.io/") {
+			return
+		}
+		if err := auth.CheckCookieRequest(c.Request); err != nil {
+			c.AbortWithStatusJSON(http.StatusForbidden, err)
+		}
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Sockets returns the socket.io transport, for its figures.
+func (s *Server) Sockets() *socketio.Server { return s.sockets }
+
+// Serve answers on ln until ctx is cancelled, then shuts down gracefully: it
+// stops accepting connections, closes the sockets, lets calls in flight
+// finish (up to DrainTimeout) and tears the app down.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.logger.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-serveErr:
+		return errors.Join(err, s.app.Teardown(context.Background()))
+	case <-ctx.Done():
+	}
+	s.logger.Info("shutting down: draining requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
+	defer cancel()
+	s.sockets.Close() // long-polling requests would hold Shutdown otherwise
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("requests still running after %s: %w", s.opts.DrainTimeout, err)
+	}
+	return errors.Join(err, s.app.Teardown(shutdownCtx))
+}
+
+// ListenAndServe listens on addr and serves until ctx is cancelled.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		s.app.Teardown(context.Background())
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Run serves app on Options.Addr (":$PORT", 3030 by default) until the
+// process is interrupted (SIGINT, SIGTERM), then shuts down gracefully. It
+// returns nil after a clean shutdown.
+func Run(app *pinion.App, opts Options) error {
+	s, err := New(app, opts)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return s.ListenAndServe(ctx, Addr(opts.Addr))
+}
+
+// Addr is addr, or ":$PORT" when it is empty, or ":3030" without PORT.
+func Addr(addr string) string {
+	if addr != "" {
+		return addr
+	}
+	if p := os.Getenv("PORT"); p != "" {
+		return ":" + p
+	}
+	return ":3030"
+}
