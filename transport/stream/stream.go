@@ -62,7 +62,7 @@ func New(app *pinion.App, opts Options) *Handler {
 	h := &Handler{app: app, opts: opts, logger: app.Logger()}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		CheckOrigin: func(r *http.Request) bool { return origin.Allowed(opts.Origins, r) },
+		CheckOrigin:      func(r *http.Request) bool { return origin.Allowed(opts.Origins, r) },
 	}
 	return h
 }
