@@ -36,7 +36,7 @@ func SetTimeout(fn func(), sleep time.Duration) *Timer {
 	timer := &Timer{
 		timer:  time.NewTimer(sleep),
 		sleep:  sleep,
-		stopCh: make(chan struct{}),
+		stopCh: make(chan struct{}, 1), // holds a Stop until the goroutine reads it
 	}
 	timer.fn = func() {
 		defer func() {
@@ -65,14 +65,16 @@ func ClearTimeout(timer *Timer) {
 	}
 }
 
+// Stop stops the timer and ends its goroutine. The stop is kept in stopCh
+// until the goroutine reads it: it may not be waiting yet, and an interval's
+// goroutine may be between a tick and its Reset, when t.timer.Stop() reports
+// false although the interval would go on.
 func (t *Timer) Stop() {
-	if t.timer.Stop() {
-		// Use non-blocking send to avoid goroutine leak if no reader
-		select {
-		case t.stopCh <- struct{}{}:
-		default:
-			// Channel is full or no reader, timer already stopped
-		}
+	t.timer.Stop()
+	select {
+	case t.stopCh <- struct{}{}:
+	default:
+		// A stop is already pending.
 	}
 }
 
@@ -80,7 +82,7 @@ func SetInterval(fn func(), sleep time.Duration) *Timer {
 	timer := &Timer{
 		timer:  time.NewTimer(sleep),
 		sleep:  sleep,
-		stopCh: make(chan struct{}),
+		stopCh: make(chan struct{}, 1), // holds a Stop until the goroutine reads it
 	}
 	timer.fn = func() {
 		defer func() {
