@@ -79,6 +79,8 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetMaxHttpBufferSize(opts.MaxPayload)
 	so.SetServeClient(false)
 	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
+	// Transports the client ends are released (transports.go).
+	so.SetTransports(releasingTransports())
 	// Engine.IO v3.0.2 can drop a CONNECT that arrives while the connection is
 	// being set up (zishang520/socket.io#195); the client then waits for the
 	// connect timeout and reconnects. 10s instead of 45s bounds that wait.
@@ -231,14 +233,11 @@ func (s *Server) connected(sock *socket.Socket) {
 	for _, m := range s.methods() {
 		sock.On(m, func(args ...any) { s.call(conn, m, args) })
 	}
-	sock.On("disconnect", func(args ...any) {
+	sock.On("disconnect", func(...any) {
 		s.mu.Lock()
 		delete(s.conns, sock.Id())
 		s.mu.Unlock()
 		s.app.Disconnected(context.Background(), conn)
-		if reason, _ := args[0].(string); transportGone(reason) {
-			releaseWebSocket(sock)
-		}
 	})
 	s.app.Connected(conn.Context(), conn)
 }
@@ -257,32 +256,6 @@ func (s *Server) methods() []string {
 		}
 	}
 	return out
-}
-
-// transportGone reports whether a disconnect reason means the underlying
-// connection ended. A namespace disconnect ("client namespace disconnect")
-// leaves it to the library: the connection may carry other sockets.
-func transportGone(reason string) bool {
-	switch reason {
-	case "transport close", "transport error", "ping timeout", "parse error", "forced close":
-		return true
-	}
-	return false
-}
-
-// releaseWebSocket closes the WebSocket of a finished connection. Engine.IO
-// v3.0.2 marks a WebSocket transport closed when the client closes it, and then
-// skips closing it itself: the descriptor (left in CLOSE_WAIT) and the
-// transport's write goroutine would leak with every client that goes away.
-// Closing it again is harmless when the library did.
-//
-// It must run after the event that reported the disconnect has returned: that
-// event is emitted under a lock of the connection's "close" listener, which
-// closing takes again.
-func releaseWebSocket(sock *socket.Socket) {
-	if tr := sock.Conn().Transport(); tr != nil && tr.Name() == "websocket" {
-		go tr.DoClose(nil)
-	}
 }
 
 // send delivers an event to one socket. Channels hand every connection of an
