@@ -19,8 +19,10 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	engine "github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
@@ -43,6 +45,24 @@ type Options struct {
 	MaxPayload int64
 	// CallTimeout bounds one method call (default 30s).
 	CallTimeout time.Duration
+	// MaxQueuedBytes and MaxQueuedPackets bound what may wait to be written to
+	// one connection (defaults 8 MiB and 8,192 packets). A client that lets
+	// more pile up, because it reads slower than events come or has stopped
+	// reading, is disconnected (SlowDisconnects counts them): a slow client
+	// holds at most this much of the server's memory, instead of everything
+	// published to it for as long as it stays connected.
+	//
+	// The limits apply to what is already waiting when a packet comes, so a
+	// single result larger than MaxQueuedBytes still reaches a client that
+	// keeps up. Bytes are the packets' data; each queued packet also costs
+	// about 170 bytes of bookkeeping, which the packet limit bounds when
+	// events are small (under 1 KiB, where the byte limit is not reached
+	// first). The packet limit is high because bursts are: a multi create
+	// publishes one event per record at once, faster than a socket writes
+	// them. A local client reading at full speed was disconnected by a burst
+	// of 5,000 small events with a limit of 1,000, by one of 20,000 with
+	// 4,096, not with 8,192.
+	MaxQueuedBytes, MaxQueuedPackets int
 }
 
 // Server is the socket.io transport of an App.
@@ -51,6 +71,9 @@ type Server struct {
 	opts   Options
 	io     *socket.Server
 	logger *slog.Logger
+
+	handler http.Handler
+	slow    atomic.Uint64 // connections closed for being too slow
 
 	mu     sync.Mutex
 	conns  map[socket.SocketId]*pinion.Connection
@@ -70,6 +93,12 @@ func New(app *pinion.App, opts Options) *Server {
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 30 * time.Second
+	}
+	if opts.MaxQueuedBytes <= 0 {
+		opts.MaxQueuedBytes = 8 << 20
+	}
+	if opts.MaxQueuedPackets <= 0 {
+		opts.MaxQueuedPackets = 8192
 	}
 	s := &Server{app: app, opts: opts, logger: app.Logger(), conns: map[socket.SocketId]*pinion.Connection{}}
 
@@ -99,8 +128,37 @@ func New(app *pinion.App, opts Options) *Server {
 			s.connected(sock)
 		}
 	})
+	s.handler = s.io.ServeHandler(nil) // makes the engine
+	s.io.Engine().On("connection", func(args ...any) {
+		if conn, ok := args[0].(engine.Socket); ok {
+			watch(conn, opts.MaxQueuedBytes, opts.MaxQueuedPackets, func(bytes, packets int) {
+				// Not on the goroutine that queued the packet: it may hold
+				// the client's write lock, or a publisher's.
+				go s.tooSlow(conn, bytes, packets)
+			})
+		}
+	})
 	return s
 }
+
+// tooSlow disconnects a client whose queue is full, dropping what it holds. A
+// socket.io client that reads again reconnects on its own; what it missed
+// meanwhile it can fetch from the services.
+func (s *Server) tooSlow(conn engine.Socket, bytes, packets int) {
+	s.slow.Add(1)
+	name := ""
+	if t := conn.Transport(); t != nil {
+		name = t.Name()
+	}
+	s.logger.Warn("socket.io client too slow: disconnected", "remote", conn.RemoteAddress(), "transport", name,
+		"queued_bytes", bytes, "queued_packets", packets)
+	conn.Close(true) // discard: a graceful close would wait for the queue to drain
+}
+
+// SlowDisconnects is the number of connections closed because their client
+// did not read what was sent to it fast enough (Options.MaxQueuedBytes and
+// MaxQueuedPackets), since the server started: a counter for metrics.
+func (s *Server) SlowDisconnects() uint64 { return s.slow.Load() }
 
 func (s *Server) corsOrigin() any {
 	if slices.Contains(s.opts.Origins, "*") {
@@ -118,7 +176,7 @@ func (s *Server) allowed(origin string) bool {
 }
 
 // Handler serves /socket.io/.
-func (s *Server) Handler() http.Handler { return s.io.ServeHandler(nil) }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close disconnects every client.
 func (s *Server) Close() {
