@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strings"
@@ -16,6 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/sioclient"
+	"github.com/pinionhq/pinion/transport/socketio"
 )
 
 // usage is what a process holds: its goroutines, its live heap, and its open
@@ -253,5 +257,35 @@ func TestDisconnectsReleaseEverything(t *testing.T) {
 				t.Errorf("channels still have members: %v", ch)
 			}
 		})
+	}
+}
+
+// A connection refused by its handshake after the handshake did something
+// with it (a login whose later hooks failed: the login listeners joined it to
+// channels) is ended too: nothing else would ever end it.
+func TestRefusedHandshakeReleasesTheConnection(t *testing.T) {
+	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	app.Use("things", &calls{})
+	conns := make(chan *pinion.Connection, 1)
+	s := socketio.New(app, socketio.Options{Origins: []string{"*"},
+		Handshake: func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error {
+			app.Channel("authenticated").Join(conn)
+			conns <- conn
+			return pinion.NotAuthenticated("an after hook failed")
+		}})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", s.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+
+	if _, err := sioclient.Dial(srv.URL, nil); err == nil || !strings.Contains(err.Error(), "an after hook failed") {
+		t.Fatalf("the handshake was not refused: %v", err)
+	}
+	conn := <-conns
+	if err := conn.Context().Err(); err == nil {
+		t.Error("the refused connection's context is still live")
+	}
+	if ch := app.Channels(); len(ch) != 0 || s.Connections() != 0 {
+		t.Errorf("after a refused handshake: channels %v, %d connections", ch, s.Connections())
 	}
 }

@@ -228,7 +228,12 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
 		cancel()
 		if err != nil {
-			st.settle(refused)
+			// The handshake may have done things with the connection before
+			// it failed (a login whose later hooks failed has joined it to
+			// channels, and tracks its session): nothing else would end it.
+			if st.settle(refused) {
+				s.app.Disconnected(context.Background(), conn)
+			}
 			st.gate.open()
 			fe := s.app.ExternalError(context.Background(), err)
 			b, _ := json.Marshal(fe)
