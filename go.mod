@@ -116,3 +116,5 @@ require (
 	modernc.org/strutil v1.2.0 // indirect
 	modernc.org/token v1.1.0 // indirect
 )
+
+replace github.com/zishang520/socket.io/v3 v3.0.2 => ./third_party/zishang520-socket.io/v3

@@ -19,8 +19,10 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	engine "github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
@@ -45,6 +47,24 @@ type Options struct {
 	MaxPayload int64
 	// CallTimeout bounds one method call (default 30s).
 	CallTimeout time.Duration
+	// MaxQueuedBytes and MaxQueuedPackets bound what may wait to be written to
+	// one connection (defaults 8 MiB and 8,192 packets). A client that lets
+	// more pile up, because it reads slower than events come or has stopped
+	// reading, is disconnected (SlowDisconnects counts them): a slow client
+	// holds at most this much of the server's memory, instead of everything
+	// published to it for as long as it stays connected.
+	//
+	// The limits apply to what is already waiting when a packet comes, so a
+	// single result larger than MaxQueuedBytes still reaches a client that
+	// keeps up. Bytes are the packets' data; each queued packet also costs
+	// about 170 bytes of bookkeeping, which the packet limit bounds when
+	// events are small (under 1 KiB, where the byte limit is not reached
+	// first). The packet limit is high because bursts are: a multi create
+	// publishes one event per record at once, faster than a socket writes
+	// them. A local client reading at full speed was disconnected by a burst
+	// of 5,000 small events with a limit of 1,000, by one of 20,000 with
+	// 4,096, not with 8,192.
+	MaxQueuedBytes, MaxQueuedPackets int
 }
 
 // Server is the socket.io transport of an App.
@@ -53,6 +73,9 @@ type Server struct {
 	opts   Options
 	io     *socket.Server
 	logger *slog.Logger
+
+	handler http.Handler
+	slow    atomic.Uint64 // connections closed for being too slow
 
 	mu     sync.Mutex
 	conns  map[socket.SocketId]*pinion.Connection
@@ -73,6 +96,12 @@ func New(app *pinion.App, opts Options) *Server {
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 30 * time.Second
 	}
+	if opts.MaxQueuedBytes <= 0 {
+		opts.MaxQueuedBytes = 8 << 20
+	}
+	if opts.MaxQueuedPackets <= 0 {
+		opts.MaxQueuedPackets = 8192
+	}
 	s := &Server{app: app, opts: opts, logger: app.Logger(), conns: map[socket.SocketId]*pinion.Connection{}}
 
 	so := socket.DefaultServerOptions()
@@ -81,6 +110,8 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetMaxHttpBufferSize(opts.MaxPayload)
 	so.SetServeClient(false)
 	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
+	// Transports the client ends are released (transports.go).
+	so.SetTransports(releasingTransports())
 	// Engine.IO v3.0.2 can drop a CONNECT that arrives while the connection is
 	// being set up (zishang520/socket.io#195); the client then waits for the
 	// connect timeout and reconnects. 10s instead of 45s bounds that wait.
@@ -99,8 +130,37 @@ func New(app *pinion.App, opts Options) *Server {
 			s.connected(sock)
 		}
 	})
+	s.handler = s.io.ServeHandler(nil) // makes the engine
+	s.io.Engine().On("connection", func(args ...any) {
+		if conn, ok := args[0].(engine.Socket); ok {
+			watch(conn, opts.MaxQueuedBytes, opts.MaxQueuedPackets, func(bytes, packets int) {
+				// Not on the goroutine that queued the packet: it may hold
+				// the client's write lock, or a publisher's.
+				go s.tooSlow(conn, bytes, packets)
+			})
+		}
+	})
 	return s
 }
+
+// tooSlow disconnects a client whose queue is full, dropping what it holds. A
+// socket.io client that reads again reconnects on its own; what it missed
+// meanwhile it can fetch from the services.
+func (s *Server) tooSlow(conn engine.Socket, bytes, packets int) {
+	s.slow.Add(1)
+	name := ""
+	if t := conn.Transport(); t != nil {
+		name = t.Name()
+	}
+	s.logger.Warn("socket.io client too slow: disconnected", "remote", conn.RemoteAddress(), "transport", name,
+		"queued_bytes", bytes, "queued_packets", packets)
+	conn.Close(true) // discard: a graceful close would wait for the queue to drain
+}
+
+// SlowDisconnects is the number of connections closed because their client
+// did not read what was sent to it fast enough (Options.MaxQueuedBytes and
+// MaxQueuedPackets), since the server started: a counter for metrics.
+func (s *Server) SlowDisconnects() uint64 { return s.slow.Load() }
 
 func (s *Server) corsOrigin() any {
 	if slices.Contains(s.opts.Origins, "*") {
@@ -114,7 +174,7 @@ func (s *Server) corsOrigin() any {
 }
 
 // Handler serves /socket.io/.
-func (s *Server) Handler() http.Handler { return s.io.ServeHandler(nil) }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close disconnects every client.
 func (s *Server) Close() {
@@ -166,7 +226,12 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
 		cancel()
 		if err != nil {
-			st.settle(refused)
+			// The handshake may have done things with the connection before
+			// it failed (a login whose later hooks failed has joined it to
+			// channels, and tracks its session): nothing else would end it.
+			if st.settle(refused) {
+				s.app.Disconnected(context.Background(), conn)
+			}
 			st.gate.open()
 			fe := s.app.ExternalError(context.Background(), err)
 			b, _ := json.Marshal(fe)
@@ -229,14 +294,11 @@ func (s *Server) connected(sock *socket.Socket) {
 	for _, m := range s.methods() {
 		sock.On(string(m), func(args ...any) { s.call(conn, m, args) })
 	}
-	sock.On("disconnect", func(args ...any) {
+	sock.On("disconnect", func(...any) {
 		s.mu.Lock()
 		delete(s.conns, sock.Id())
 		s.mu.Unlock()
 		s.app.Disconnected(context.Background(), conn)
-		if reason, _ := args[0].(string); transportGone(reason) {
-			releaseWebSocket(sock)
-		}
 	})
 	s.app.Connected(conn.Context(), conn)
 }
@@ -255,32 +317,6 @@ func (s *Server) methods() []pinion.Method {
 		}
 	}
 	return out
-}
-
-// transportGone reports whether a disconnect reason means the underlying
-// connection ended. A namespace disconnect ("client namespace disconnect")
-// leaves it to the library: the connection may carry other sockets.
-func transportGone(reason string) bool {
-	switch reason {
-	case "transport close", "transport error", "ping timeout", "parse error", "forced close":
-		return true
-	}
-	return false
-}
-
-// releaseWebSocket closes the WebSocket of a finished connection. Engine.IO
-// v3.0.2 marks a WebSocket transport closed when the client closes it, and then
-// skips closing it itself: the descriptor (left in CLOSE_WAIT) and the
-// transport's write goroutine would leak with every client that goes away.
-// Closing it again is harmless when the library did.
-//
-// It must run after the event that reported the disconnect has returned: that
-// event is emitted under a lock of the connection's "close" listener, which
-// closing takes again.
-func releaseWebSocket(sock *socket.Socket) {
-	if tr := sock.Conn().Transport(); tr != nil && tr.Name() == "websocket" {
-		go tr.DoClose(nil)
-	}
 }
 
 // send delivers an event to one socket. Channels hand every connection of an
