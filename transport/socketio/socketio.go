@@ -43,6 +43,9 @@ type Options struct {
 	MaxPayload int64
 	// CallTimeout bounds one method call (default 30s).
 	CallTimeout time.Duration
+	// NoClient turns off serving the browser client at
+	// /socket.io/socket.io.js (socket.io's serveClient: false).
+	NoClient bool
 }
 
 // Server is the socket.io transport of an App.
@@ -77,7 +80,7 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetPingInterval(opts.PingInterval)
 	so.SetPingTimeout(opts.PingTimeout)
 	so.SetMaxHttpBufferSize(opts.MaxPayload)
-	so.SetServeClient(false)
+	so.SetServeClient(false)  // Handler serves the embedded client itself (client.go)
 	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
 	// Engine.IO v3.0.2 can drop a CONNECT that arrives while the connection is
 	// being set up (zishang520/socket.io#195); the client then waits for the
@@ -115,8 +118,20 @@ func (s *Server) allowed(origin string) bool {
 	return slices.Contains(s.opts.Origins, "*") || slices.Contains(s.opts.Origins, origin)
 }
 
-// Handler serves /socket.io/.
-func (s *Server) Handler() http.Handler { return s.io.ServeHandler(nil) }
+// Handler serves /socket.io/: Engine.IO and, unless Options.NoClient, the
+// socket.io client builds (/socket.io/socket.io.js and the others a Node
+// socket.io server serves; see client.go).
+func (s *Server) Handler() http.Handler {
+	eio := s.io.ServeHandler(nil)
+	if s.opts.NoClient {
+		return eio
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !serveClient(w, r) {
+			eio.ServeHTTP(w, r)
+		}
+	})
+}
 
 // Close disconnects every client.
 func (s *Server) Close() {
