@@ -14,7 +14,12 @@ type JWT struct{ s *Service }
 // Authenticate implements Strategy. The answer carries the same token back, as
 // Feathers does, so reAuthenticate keeps the client's token.
 func (j *JWT) Authenticate(ctx context.Context, req Request, params *pinion.Params) (*Result, error) {
-	return j.authenticate(ctx, req.String("accessToken"))
+	token, ok := req["accessToken"].(string)
+	if !ok && truthy(req["accessToken"]) {
+		// Feathers passes any truthy accessToken on to jsonwebtoken.
+		return nil, tokenError("jwt must be a string", nil)
+	}
+	return j.authenticate(ctx, token)
 }
 
 func (j *JWT) authenticate(ctx context.Context, token string) (*Result, error) {

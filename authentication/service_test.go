@@ -156,6 +156,11 @@ func TestLoginFailures(t *testing.T) {
 		{"unknown strategy", map[string]any{"strategy": "magic"}, "Invalid authentication information (strategy not allowed in authStrategies)"},
 		{"no token", map[string]any{"strategy": "jwt"}, "No access token"},
 		{"bad token", map[string]any{"strategy": "jwt", "accessToken": "x.y"}, "jwt malformed"},
+		{"token 0", map[string]any{"strategy": "jwt", "accessToken": 0}, "No access token"},
+		{"token false", map[string]any{"strategy": "jwt", "accessToken": false}, "No access token"},
+		{"token a number", map[string]any{"strategy": "jwt", "accessToken": 5}, "jwt must be a string"},
+		{"token an object", map[string]any{"strategy": "jwt", "accessToken": map[string]any{}}, "jwt must be a string"},
+		{"token an array", map[string]any{"strategy": "jwt", "accessToken": []any{}}, "jwt must be a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantError(t, f.do(t, "POST", "/authentication", "", tc.data), 401, tc.msg)

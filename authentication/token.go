@@ -2,9 +2,14 @@ package authentication
 
 import (
 	"cmp"
-	"errors"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +49,7 @@ type Tokens struct {
 type verifiedToken struct {
 	typ    string
 	claims map[string]any
-	exp    time.Time
+	exp    float64 // seconds
 }
 
 // maxIssuedAhead is how far ahead of now Sign may date a token: a password
@@ -126,22 +131,61 @@ func (t *Tokens) Sign(typ, subject string, ttl time.Duration, extra map[string]a
 }
 
 // Verify checks token and returns its claims, which the caller must not modify.
+//
+// It answers as Feathers does: jsonwebtoken's verify (9.0.x, verify.js) with
+// the options Feathers passes to it (algorithms [HS256], the configured
+// audience and issuer, clockTolerance = the leeway), each failure with
+// jsonwebtoken's message and error fields as "data". Its checks, in its order:
+//
+//  1. "jwt must be provided": an empty token.
+//  2. "jwt malformed": not three dot-separated segments.
+//  3. "invalid token": a segment with a character outside base64url (padding
+//     included) or an empty header or payload; a header that is not JSON, or
+//     is a falsy JSON value (0, false, "", null).
+//  4. "jwt signature is required": an empty signature, whatever the alg.
+//  5. "invalid algorithm": a header alg other than HS256 ("none" included).
+//  6. "invalid signature": the signature segment is not exactly the
+//     base64url HMAC-SHA256 of the first two.
+//  7. "invalid nbf value" (an nbf that is not a number), "jwt not active"
+//     (NotBeforeError with date) when nbf > now + leeway.
+//  8. "invalid exp value", "jwt expired" (TokenExpiredError with expiredAt)
+//     when now >= exp + leeway, now being whole seconds.
+//  9. "jwt audience invalid. expected: <audience>": aud is not the audience,
+//     nor an array holding it (a missing aud included).
+//  10. "jwt issuer invalid. expected: <issuer>".
+//
+// (subject, jwtid, nonce and maxAge are never asked for, by Pinion or by
+// Feathers' defaults.) Pinion's own checks come after all of those, so that a
+// token jsonwebtoken refuses always gets jsonwebtoken's answer, and only one
+// it accepts can get one of these:
+//
+//  11. "invalid token type": the header typ is not the expected one.
+//  12. "jwt must have an expiration time (exp)" (a payload that is not a JSON
+//     object has none), "invalid exp value" for an infinite exp.
+//  13. "invalid iat value" (not a finite number), "jwt issued in the future".
+//
+// One divergence remains: a header with typ "JWT" makes jsonwebtoken parse the
+// payload strictly, and a payload that is not JSON then fails with V8's
+// JSON.parse message (which differs between Node versions); Pinion says
+// "invalid token".
 func (t *Tokens) Verify(token, typ string) (map[string]any, error) {
 	typ = t.header(typ)
-	now := t.now()
+	clock := t.now().Unix() // jsonwebtoken: Math.floor(Date.now() / 1000)
 	t.mu.RLock()
 	v, ok := t.verified[token]
 	t.mu.RUnlock()
 	if ok {
+		// Only exp can change its answer since the token was verified; it
+		// comes before typ, as in parse.
+		if float64(clock) >= v.exp+t.leeway.Seconds() {
+			return nil, expired(v.exp)
+		}
 		if v.typ != typ {
 			return nil, tokenError("invalid token type", nil)
 		}
-		if now.After(v.exp.Add(t.leeway)) {
-			return nil, expired(v.exp)
-		}
 		return v.claims, nil
 	}
-	claims, exp, err := t.parse(token, typ, now)
+	claims, exp, err := t.parse(token, typ, clock)
 	if err != nil {
 		return nil, err
 	}
@@ -154,83 +198,260 @@ func (t *Tokens) Verify(token, typ string) (map[string]any, error) {
 	return claims, nil
 }
 
-func (t *Tokens) parse(token, typ string, now time.Time) (map[string]any, time.Time, error) {
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{"HS256"}),
-		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(t.leeway),
-		jwt.WithTimeFunc(func() time.Time { return now }),
+// parse runs the checks listed on Verify, in that order, at the clock (in
+// seconds). It returns the claims and exp.
+func (t *Tokens) parse(token, typ string, clock int64) (map[string]any, float64, *pinion.Error) {
+	fail := func(msg string) (map[string]any, float64, *pinion.Error) {
+		return nil, 0, tokenError(msg, nil)
 	}
-	if t.audience != "" {
-		opts = append(opts, jwt.WithAudience(t.audience))
+	if token == "" {
+		return fail("jwt must be provided")
 	}
-	if t.issuer != "" {
-		opts = append(opts, jwt.WithIssuer(t.issuer))
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return fail("jwt malformed")
 	}
-	errType := errors.New("invalid token type")
-	tok, err := jwt.NewParser(opts...).Parse(token, func(tok *jwt.Token) (any, error) {
-		if h, _ := tok.Header["typ"].(string); h != typ {
-			return nil, errType
+	header, payload, ok := decode(parts)
+	if !ok {
+		return fail("invalid token")
+	}
+	if parts[2] == "" {
+		return fail("jwt signature is required")
+	}
+	h, _ := header.(map[string]any)
+	if alg, _ := h["alg"].(string); alg != "HS256" {
+		return fail("invalid algorithm")
+	}
+	mac := hmac.New(sha256.New, t.secret)
+	mac.Write([]byte(parts[0] + "." + parts[1]))
+	if !hmac.Equal([]byte(base64.RawURLEncoding.EncodeToString(mac.Sum(nil))), []byte(parts[2])) {
+		return fail("invalid signature")
+	}
+	if payload == nil {
+		// A typ "JWT" header with a null payload: jsonwebtoken's
+		// payload.nbf throws, and Feathers wraps the TypeError.
+		return nil, 0, pinion.NotAuthenticated("Cannot read properties of null (reading 'nbf')").WithData(map[string]any{})
+	}
+	// jsonwebtoken reads the claims as properties of whatever the payload
+	// decoded to: a string or an array has none.
+	claims, _ := payload.(map[string]any)
+	now, tol := float64(clock), t.leeway.Seconds()
+	if v, ok := claims["nbf"]; ok {
+		nbf, ok := number(v)
+		if !ok {
+			return fail("invalid nbf value")
 		}
-		return t.secret, nil
-	})
-	if err != nil {
-		if errors.Is(err, errType) {
-			return nil, time.Time{}, tokenError("invalid token type", nil)
+		if nbf > now+tol {
+			return nil, 0, pinion.NotAuthenticated("jwt not active").WithData(map[string]any{
+				"name": "NotBeforeError",
+				"date": jsDate(nbf),
+			})
 		}
-		return nil, time.Time{}, mapError(err, tok, t)
 	}
-	claims := tok.Claims.(jwt.MapClaims)
-	exp, _ := claims.GetExpirationTime()
+	if v, ok := claims["exp"]; ok {
+		exp, ok := number(v)
+		if !ok {
+			return fail("invalid exp value")
+		}
+		if now >= exp+tol {
+			return nil, 0, expired(exp)
+		}
+	}
+	if t.audience != "" && !hasAudience(claims["aud"], t.audience) {
+		return fail("jwt audience invalid. expected: " + t.audience)
+	}
+	if iss, _ := claims["iss"].(string); t.issuer != "" && iss != t.issuer {
+		return fail("jwt issuer invalid. expected: " + t.issuer)
+	}
+
+	// Pinion's own checks.
+	if h, _ := h["typ"].(string); h != typ {
+		return fail("invalid token type")
+	}
+	v, ok := claims["exp"]
+	if !ok {
+		return fail("jwt must have an expiration time (exp)")
+	}
+	exp, _ := number(v)
+	if math.IsInf(exp, 0) {
+		return fail("invalid exp value")
+	}
 	// A token dated in the future would outlive every revocation of its
 	// subject (those void tokens issued before a moment). jsonwebtoken does
 	// not check iat; Pinion does, allowing the leeway and the few seconds
 	// Sign itself may date a token ahead (see notBefore).
-	if iat, err := claims.GetIssuedAt(); err != nil || (iat != nil && iat.After(now.Add(t.leeway+maxIssuedAhead))) {
-		return nil, time.Time{}, tokenError("jwt issued in the future", nil)
+	if v, ok := claims["iat"]; ok {
+		iat, ok := number(v)
+		if !ok || math.IsInf(iat, 0) {
+			return fail("invalid iat value")
+		}
+		if iat > now+tol+maxIssuedAhead.Seconds() {
+			return fail("jwt issued in the future")
+		}
 	}
-	return claims, exp.Time, nil
+	return claims, exp, nil
 }
 
-// mapError turns a golang-jwt error into the NotAuthenticated error Feathers sends
-// for the same problem (wire spec §5.4).
-func mapError(err error, tok *jwt.Token, t *Tokens) *pinion.Error {
-	switch {
-	case tok != nil && tok.Method != nil && tok.Method.Alg() == "none":
-		return tokenError("jwt signature is required", nil)
-	case tok != nil && tok.Method != nil && tok.Method.Alg() != "HS256":
-		return tokenError("invalid algorithm", nil)
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		return tokenError("jwt malformed", nil)
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return tokenError("invalid signature", nil)
-	case errors.Is(err, jwt.ErrTokenExpired):
-		if exp, e := tok.Claims.GetExpirationTime(); e == nil && exp != nil {
-			return expired(exp.Time)
-		}
-		return tokenError("jwt expired", nil)
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		data := map[string]any{"name": "NotBeforeError"}
-		if nbf, e := tok.Claims.GetNotBefore(); e == nil && nbf != nil {
-			data["date"] = nbf.UTC().Format(time.RFC3339Nano)
-		}
-		return pinion.NotAuthenticated("jwt not active").WithData(data)
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return tokenError("jwt audience invalid. expected: "+t.audience, nil)
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return tokenError("jwt issuer invalid. expected: "+t.issuer, nil)
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		// golang-jwt reports every missing claim alike; jsonwebtoken reports a
-		// missing aud or iss as an invalid one.
-		switch msg := err.Error(); {
-		case strings.Contains(msg, "aud claim"):
-			return tokenError("jwt audience invalid. expected: "+t.audience, nil)
-		case strings.Contains(msg, "iss claim"):
-			return tokenError("jwt issuer invalid. expected: "+t.issuer, nil)
-		}
-		return tokenError("jwt must have an expiration time (exp)", nil)
+// decode reads the header and payload as jws.decode and jsonwebtoken's
+// decode do. ok is false where they return null ("invalid token"). The
+// payload is a map or a slice when it is a JSON object or array, else the
+// payload text; nil only for a null JSON payload under a typ "JWT" header.
+func decode(parts []string) (header, payload any, ok bool) {
+	// jws's JWS_REGEX: base64url header and payload, signature possibly empty.
+	if !isBase64URL(parts[0]) || !isBase64URL(parts[1]) || (parts[2] != "" && !isBase64URL(parts[2])) {
+		return nil, nil, false
 	}
-	return tokenError("invalid token", nil)
+	// The header is decoded as latin1 (Buffer#toString('binary')).
+	b := nodeBase64(parts[0])
+	runes := make([]rune, len(b))
+	for i, c := range b {
+		runes[i] = rune(c)
+	}
+	header, ok = parseJSON(string(runes))
+	if !ok || !truthy(header) {
+		return nil, nil, false
+	}
+	text := strings.ToValidUTF8(string(nodeBase64(parts[1])), "\uFFFD")
+	if h, _ := header.(map[string]any); h["typ"] == "JWT" {
+		// jws parses the payload itself, throwing on bad JSON; a JSON string
+		// is then parsed again by jsonwebtoken.
+		p, ok := parseJSON(text)
+		if !ok {
+			return nil, nil, false
+		}
+		s, isString := p.(string)
+		if !isString {
+			return header, p, true
+		}
+		text = s
+	}
+	if p, ok := parseJSON(text); ok {
+		switch p.(type) {
+		case map[string]any, []any:
+			return header, p, true
+		}
+	}
+	return header, text, true
+}
+
+func isBase64URL(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// nodeBase64 decodes base64url text as Node's Buffer.from(s, 'base64') does:
+// a lone last character (6 bits, less than a byte) is dropped, and so are the
+// bits left over after the last whole byte.
+func nodeBase64(s string) []byte {
+	if len(s)%4 == 1 {
+		s = s[:len(s)-1]
+	}
+	b, _ := base64.RawURLEncoding.DecodeString(s)
+	return b
+}
+
+// parseJSON parses s as JSON.parse does. Numbers are float64, except those
+// beyond its range (JavaScript's Infinity), which stay json.Number.
+func parseJSON(s string) (any, bool) {
+	if !json.Valid([]byte(s)) {
+		return nil, false
+	}
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil, false
+	}
+	return floats(v), true
+}
+
+func floats(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if f, ok := number(v); ok && !math.IsInf(f, 0) {
+			return f
+		}
+	case map[string]any:
+		for k, e := range v {
+			v[k] = floats(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = floats(e)
+		}
+	}
+	return v
+}
+
+// number is v as a JavaScript number, if it is one.
+func number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case json.Number:
+		f, _ := strconv.ParseFloat(string(v), 64) // ±Inf beyond the range, as JavaScript
+		return f, true
+	}
+	return 0, false
+}
+
+// truthy is JavaScript's truthiness of a JSON value.
+func truthy(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return v
+	case string:
+		return v != ""
+	case float64:
+		return v != 0
+	}
+	return true // objects, arrays, infinite numbers
+}
+
+// hasAudience is jsonwebtoken's audience match: aud, or one of its elements
+// when it is an array, is exactly the audience.
+func hasAudience(aud any, audience string) bool {
+	if list, ok := aud.([]any); ok {
+		for _, a := range list {
+			if a == any(audience) {
+				return true
+			}
+		}
+		return false
+	}
+	return aud == any(audience)
+}
+
+// jsDate is new Date(sec * 1000) as JSON: an ISO string with milliseconds (a
+// signed six-digit year outside 0000-9999), or null beyond JavaScript's range
+// of dates.
+func jsDate(sec float64) any {
+	ms := sec * 1000
+	if math.IsNaN(ms) || math.Abs(ms) > 8.64e15 {
+		return nil
+	}
+	tm := time.UnixMilli(int64(math.Trunc(ms))).UTC()
+	var year string
+	switch y := tm.Year(); {
+	case y < 0:
+		year = fmt.Sprintf("-%06d", -y)
+	case y > 9999:
+		year = fmt.Sprintf("+%06d", y)
+	default:
+		year = fmt.Sprintf("%04d", y)
+	}
+	return year + tm.Format("-01-02T15:04:05.000Z")
 }
 
 func tokenError(msg string, data map[string]any) *pinion.Error {
@@ -240,9 +461,9 @@ func tokenError(msg string, data map[string]any) *pinion.Error {
 	return pinion.NotAuthenticated("%s", msg).WithData(data)
 }
 
-func expired(exp time.Time) *pinion.Error {
+func expired(exp float64) *pinion.Error {
 	return pinion.NotAuthenticated("jwt expired").WithData(map[string]any{
 		"name":      "TokenExpiredError",
-		"expiredAt": exp.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"expiredAt": jsDate(exp),
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/jwtcases"
 )
 
 const testSecret = "a-test-secret-that-is-long-enough-0123456789"
@@ -67,61 +68,34 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, typ string, claims jw
 	return s
 }
 
+// TestVerifyErrors runs every crafted token of internal/jwtcases at a fixed
+// clock: Pinion answers jsonwebtoken's message and data (test/ checks the
+// list against a real @feathersjs/authentication), or its own after all of
+// jsonwebtoken's checks.
 func TestVerifyErrors(t *testing.T) {
-	now := time.Now().Unix()
-	good := jwt.MapClaims{"iat": now, "exp": now + 60, "aud": "https://yourdomain.com", "iss": "feathers", "sub": "1", "jti": "j"}
-	with := func(k string, v any) jwt.MapClaims {
-		c := jwt.MapClaims{}
-		for key, val := range good {
-			c[key] = val
-		}
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
-	expiredAt := time.Unix(now-10, 0).UTC().Format("2006-01-02T15:04:05.000Z")
-	noneToken := func() string {
-		s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, good).SignedString(jwt.UnsafeAllowNoneSignatureType)
-		return s
-	}()
-	cases := []struct {
-		name  string
-		token string
-		msg   string
-		data  map[string]any
-	}{
-		{"malformed", "abc", "jwt malformed", map[string]any{"name": "JsonWebTokenError"}},
-		{"garbage segments", "a.b.c", "jwt malformed", nil},
-		{"wrong secret", sign(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-0123456789"), "access", good), "invalid signature", nil},
-		{"expired", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "access", with("exp", now-10)), "jwt expired",
-			map[string]any{"name": "TokenExpiredError", "expiredAt": expiredAt}},
-		{"audience", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "access", with("aud", "https://other")), "jwt audience invalid. expected: https://yourdomain.com", nil},
-		{"no audience", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "access", with("aud", nil)), "jwt audience invalid. expected: https://yourdomain.com", nil},
-		{"issuer", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "access", with("iss", "other")), "jwt issuer invalid. expected: feathers", nil},
-		{"no exp", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "access", with("exp", nil)), "jwt must have an expiration time (exp)", nil},
-		{"alg none", noneToken, "jwt signature is required", nil},
-		{"HS512", sign(t, jwt.SigningMethodHS512, []byte(testSecret), "access", good), "invalid algorithm", nil},
-		{"refresh token as access", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "refresh", good), "invalid token type", nil},
-		{"no typ", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "", good), "invalid token type", nil},
-		{"not yet valid", sign(t, jwt.SigningMethodHS256, []byte(testSecret), "access", with("nbf", now+3600)), "jwt not active", nil},
-	}
-	tok := testTokens()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := tok.Verify(tc.token, TypeAccess)
-			fe, ok := err.(*pinion.Error)
-			if !ok || fe.Code != 401 || fe.Message != tc.msg {
-				t.Fatalf("err = %v, want 401 %q", err, tc.msg)
-			}
-			if tc.data != nil {
-				b1, _ := json.Marshal(fe.Data)
-				b2, _ := json.Marshal(tc.data)
-				if string(b1) != string(b2) {
-					t.Errorf("data %s, want %s", b1, b2)
+	const now = 1_800_000_000
+	for _, tc := range jwtcases.Cases(testSecret, now) {
+		t.Run(tc.Name, func(t *testing.T) {
+			o := tc.Options
+			tok := NewTokens(testSecret, JWTOptions{Header: JWTHeader{Typ: "access"}, Audience: o.Audience, Issuer: o.Issuer},
+				time.Duration(o.Leeway)*time.Second)
+			tok.now = func() time.Time { return time.Unix(now, 999_000_000) } // a clock in whole seconds
+			claims, err := tok.Verify(tc.Token, TypeAccess)
+			want := tc.PinionMessage()
+			if want == "" {
+				if err != nil || claims == nil {
+					t.Fatalf("err = %v, want the token accepted", err)
 				}
+				return
+			}
+			fe, ok := err.(*pinion.Error)
+			if !ok || fe.Code != 401 || fe.Message != want {
+				t.Fatalf("err = %v, want 401 %q", err, want)
+			}
+			b1, _ := json.Marshal(fe.Data)
+			b2, _ := json.Marshal(tc.PinionData())
+			if string(b1) != string(b2) {
+				t.Errorf("data %s, want %s", b1, b2)
 			}
 		})
 	}

@@ -162,6 +162,14 @@ func TestSocketClient(t *testing.T) {
 	}
 }
 
+// The client script Pinion serves at /socket.io/socket.io.js, run as a page
+// runs it, connects and carries the Feathers calls.
+func TestServedSocketClient(t *testing.T) {
+	nodeModules(t)
+	p := startPinion(t, "memory", nil)
+	runNode(t, "js/served-client.test.mjs", map[string]string{"PINION_URL": p.URL, "NODE_OPTIONS": "--experimental-websocket"})
+}
+
 func TestRoomsWithClaims(t *testing.T) {
 	nodeModules(t)
 	p := startPinion(t, "memory", nil)

@@ -65,6 +65,9 @@ type Options struct {
 	// of 5,000 small events with a limit of 1,000, by one of 20,000 with
 	// 4,096, not with 8,192.
 	MaxQueuedBytes, MaxQueuedPackets int
+	// NoClient turns off serving the browser client at
+	// /socket.io/socket.io.js (socket.io's serveClient: false).
+	NoClient bool
 }
 
 // Server is the socket.io transport of an App.
@@ -108,7 +111,7 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetPingInterval(opts.PingInterval)
 	so.SetPingTimeout(opts.PingTimeout)
 	so.SetMaxHttpBufferSize(opts.MaxPayload)
-	so.SetServeClient(false)
+	so.SetServeClient(false)  // Handler serves the embedded client itself (client.go)
 	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
 	// Transports the client ends are released (transports.go).
 	so.SetTransports(releasingTransports())
@@ -173,8 +176,19 @@ func (s *Server) corsOrigin() any {
 	return origins
 }
 
-// Handler serves /socket.io/.
-func (s *Server) Handler() http.Handler { return s.handler }
+// Handler serves /socket.io/: Engine.IO and, unless Options.NoClient, the
+// socket.io client builds (/socket.io/socket.io.js and the others a Node
+// socket.io server serves; see client.go).
+func (s *Server) Handler() http.Handler {
+	if s.opts.NoClient {
+		return s.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !serveClient(w, r) {
+			s.handler.ServeHTTP(w, r)
+		}
+	})
+}
 
 // Close disconnects every client.
 func (s *Server) Close() {
