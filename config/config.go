@@ -74,6 +74,10 @@ type Config struct {
 	// Timeouts bound how long a client may take to send a request and how
 	// long an idle keep-alive connection stays open.
 	Timeouts Timeouts `json:"timeouts"`
+	// Sockets bound what may wait to be written to one socket.io client
+	// before it is disconnected as too slow (0: the transport's defaults, 8
+	// MiB and 8192 packets).
+	Sockets Sockets `json:"sockets"`
 	// Authentication is the "authentication" object, decoded by the authentication
 	// package; kept raw here so this package does not depend on it.
 	Authentication json.RawMessage `json:"authentication,omitempty"`
@@ -110,6 +114,12 @@ func (t *Timeouts) applyDefaults() {
 			*d.v = Duration(d.def)
 		}
 	}
+}
+
+// Sockets are the limits of one socket.io client's outgoing queue.
+type Sockets struct {
+	MaxQueuedBytes   int `json:"maxQueuedBytes"`
+	MaxQueuedPackets int `json:"maxQueuedPackets"`
 }
 
 // Duration is a time.Duration written as Go text in JSON ("30s").
@@ -299,6 +309,9 @@ func (c *Config) validate() error {
 	}
 	if t := c.Timeouts; t.ReadHeader < 0 || t.Body < 0 || t.Idle < 0 {
 		errs = append(errs, fmt.Errorf("timeouts {readHeader, body, idle} must not be negative"))
+	}
+	if c.Sockets.MaxQueuedBytes < 0 || c.Sockets.MaxQueuedPackets < 0 {
+		errs = append(errs, fmt.Errorf("sockets {maxQueuedBytes, maxQueuedPackets} must not be negative"))
 	}
 	if c.BodyLimit <= 0 {
 		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))

@@ -56,6 +56,9 @@ type Options struct {
 	// the time to send headers, then the body, and an idle keep-alive
 	// (defaults 10s, 30s, 2m).
 	ReadHeaderTimeout, BodyTimeout, IdleTimeout time.Duration
+	// MaxQueuedBytes and MaxQueuedPackets bound the outgoing queue of one
+	// socket.io client (see socketio.Options).
+	MaxQueuedBytes, MaxQueuedPackets int
 	// DrainTimeout bounds how long a shutdown waits for calls in flight
 	// (default 15s).
 	DrainTimeout time.Duration
@@ -135,7 +138,8 @@ func (s *Server) routes() http.Handler {
 	for path, h := range s.opts.Routes {
 		engine.Any(path, gin.WrapH(h))
 	}
-	sio := socketio.Options{Origins: s.opts.Origins, MaxPayload: s.opts.BodyLimit}
+	sio := socketio.Options{Origins: s.opts.Origins, MaxPayload: s.opts.BodyLimit,
+		MaxQueuedBytes: s.opts.MaxQueuedBytes, MaxQueuedPackets: s.opts.MaxQueuedPackets}
 	restOpts := rest.Options{BodyLimit: s.opts.BodyLimit}
 	if auth != nil {
 		sio.Handshake = auth.Handshake

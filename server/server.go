@@ -117,6 +117,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		ReadHeaderTimeout: time.Duration(cfg.Timeouts.ReadHeader),
 		BodyTimeout:       time.Duration(cfg.Timeouts.Body),
 		IdleTimeout:       time.Duration(cfg.Timeouts.Idle),
+		MaxQueuedBytes:    cfg.Sockets.MaxQueuedBytes,
+		MaxQueuedPackets:  cfg.Sockets.MaxQueuedPackets,
 		Ready:             s.db.ping,
 		Setup:             ctx,
 	})
