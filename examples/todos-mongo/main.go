@@ -1,0 +1,130 @@
+// Command todos-mongo is a typed todos service with users and
+// authentication, on the embedded MongoDB-compatible store under ./data
+// (or the MongoDB at MONGODB_URL): every user sees and changes only their
+// own todos.
+//
+//	go run ./examples/todos-mongo
+//	curl -s localhost:3030/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","password":"correct horse"}'
+//	TOKEN=$(curl -s localhost:3030/authentication -H 'Content-Type: application/json' \
+//	  -d '{"strategy":"local","email":"ada@example.com","password":"correct horse"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+//	curl -s localhost:3030/todos -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"title":"write docs"}'
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+	"os"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/authentication"
+	"github.com/pinionhq/pinion/authentication/local"
+	"github.com/pinionhq/pinion/serve"
+	"github.com/pinionhq/pinion/services/mongodb"
+	"github.com/pinionhq/pinion/services/mongodb/embedded"
+)
+
+// User is an account; the password is stored as a bcrypt hash and never sent.
+type User struct {
+	ID       bson.ObjectID `json:"_id" readOnly:"true"`
+	Email    string        `json:"email" required:"true" format:"email" maxLength:"254"`
+	Password string        `json:"password,omitempty" required:"true" minLength:"8" maxLength:"72" protected:"true"`
+}
+
+// Todo belongs to the user who created it.
+type Todo struct {
+	ID    bson.ObjectID `json:"_id" readOnly:"true"`
+	Title string        `json:"title" required:"true" minLength:"1" maxLength:"200"`
+	Done  bool          `json:"done"`
+	Owner string        `json:"owner" readOnly:"true"`
+}
+
+func main() {
+	ctx := context.Background()
+	db, closeDB, err := open(ctx, os.Getenv("MONGODB_URL"), "data")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer closeDB()
+	app, err := newApp(db, "data")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := serve.Run(app, serve.Options{}); err != nil {
+		log.Print(err)
+	}
+}
+
+// newApp registers users, authentication and todos on db.
+func newApp(db *mongo.Database, dataDir string) (*pinion.App, error) {
+	app := pinion.New()
+	cfg := authentication.DefaultConfig()
+	cfg.Secret = os.Getenv("AUTH_SECRET")
+	if _, err := cfg.ResolveSecret(false, dataDir); err != nil { // generated and kept in dataDir without AUTH_SECRET
+		return nil, err
+	}
+	if _, err := authentication.Install(app, cfg); err != nil {
+		return nil, err
+	}
+	unique := mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}
+	pinion.Use(app, "users", mongodb.Typed[User, bson.ObjectID](db.Collection("users"), mongodb.Options{Indexes: []mongo.IndexModel{unique}}),
+		pinion.WithHooks(pinion.Hooks{
+			Around: pinion.AroundMap{pinion.MethodFind: {authentication.Authenticate("jwt")}, pinion.MethodGet: {authentication.Authenticate("jwt")}},
+			Before: pinion.HookMap{pinion.MethodCreate: {local.HashPassword("password")}},
+		}), pinion.WithMethods(pinion.MethodFind, pinion.MethodGet, pinion.MethodCreate))
+	pinion.Use(app, "todos", mongodb.Typed[Todo, bson.ObjectID](db.Collection("todos"), mongodb.Options{}), pinion.WithHooks(pinion.Hooks{
+		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
+		Before: pinion.HookMap{pinion.All: {ownTodos}, pinion.MethodCreate: {pinion.Typed(stampOwner)}, pinion.MethodUpdate: {pinion.Typed(stampOwner)}},
+	}))
+	return app, nil
+}
+
+// ownTodos narrows every external call to the caller's own todos: a find
+// lists them, a get, patch or remove of another user's todo is a 404.
+func ownTodos(ctx context.Context, hc *pinion.HookContext) error {
+	if hc.Params.Provider == "" {
+		return nil
+	}
+	q := map[string]any{}
+	for k, v := range hc.Params.Query {
+		q[k] = v
+	}
+	q["owner"] = pinion.IDString(hc.Params.User["_id"])
+	hc.Params.Query = q
+	return nil
+}
+
+// stampOwner makes the caller the owner of each new or replaced todo (the
+// client cannot set it: the field is read-only).
+func stampOwner(ctx context.Context, c pinion.Context[Todo]) error {
+	for _, todo := range c.Data() {
+		todo.Owner = pinion.IDString(c.Params.User["_id"])
+	}
+	return nil
+}
+
+// open connects to the MongoDB at url, or starts the embedded store in dir.
+func open(ctx context.Context, url, dir string) (*mongo.Database, func(), error) {
+	var store *embedded.Server
+	if url == "" {
+		var err error
+		if store, err = embedded.Start(ctx, dir, slog.Default()); err != nil {
+			return nil, nil, err
+		}
+		url = store.URI()
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(url))
+	if err != nil {
+		return nil, nil, err
+	}
+	return client.Database("todos"), func() {
+		client.Disconnect(context.Background())
+		if store != nil {
+			store.Close()
+		}
+	}, nil
+}

@@ -1,0 +1,45 @@
+// Command todos is a typed service in a few lines: todos over REST and
+// socket.io at /todos, kept in memory, on $PORT (3030 by default).
+//
+//	go run ./examples/todos
+//	curl -s localhost:3030/todos -H 'Content-Type: application/json' -d '{"title":"  write docs "}'
+package main
+
+import (
+	"context"
+	"log"
+	"strings"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/serve"
+	"github.com/pinionhq/pinion/services/memory"
+)
+
+// Todo is the service's record; its tags say what a client may send.
+type Todo struct {
+	ID    int    `json:"id" readOnly:"true"`
+	Title string `json:"title" required:"true" minLength:"1" maxLength:"200"`
+	Done  bool   `json:"done"`
+}
+
+func main() {
+	if err := serve.Run(newApp(), serve.Options{}); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func newApp() *pinion.App {
+	app := pinion.New()
+	pinion.Use(app, "todos", memory.Typed[Todo, int](memory.Options{}), pinion.WithHooks(pinion.Hooks{
+		Before: pinion.HookMap{pinion.MethodCreate: {pinion.Typed(trim)}},
+	}))
+	return app
+}
+
+// trim tidies the title of every new todo.
+func trim(ctx context.Context, c pinion.Context[Todo]) error {
+	for _, todo := range c.Data() {
+		todo.Title = strings.TrimSpace(todo.Title)
+	}
+	return nil
+}
