@@ -5,16 +5,27 @@
 // The data flow is transport → Service.Call → hooks → service method → hooks →
 // transport, and for real-time clients events → channels → connections. This
 // package has no transport or database imports; transport/rest,
-// transport/socketio, services/memory and services/mongodb build on it.
+// transport/socketio, services/memory and services/mongodb build on it, and
+// package serve serves an app in one call.
 //
-// A service with hooks, in a few lines:
+// A service is usually a Go struct over an adapter, with hooks that read and
+// change the struct (see Use, Typed and package schema for the struct tags):
 //
+//	ctx := context.Background()
 //	app := pinion.New()
-//	app.Use("messages", memory.New(memory.Options{}),
-//		pinion.WithHooks(pinion.Hooks{
-//			Before: pinion.HookMap{"create": {func(ctx context.Context, hc *pinion.HookContext) error {
-//				hc.Data.(map[string]any)["createdAt"] = time.Now().UnixMilli()
-//				return nil
-//			}}},
-//		}))
+//	tasks := pinion.Use(app, "tasks", memory.Typed[Task, int](memory.Options{}), pinion.WithHooks(pinion.Hooks{
+//		Before: pinion.HookMap{pinion.MethodCreate: {pinion.Typed(func(ctx context.Context, c pinion.Context[Task]) error {
+//			for _, t := range c.Data() {
+//				t.Title = strings.TrimSpace(t.Title)
+//			}
+//			return nil
+//		})}},
+//	}))
+//
+//	task, _ := tasks.Create(ctx, Task{Title: "  write the docs "}, nil)
+//	done, _ := tasks.Patch(ctx, task.ID, pinion.NewPatch(Task{Done: true}), nil)
+//	fmt.Printf("%d %q %v\n", done.ID, done.Title, done.Done)
+//
+// Services that work on maps are registered with App.Use; every helper and
+// stock hook works the same for both.
 package pinion

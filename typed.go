@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"github.com/pinionhq/pinion/schema"
@@ -480,11 +481,8 @@ func (c *typedCodec[T, K]) data(method Method, data any, external bool) (any, er
 		if method == MethodPatch {
 			p := &Patch[T]{}
 			given, err := c.st.DecodeMap(d, reflect.ValueOf(&p.Data), schema.Decoding{External: external})
-			if err != nil {
-				return nil, invalidData(err)
-			}
 			p.Include(given...)
-			return p, c.validate(&p.Data, given, false, external)
+			return p, c.finish(&p.Data, given, err, false, external)
 		}
 		t := new(T)
 		return t, c.decodeMap(method, d, t, external)
@@ -494,27 +492,37 @@ func (c *typedCodec[T, K]) data(method Method, data any, external bool) (any, er
 
 func (c *typedCodec[T, K]) decodeMap(method Method, m map[string]any, t *T, external bool) error {
 	given, err := c.st.DecodeMap(m, reflect.ValueOf(t), schema.Decoding{External: external})
-	if err != nil {
-		return invalidData(err)
-	}
-	return c.validate(t, given, method != MethodPatch, external)
+	return c.finish(t, given, err, method != MethodPatch, external)
 }
 
-// validate checks external data against the struct's rules.
-func (c *typedCodec[T, K]) validate(t *T, given []string, whole, external bool) error {
-	if !external {
-		return nil
+// finish checks decoded data against the struct's rules, for external
+// data, and reports every problem at once: those of decoding (a wrong type,
+// an unknown field) and those of the rules, each field once.
+func (c *typedCodec[T, K]) finish(t *T, given []string, decodeErr error, whole, external bool) error {
+	var problems []schema.Problem
+	if decodeErr != nil {
+		se, ok := decodeErr.(*schema.Error)
+		if !ok || (len(se.Problems) == 1 && se.Problems[0].Path == "") {
+			return invalidData(decodeErr) // not an object at all
+		}
+		problems = se.Problems
 	}
-	has := func(name string) bool {
-		for _, g := range given {
-			if g == name {
-				return true
+	if external {
+		bad := make(map[string]bool, len(problems))
+		for _, p := range problems {
+			bad[p.Path] = true
+		}
+		has := func(name string) bool { return bad["/"+name] || slices.Contains(given, name) }
+		if err := c.st.Validate(reflect.ValueOf(t), has, whole); err != nil {
+			for _, p := range err.(*schema.Error).Problems {
+				if !bad[p.Path] {
+					problems = append(problems, p)
+				}
 			}
 		}
-		return false
 	}
-	if err := c.st.Validate(reflect.ValueOf(t), has, whole); err != nil {
-		return invalidData(err)
+	if len(problems) > 0 {
+		return invalidData(&schema.Error{Problems: problems})
 	}
 	return nil
 }
@@ -544,11 +552,8 @@ func (c *typedCodec[T, K]) decodeJSON(method Method, body []byte) (any, error) {
 	if method == MethodPatch {
 		p := &Patch[T]{}
 		given, err := c.st.DecodeJSON(body, reflect.ValueOf(&p.Data), schema.Decoding{External: true})
-		if err != nil {
-			return nil, invalidData(err)
-		}
 		p.Include(given...)
-		return p, c.validate(&p.Data, given, false, true)
+		return p, c.finish(&p.Data, given, err, false, true)
 	}
 	t := new(T)
 	return t, c.decodeOne(method, body, t)
@@ -556,10 +561,7 @@ func (c *typedCodec[T, K]) decodeJSON(method Method, body []byte) (any, error) {
 
 func (c *typedCodec[T, K]) decodeOne(method Method, raw []byte, t *T) error {
 	given, err := c.st.DecodeJSON(raw, reflect.ValueOf(t), schema.Decoding{External: true})
-	if err != nil {
-		return invalidData(err)
-	}
-	return c.validate(t, given, method != MethodPatch, true)
+	return c.finish(t, given, err, method != MethodPatch, true)
 }
 
 func firstByte(b []byte) byte {
