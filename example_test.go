@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+	_ "time/tzdata" // the example needs zones wherever it runs
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/services/memory"
@@ -92,4 +94,37 @@ func ExampleWithProtected() {
 	// Output:
 	// map[email:ada@example.com id:0]
 	// BadRequest: Invalid query: 'password' is a protected field and can not be queried, sorted or selected
+}
+
+// Clock is a typed service of its own: it embeds pinion.Types to name its
+// record and id types, and implements the typed methods it has.
+type Clock struct{ pinion.Types[Tick, string] }
+
+// Tick is what the clock answers.
+type Tick struct {
+	Zone string    `json:"zone"`
+	Now  time.Time `json:"now"`
+}
+
+// Get implements pinion.GetterOf.
+func (Clock) Get(ctx context.Context, zone string, p *pinion.Params) (Tick, error) {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return Tick{}, pinion.NotFound("No time zone '%s'", zone)
+	}
+	return Tick{Zone: zone, Now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC).In(loc)}, nil
+}
+
+func ExampleTypes() {
+	app := pinion.New()
+	clock := pinion.Use(app, "clock", Clock{})
+	tick, _ := clock.Get(context.Background(), "Asia/Tokyo", nil)
+	fmt.Println(tick.Zone, tick.Now.Format(time.Kitchen))
+	_, err := clock.Get(context.Background(), "Mars/Olympus", nil)
+	fmt.Println(err)
+	fmt.Println(clock.Has(pinion.MethodCreate))
+	// Output:
+	// Asia/Tokyo 9:00PM
+	// NotFound: No time zone 'Mars/Olympus'
+	// false
 }

@@ -229,3 +229,26 @@ func TestTypedHelpers(t *testing.T) {
 		t.Errorf("Without(page) = %s", b)
 	}
 }
+
+// Channels route typed events as they route maps: a publisher reads the
+// record through Records, and connections get its JSON form.
+func TestTypedChannels(t *testing.T) {
+	ctx := context.Background()
+	app, svc := todos(t)
+	var got []string
+	conn := pinion.NewConnection(pinion.ConnectionOptions{ID: "c", Send: func(event string, data any) {
+		got = append(got, event+" "+string(data.(json.RawMessage)))
+	}})
+	app.Connected(ctx, conn)
+	app.Channel("done").Join(conn)
+	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		if done, _ := pinion.Records(e.Data)[0].Get("done"); done == true {
+			return []*pinion.Channel{app.Channel("done")}
+		}
+		return nil
+	})
+	svc.CreateMany(ctx, []Todo{{Title: "open"}, {Title: "closed", Done: true}}, nil)
+	if want := []string{`todos created {"done":true,"id":1,"title":"closed"}`}; !reflect.DeepEqual(got, want) {
+		t.Errorf("deliveries %v, want %v", got, want)
+	}
+}
