@@ -280,6 +280,11 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 		if id, data, err = s.typed.in(method, id, data, params.Provider != ""); err != nil {
 			return nil, err
 		}
+		if params.Provider != "" {
+			if err := s.typed.query(params.Query); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if mc, ok := s.impl.(MultiChecker); ok && isMulti(method, id, data) && !mc.AllowsMulti(method) {
 		return nil, MethodNotAllowed("Can not %s multiple entries", method)

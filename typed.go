@@ -421,6 +421,8 @@ type codec interface {
 	in(method Method, id, data any, external bool) (any, any, error)
 	// decodeJSON decodes and validates a client's request body for method.
 	decodeJSON(method Method, body []byte) (any, error)
+	// query checks a client's query against the struct's fields.
+	query(q map[string]any) error
 	protected() []string
 	schema() *schema.Struct
 }
@@ -435,6 +437,22 @@ func (c *typedCodec[T, K]) protected() []string {
 		}
 	}
 	return out
+}
+
+func (c *typedCodec[T, K]) query(q map[string]any) error {
+	if len(q) == 0 {
+		return nil
+	}
+	err := c.st.CheckQuery(q)
+	if err == nil {
+		return nil
+	}
+	se := err.(*schema.Error)
+	problems := make([]any, len(se.Problems))
+	for i, p := range se.Problems {
+		problems[i] = map[string]any{"instancePath": p.Path, "message": p.Message}
+	}
+	return BadRequest("Invalid query: %s", se.Summary()).WithData(problems)
 }
 
 func (c *typedCodec[T, K]) in(method Method, id, data any, external bool) (any, any, error) {

@@ -252,3 +252,45 @@ func TestTypedChannels(t *testing.T) {
 		t.Errorf("deliveries %v, want %v", got, want)
 	}
 }
+
+// A client's query names fields of the struct, with values of their types.
+func TestTypedQueries(t *testing.T) {
+	ctx := context.Background()
+	_, svc := todos(t)
+	svc.Create(ctx, Todo{Title: "a"}, nil)
+	find := func(provider string, q map[string]any) error {
+		_, err := svc.Call(ctx, pinion.MethodFind, nil, nil, &pinion.Params{Provider: provider, Query: q})
+		return err
+	}
+	for _, tc := range []struct {
+		query map[string]any
+		field string
+	}{
+		{map[string]any{"titel": "a"}, "titel"},
+		{map[string]any{"done": "maybe"}, "done"}, // REST text the adapter cannot read as a boolean
+		{map[string]any{"done": 1.0}, "done"},
+		{map[string]any{"title": map[string]any{"$in": []any{true}}}, "title"},
+		{map[string]any{"$or": []any{map[string]any{"nope": 1.0}}}, "nope"},
+		{map[string]any{"$sort": map[string]any{"nope": 1.0}}, "$sort.nope"},
+		{map[string]any{"$select": []any{"title", "nope"}}, "$select.nope"},
+	} {
+		err := find("socketio", tc.query)
+		var fe *pinion.Error
+		if !errors.As(err, &fe) || fe.Code != 400 || !strings.Contains(fe.Message, tc.field) {
+			t.Errorf("query %v: %v, want a 400 naming %s", tc.query, err, tc.field)
+		}
+	}
+	for _, q := range []map[string]any{
+		{"done": false, "title": map[string]any{"$in": []any{"a", "b"}}, "$sort": map[string]any{"id": -1.0}},
+		{"done": "false", "id": map[string]any{"$gte": "0"}}, // REST text
+		{"$or": []any{map[string]any{"title": "a"}, map[string]any{"done": true}}},
+	} {
+		if err := find("rest", q); err != nil {
+			t.Errorf("query %v: %v", q, err)
+		}
+	}
+	// Internal callers are trusted with their queries.
+	if err := find("", map[string]any{"titel": "a"}); err != nil {
+		t.Errorf("an internal query was checked: %v", err)
+	}
+}

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,35 +68,92 @@ type Decoding struct {
 // returns the JSON names of the fields given. An unknown field, a value of
 // the wrong type, or anything but an object is an *Error naming the field.
 func (s *Struct) DecodeJSON(b []byte, dst reflect.Value, d Decoding) ([]string, error) {
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&raw); err != nil || raw == nil {
-		e := &Error{}
-		e.add("", "must be an object")
-		return nil, e
-	}
-	v := dst.Elem()
 	e := &Error{}
+	present, ok := s.decodeObject(b, dst.Elem(), "", d, e)
+	if !ok {
+		e.add("", "must be an object")
+	}
+	return present, e.err()
+}
+
+// decodeObject decodes a JSON object into v, a struct of s's type, adding
+// its problems to e under prefix. It reports false when raw is no object.
+func (s *Struct) decodeObject(b []byte, v reflect.Value, prefix string, d Decoding, e *Error) ([]string, bool) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		return nil, false
+	}
 	present := make([]string, 0, len(raw))
 	for name, r := range raw {
 		f := s.byName[name]
 		switch {
 		case f == nil:
 			if !d.IgnoreUnknown {
-				e.add("/"+name, "is not a field")
+				e.add(prefix+"/"+name, "is not a field")
 			}
 			continue
 		case d.External && f.ReadOnly:
 			continue
 		}
-		fv := f.settable(v)
-		if err := json.Unmarshal(r, fv.Addr().Interface()); err != nil {
-			e.add("/"+name, "must be %s", article(f.Type))
-			continue
+		if decodeValue(r, f.settable(v), prefix+"/"+name, d, e) {
+			present = append(present, name)
 		}
-		present = append(present, name)
 	}
-	return present, e.err()
+	return present, true
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// decodeValue decodes raw into fv. Objects into structs are decoded field by
+// field like the top level (exact names, unknown fields refused), lists
+// item by item, so a problem anywhere is named by its path; values that
+// decode themselves (times, ObjectIds) and scalars go to encoding/json.
+func decodeValue(raw json.RawMessage, fv reflect.Value, path string, d Decoding, e *Error) bool {
+	t := fv.Type()
+	custom := reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType)
+	switch {
+	case custom:
+	case t.Kind() == reflect.Pointer:
+		if string(raw) == "null" {
+			fv.SetZero()
+			return true
+		}
+		elem := reflect.New(t.Elem())
+		if !decodeValue(raw, elem.Elem(), path, d, e) {
+			return false
+		}
+		fv.Set(elem)
+		return true
+	case t.Kind() == reflect.Struct:
+		before := len(e.Problems)
+		if _, ok := Of(t).decodeObject(raw, fv, path, Decoding{IgnoreUnknown: d.IgnoreUnknown}, e); !ok {
+			e.add(path, "must be %s", article(t))
+			return false
+		}
+		return len(e.Problems) == before
+	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
+		if string(raw) == "null" {
+			fv.SetZero()
+			return true
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			e.add(path, "must be %s", article(t))
+			return false
+		}
+		out := reflect.MakeSlice(t, len(items), len(items))
+		ok := true
+		for i, item := range items {
+			ok = decodeValue(item, out.Index(i), fmt.Sprintf("%s/%d", path, i), d, e) && ok
+		}
+		fv.Set(out)
+		return ok
+	}
+	if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
+		e.add(path, "must be %s", article(t))
+		return false
+	}
+	return true
 }
 
 // DecodeMap sets the fields of dst (a pointer to a struct of s's type) from
@@ -183,11 +239,11 @@ func (f *Field) set(fv reflect.Value, value any) error {
 	if err != nil {
 		return errMismatch
 	}
-	nv := reflect.New(fv.Type())
-	if err := json.Unmarshal(b, nv.Interface()); err != nil {
+	nv := reflect.New(fv.Type()).Elem()
+	if !decodeValue(b, nv, "", Decoding{}, &Error{}) {
 		return errMismatch
 	}
-	fv.Set(nv.Elem())
+	fv.Set(nv)
 	return nil
 }
 

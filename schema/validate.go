@@ -43,7 +43,7 @@ func (s *Struct) validate(v reflect.Value, given func(string) bool, whole bool, 
 		}
 		f.check(fv, path, e)
 		if t := reflect.Indirect(fv); t.Kind() == reflect.Struct && kindOf(t.Type()) == "object" {
-			Of(t.Type()).validate(t, nil, false, path, e)
+			Of(t.Type()).validate(t, nil, true, path, e) // a nested object is written whole
 		}
 	}
 }
