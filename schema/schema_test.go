@@ -130,15 +130,15 @@ func TestResultAndQuerySchemas(t *testing.T) {
 	}
 	query := compile(t, st.JSONSchema(schema.Query, schema.Refs{}))
 	for doc, ok := range map[string]bool{
-		`{"name":"Ada","age":{"$gte":18}}`:                   true,
+		`{"name":"Ada","age":{"$gte":18}}`:                    true,
 		`{"$or":[{"name":"Ada"},{"active":true}],"$limit":5}`: true,
-		`{"$sort":{"age":-1},"$select":["name"]}`:            true,
-		`{"age":{"$in":[1,2]}}`:                              true,
-		`{"secret":"x"}`:                                     false,
-		`{"nope":1}`:                                         false,
-		`{"age":{"$regex":"x"}}`:                             false,
-		`{"active":{"$gt":true}}`:                            false,
-		`{"$sort":{"age":2}}`:                                false,
+		`{"$sort":{"age":-1},"$select":["name"]}`:             true,
+		`{"age":{"$in":[1,2]}}`:                               true,
+		`{"secret":"x"}`:                                      false,
+		`{"nope":1}`:                                          false,
+		`{"age":{"$regex":"x"}}`:                              false,
+		`{"active":{"$gt":true}}`:                             false,
+		`{"$sort":{"age":2}}`:                                 false,
 	} {
 		var v any
 		json.Unmarshal([]byte(doc), &v)
