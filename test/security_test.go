@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/services/messages"
 )
@@ -484,5 +486,45 @@ func TestLockoutSparesKnownClients(t *testing.T) {
 				t.Errorf("the owner's known host: %d, want %d", status, want)
 			}
 		})
+	}
+}
+
+// A room's messages are its members' only: others can neither find nor get
+// them, whatever they ask for.
+func TestRoomMessagesStayInTheRoom(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	p.srv.App.Service("authentication").Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.MethodCreate: {
+		func(ctx context.Context, hc *pinion.HookContext) error {
+			if email, _ := hc.Data.(map[string]any)["email"].(string); strings.HasPrefix(email, "staff") {
+				hc.Params.Payload = map[string]any{"channels": []any{"staff"}}
+			}
+			return nil
+		},
+	}}})
+	staff, outsider := login(t, p.URL, "staff@example.com"), login(t, p.URL, "outsider@example.com")
+	status, secret := api(t, p.URL, "POST", "/messages", staff, map[string]any{"text": "staff only", "channel": "staff"})
+	if status != 201 {
+		t.Fatalf("post to the room: %d %v", status, secret)
+	}
+	api(t, p.URL, "POST", "/messages", outsider, map[string]any{"text": "for everyone"})
+	id := fmt.Sprint(secret["_id"])
+	for _, q := range []string{"", "channel=staff", "$or[0][channel]=staff", "$and[0][channel]=staff", "text=staff%20only"} {
+		_, m := get(t, p.URL, "/messages", q, outsider)
+		if strings.Contains(fmt.Sprint(m), "staff only") {
+			t.Errorf("GET /messages?%s showed a room's message to an outsider: %v", q, m)
+		}
+	}
+	if status, m := api(t, p.URL, "GET", "/messages/"+id, outsider, nil); status != 404 {
+		t.Errorf("an outsider got a room's message: %d %v", status, m)
+	}
+	c := socket(t, p.URL, outsider)
+	if _, res := callCode(t, c, "find", "messages", map[string]any{"channel": "staff"}); strings.Contains(string(res), "staff only") {
+		t.Errorf("socket find showed a room's message: %s", res)
+	}
+	if _, m := get(t, p.URL, "/messages", "channel=staff", staff); m["total"] != 1.0 {
+		t.Errorf("a member does not see the room: %v", m)
+	}
+	if _, m := get(t, p.URL, "/messages", "", staff); m["total"] != 2.0 {
+		t.Errorf("a member sees %v messages, want both", m["total"])
 	}
 }

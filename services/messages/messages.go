@@ -11,6 +11,8 @@ package messages
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/pinionhq/pinion"
@@ -24,9 +26,15 @@ const Path = "messages"
 
 // Register adds the messages service to app, storing records in store.
 func Register(app *pinion.App, store any) *pinion.Service {
-	return app.Use(Path, store, pinion.WithHooks(pinion.Hooks{
+	return app.Use(Path, store, pinion.WithDocs(pinion.Docs{
+		Summary: "Messages, stamped with their author; only the author changes them",
+		Secured: []pinion.Method{pinion.All},
+		Data:    schema, Patch: changeSchema, Result: messageSchema,
+	}), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 		Before: pinion.HookMap{
+			"find":   {inRooms},
+			"get":    {inRooms},
 			"create": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), stamp},
 			"update": {hooks.Validate(schema), rooms.AuthorizePublish("channel"), mayChange, keepAuthor},
 			"patch":  {hooks.Validate(changeSchema), rooms.AuthorizePublish("channel"), mayChange},
@@ -56,6 +64,49 @@ const changeSchema = `{
 		"channel": {"type": "string", "minLength": 1, "maxLength": 100}
 	}
 }`
+
+// messageSchema is a message as the service answers it.
+const messageSchema = `{
+	"type": "object",
+	"required": ["_id", "text", "userId", "createdAt"],
+	"properties": {
+		"_id": {"type": ["string", "number"], "readOnly": true},
+		"text": {"type": "string"},
+		"channel": {"type": "string", "description": "the room it was posted to"},
+		"userId": {"type": ["string", "number"]},
+		"createdAt": {"type": "number", "description": "milliseconds since 1970"},
+		"user": {"type": "object", "description": "the author: _id, email, name, avatar"}
+	}
+}`
+
+// inRooms narrows what an external caller reads to the messages for
+// everyone and those of the rooms in their claim: a room's messages are its
+// members' only, read or published.
+func inRooms(ctx context.Context, hc *pinion.HookContext) error {
+	if hc.Params.Provider == "" {
+		return nil
+	}
+	visible := []any{map[string]any{"channel": nil}} // nil matches a missing field too
+	if claim := rooms.Claimed(hc.Params); len(claim) > 0 {
+		visible = append(visible, map[string]any{"channel": map[string]any{"$in": claim}})
+	}
+	q := make(map[string]any, len(hc.Params.Query)+1)
+	for k, v := range hc.Params.Query {
+		q[k] = v
+	}
+	var and []any
+	switch a := q["$and"].(type) {
+	case []any:
+		and = slices.Clone(a)
+	case map[string]any: // qs: $and[0][…]=…
+		for _, k := range slices.Sorted(maps.Keys(a)) {
+			and = append(and, a[k])
+		}
+	}
+	q["$and"] = append(and, map[string]any{"$or": visible})
+	hc.Params.Query = q
+	return nil
+}
 
 // existingKey is where mayChange leaves the record it read, for keepAuthor.
 const existingKey = "messages/existing"

@@ -31,7 +31,12 @@ type Service struct{ app *pinion.App }
 // Register adds the rooms service to app. Joining and leaving are not events
 // anyone else needs, so nothing is published.
 func Register(app *pinion.App) *pinion.Service {
-	svc := app.Use(Path, &Service{app: app}, pinion.WithHooks(pinion.Hooks{
+	svc := app.Use(Path, &Service{app: app}, pinion.WithDocs(pinion.Docs{
+		Summary: "Join (create {name}) and leave (remove name) rooms, on a socket",
+		Secured: []pinion.Method{pinion.All},
+		Data:    `{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}`,
+		Result:  `{"type": "object", "properties": {"name": {"type": "string"}}}`,
+	}), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 	}))
 	svc.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
@@ -67,6 +72,22 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 	}
 	s.app.Channel(Prefix + name).Leave(params.Connection)
 	return map[string]any{"name": name}, nil
+}
+
+// Claimed lists the rooms the verified token of a call names in its
+// channels claim.
+func Claimed(params *pinion.Params) []any {
+	if params.Authentication == nil {
+		return nil
+	}
+	var out []any
+	list, _ := params.Authentication.Payload[Claim].([]any)
+	for _, v := range list {
+		if s, ok := v.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Allowed reports whether the verified token of a call lists name in its
