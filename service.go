@@ -75,6 +75,7 @@ type Service struct {
 	events  []string // custom events, emitted by application code only
 	// protected fields never reach external callers, nor their queries
 	protected []string
+	docs      Docs
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -106,6 +107,31 @@ func WithMethod(name Method, fn CustomMethod) ServiceOption {
 // event name listed here is no longer emitted automatically.
 func WithEvents(events ...string) ServiceOption {
 	return func(s *Service) { s.events = append(s.events, events...) }
+}
+
+// Docs describe a service for its API documentation (package openapi).
+type Docs struct {
+	// Summary is a line about the service; Description says more.
+	Summary, Description string
+	// Secured lists the methods that need authentication (All for all of
+	// them): the documentation asks for a Bearer token there. It describes
+	// what the service's hooks do; it does not make them.
+	Secured []Method
+	// Data, Patch and Result are JSON Schema documents of the records of a
+	// service that works on maps: what create and update take, what patch
+	// takes, what the methods answer. A typed service's come from its struct.
+	Data, Patch, Result string
+}
+
+// WithDocs describes the service for its API documentation.
+func WithDocs(d Docs) ServiceOption { return func(s *Service) { s.docs = d } }
+
+// Docs returns what WithDocs said about the service.
+func (s *Service) Docs() Docs { return s.docs }
+
+// Secures reports whether the documentation says method needs authentication.
+func (d Docs) Secures(method Method) bool {
+	return slices.Contains(d.Secured, All) || slices.Contains(d.Secured, method)
 }
 
 // WithHooks registers hooks together with the service.

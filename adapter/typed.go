@@ -100,6 +100,14 @@ func (o Options) WithFields(fields Fields) Options {
 	return o
 }
 
+// Paginate is the adapter's pagination setting, for the documentation.
+func (t *Typed[T, K]) Paginate() pinion.Paginate {
+	if p, ok := t.inner.(interface{ Paginate() pinion.Paginate }); ok {
+		return p.Paginate()
+	}
+	return pinion.Paginate{}
+}
+
 // AllowsMulti implements pinion.MultiChecker.
 func (t *Typed[T, K]) AllowsMulti(method pinion.Method) bool { return t.inner.AllowsMulti(method) }
 

@@ -12,6 +12,24 @@ const (
 	TicketsPath = "authentication/tickets"
 )
 
+// loginSchema and resultSchema document POST /authentication.
+const (
+	loginSchema = `{"oneOf": [
+		{"type": "object", "required": ["strategy", "email", "password"], "properties": {
+			"strategy": {"const": "local"}, "email": {"type": "string"}, "password": {"type": "string", "maxLength": 72}}},
+		{"type": "object", "required": ["strategy", "accessToken"], "properties": {
+			"strategy": {"const": "jwt"}, "accessToken": {"type": "string"}}},
+		{"type": "object", "required": ["strategy", "refreshToken"], "properties": {
+			"strategy": {"const": "refresh"}, "refreshToken": {"type": "string"}}}
+	]}`
+	resultSchema = `{"type": "object", "required": ["accessToken", "authentication"], "properties": {
+		"accessToken": {"type": "string"},
+		"refreshToken": {"type": "string"},
+		"authentication": {"type": "object", "properties": {"strategy": {"type": "string"}, "payload": {"type": "object"}}},
+		"user": {"type": "object"}
+	}}`
+)
+
 // Install sets authentication up on app in one call, as a generated Feathers
 // app has it:
 //
@@ -41,9 +59,20 @@ func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 	if s.cfg.Webhook.URL != "" {
 		s.Register("webhook", s.NewWebhook())
 	}
-	app.Use(Path, s, pinion.WithMethods(pinion.MethodCreate, pinion.MethodRemove), pinion.WithHooks(s.Hooks()))
+	app.Use(Path, s, pinion.WithMethods(pinion.MethodCreate, pinion.MethodRemove), pinion.WithHooks(s.Hooks()),
+		pinion.WithDocs(pinion.Docs{
+			Summary:     "Log in (create) and out (remove)",
+			Description: "POST logs in with a strategy and answers an access token; DELETE, with the token, logs out and revokes every token of the login.",
+			Secured:     []pinion.Method{pinion.MethodRemove},
+			Data:        loginSchema, Result: resultSchema,
+		}))
 	app.Use(TicketsPath, s.TicketService(), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {Authenticate("jwt")}},
+	}), pinion.WithDocs(pinion.Docs{
+		Summary: "Single-use tickets for /stream and socket handshakes",
+		Secured: []pinion.Method{pinion.All},
+		Data:    `{"type": "object"}`,
+		Result:  `{"type": "object", "required": ["ticket", "expiresAt"], "properties": {"ticket": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}}`,
 	}))
 	s.OnLogin(func(ctx context.Context, res *Result, params *pinion.Params) {
 		if conn := params.Connection; conn != nil {

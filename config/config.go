@@ -74,6 +74,9 @@ type Config struct {
 	// Timeouts bound how long a client may take to send a request and how
 	// long an idle keep-alive connection stays open.
 	Timeouts Timeouts `json:"timeouts"`
+	// Docs serves the OpenAPI document at /openapi.json and a reference of
+	// it at /docs/ (on by default, off in production).
+	Docs bool `json:"docs"`
 	// Sockets bound what may wait to be written to one socket.io client
 	// before it is disconnected as too slow (0: the transport's defaults, 8
 	// MiB and 8192 packets).

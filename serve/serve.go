@@ -32,6 +32,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/authentication"
+	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/transport/rest"
 	"github.com/pinionhq/pinion/transport/socketio"
 	"github.com/pinionhq/pinion/transport/stream"
@@ -68,6 +69,11 @@ type Options struct {
 	// Routes are more handlers, by path ("/" for a page, "/assets/*file"),
 	// served before the services.
 	Routes map[string]http.Handler
+	// Docs, when set, serves the app's OpenAPI 3.1 document at
+	// /openapi.json and an interactive reference of it at /docs/ (package
+	// openapi), with this title and version. Production servers usually
+	// leave it off: it lists everything the API can do.
+	Docs *openapi.Info
 	// Setup, when not nil, replaces App.Setup's context (default: a
 	// context of its own, cancelled when New returns).
 	Setup context.Context
@@ -137,6 +143,12 @@ func (s *Server) routes() http.Handler {
 	})
 	for path, h := range s.opts.Routes {
 		engine.Any(path, gin.WrapH(h))
+	}
+	if s.opts.Docs != nil {
+		engine.GET("/openapi.json", gin.WrapH(openapi.Handler(s.app, *s.opts.Docs)))
+		docs := gin.WrapH(openapi.DocsHandler())
+		engine.GET("/docs", docs)
+		engine.GET("/docs/*file", docs)
 	}
 	sio := socketio.Options{Origins: s.opts.Origins, MaxPayload: s.opts.BodyLimit,
 		MaxQueuedBytes: s.opts.MaxQueuedBytes, MaxQueuedPackets: s.opts.MaxQueuedPackets}

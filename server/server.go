@@ -19,6 +19,7 @@ import (
 	"github.com/pinionhq/pinion/authentication/mongostore"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/config"
+	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
@@ -110,7 +111,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		return []*pinion.Channel{app.Channel(pinion.Authenticated)}
 	})
 
+	var docs *openapi.Info
+	if cfg.Docs {
+		docs = &openapi.Info{Title: "Pinion chat", Version: "1.0.0",
+			Description: "The feathers-chat API: users, messages, rooms and authentication, over REST and socket.io."}
+	}
 	s.http, err = serve.New(app, serve.Options{
+		Docs:              docs,
 		Origins:           cfg.Origins,
 		TrustedProxies:    cfg.TrustedProxies,
 		BodyLimit:         cfg.BodyLimit,

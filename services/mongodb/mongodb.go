@@ -73,6 +73,9 @@ func (s *Service) Collection() *mongo.Collection { return s.coll }
 // Options returns the service's options.
 func (s *Service) Options() Options { return s.opts }
 
+// Paginate is the service's pagination setting, for its documentation.
+func (s *Service) Paginate() pinion.Paginate { return s.opts.Paginate }
+
 // AllowsMulti implements pinion.MultiChecker, from Options.Multi: the
 // dispatcher refuses other multi calls before any hook runs.
 func (s *Service) AllowsMulti(method pinion.Method) bool { return s.opts.AllowsMulti(method) }

@@ -28,7 +28,11 @@ const Path = "users"
 func Register(app *pinion.App, store any) *pinion.Service {
 	auth := authentication.Authenticate("jwt")
 	hash := local.HashPassword("password")
-	return app.Use(Path, store, pinion.WithProtected("password"), pinion.WithHooks(pinion.Hooks{
+	return app.Use(Path, store, pinion.WithProtected("password"), pinion.WithDocs(pinion.Docs{
+		Summary: "Users: open signup, then only your own record changes",
+		Secured: []pinion.Method{pinion.MethodFind, pinion.MethodGet, pinion.MethodUpdate, pinion.MethodPatch, pinion.MethodRemove},
+		Data:    signupSchema, Patch: patchSchema, Result: userSchema,
+	}), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{
 			"find":   {auth},
 			"get":    {auth},
@@ -72,6 +76,18 @@ const patchSchema = `{
 		"password": {"type": "string", "minLength": 1, "maxLength": 72},
 		"name": {"type": "string", "maxLength": 100},
 		"avatar": {"type": "string", "maxLength": 2048, "pattern": "^https://"}
+	}
+}`
+
+// userSchema is a user as the service answers it.
+const userSchema = `{
+	"type": "object",
+	"required": ["_id", "email"],
+	"properties": {
+		"_id": {"type": ["string", "number"], "readOnly": true},
+		"email": {"type": "string", "format": "email"},
+		"name": {"type": "string"},
+		"avatar": {"type": "string"}
 	}
 }`
 

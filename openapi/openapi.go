@@ -1,0 +1,440 @@
+// Package openapi describes a running Pinion app in OpenAPI 3.1: every
+// exposed method of every service by Feathers' REST conventions, with the
+// schemas of typed services taken from their structs (package schema), the
+// Bearer security scheme, pagination, custom methods and the Feathers error
+// shape of every failure.
+//
+//	doc := openapi.Document(app, openapi.Info{Title: "Chat", Version: "1.0.0"})
+//
+// serve.Options.OpenAPI serves it at /openapi.json, with an interactive
+// reference at /docs.
+package openapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/schema"
+)
+
+// Info is the document's info object.
+type Info struct {
+	Title       string `json:"title"`
+	Version     string `json:"version"`
+	Description string `json:"description,omitempty"`
+}
+
+// Document returns the OpenAPI 3.1 document of app, as decoded JSON (maps
+// and lists), for the services registered now.
+func Document(app *pinion.App, info Info) map[string]any {
+	if info.Title == "" {
+		info.Title = "Pinion API"
+	}
+	if info.Version == "" {
+		info.Version = "1.0.0"
+	}
+	b := &builder{schemas: map[string]any{}, paths: map[string]any{}}
+	b.schemas["Error"] = errorSchema
+	for _, svc := range app.Services() {
+		b.service(svc)
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info":    info,
+		"paths":   b.paths,
+		"components": map[string]any{
+			"schemas":   b.schemas,
+			"responses": errorResponses(),
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+					"description": "An access token from POST /authentication, as `Authorization: Bearer <token>`."},
+			},
+		},
+	}
+}
+
+// JSON is Document, encoded.
+func JSON(app *pinion.App, info Info) ([]byte, error) {
+	return json.MarshalIndent(Document(app, info), "", "  ")
+}
+
+// Handler serves the document of app as JSON, made for each request: it
+// describes the services registered when it is asked.
+func Handler(app *pinion.App, info Info) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := JSON(app, info)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(b)
+	})
+}
+
+type builder struct {
+	schemas map[string]any
+	paths   map[string]any
+}
+
+// shapes are the component schemas of one service.
+type shapes struct {
+	result, data, patch, query map[string]any // references
+	queryParams                []any
+	paginated                  bool
+}
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+func (b *builder) service(svc *pinion.Service) {
+	methods := svc.Methods()
+	if len(methods) == 0 {
+		return
+	}
+	name := componentName(svc.Path())
+	sh := b.shapes(svc, name)
+	docs := svc.Docs()
+	tag := svc.Path()
+
+	base, params := pathTemplate(svc.Path())
+	coll := map[string]any{}
+	item := map[string]any{}
+	itemParams := append(slices.Clone(params), map[string]any{
+		"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"},
+		"description": "The record's id.",
+	})
+	// A service that says nothing of multi calls (not an adapter) may take
+	// patch and remove without an id: logout is DELETE /authentication.
+	multi := func(m pinion.Method) bool {
+		mc, ok := svc.Impl().(pinion.MultiChecker)
+		return !ok || mc.AllowsMulti(m)
+	}
+	op := func(m pinion.Method, summary string, responses map[string]any, extra map[string]any) map[string]any {
+		o := map[string]any{
+			"operationId": operationID(svc.Path(), string(m), extra["multi"] == true),
+			"tags":        []any{tag},
+			"summary":     summary,
+			"responses":   responses,
+		}
+		delete(extra, "multi")
+		for k, v := range extra {
+			o[k] = v
+		}
+		failures := []string{"BadRequest", "GeneralError", "Unavailable"}
+		if docs.Secures(m) {
+			o["security"] = []any{map[string]any{"bearer": []any{}}}
+			failures = append(failures, "NotAuthenticated", "Forbidden")
+		}
+		for _, f := range failures {
+			responses[errorStatus[f]] = map[string]any{"$ref": "#/components/responses/" + f}
+		}
+		return o
+	}
+	ok := func(status, description string, body map[string]any) map[string]any {
+		return map[string]any{status: map[string]any{"description": description, "content": jsonContent(body)}}
+	}
+	with := func(r map[string]any, failures ...string) map[string]any {
+		for _, f := range failures {
+			r[errorStatus[f]] = map[string]any{"$ref": "#/components/responses/" + f}
+		}
+		return r
+	}
+	list := map[string]any{"type": "array", "items": sh.result}
+	for _, m := range methods {
+		switch m {
+		case pinion.MethodFind:
+			body := any(list)
+			if sh.paginated {
+				body = ref(name + "Page")
+			}
+			coll["get"] = op(m, "Find "+svc.Path(), ok("200", "The records that match the query.", asMap(body)),
+				map[string]any{"parameters": sh.queryParams})
+		case pinion.MethodGet:
+			item["get"] = op(m, "Get one of "+svc.Path(), with(ok("200", "The record.", sh.result), "NotFound"),
+				map[string]any{"parameters": sh.queryParams})
+		case pinion.MethodCreate:
+			req := any(sh.data)
+			res := any(sh.result)
+			if multi(m) {
+				req = map[string]any{"oneOf": []any{sh.data, map[string]any{"type": "array", "items": sh.data}}}
+				res = map[string]any{"oneOf": []any{sh.result, list}}
+			}
+			coll["post"] = op(m, "Create "+svc.Path(), with(ok("201", "The new record (a list for a list).", asMap(res)), "Conflict", "PayloadTooLarge", "MethodNotAllowed"),
+				map[string]any{"requestBody": map[string]any{"required": true, "content": jsonContent(asMap(req))}})
+		case pinion.MethodUpdate:
+			item["put"] = op(m, "Replace one of "+svc.Path(), with(ok("200", "The replaced record.", sh.result), "NotFound", "Conflict", "PayloadTooLarge"),
+				map[string]any{"requestBody": map[string]any{"required": true, "content": jsonContent(sh.data)}})
+		case pinion.MethodPatch:
+			item["patch"] = op(m, "Patch one of "+svc.Path(), with(ok("200", "The patched record.", sh.result), "NotFound", "Conflict", "PayloadTooLarge"),
+				map[string]any{"requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
+			if multi(m) {
+				coll["patch"] = op(m, "Patch without an id (for an adapter: every record the query matches)", with(ok("200", "The patched records.", list), "Conflict"),
+					map[string]any{"multi": true, "parameters": sh.queryParams, "requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
+			}
+		case pinion.MethodRemove:
+			item["delete"] = op(m, "Remove one of "+svc.Path(), with(ok("200", "The removed record.", sh.result), "NotFound"),
+				map[string]any{"parameters": sh.queryParams})
+			if multi(m) {
+				coll["delete"] = op(m, "Remove without an id (for an adapter: every record the query matches)", ok("200", "What the removal answers.", map[string]any{}),
+					map[string]any{"multi": true, "parameters": sh.queryParams})
+			}
+		}
+	}
+	if custom := customMethods(methods); len(custom) > 0 {
+		b.custom(svc, coll, custom, docs, op)
+	}
+	if len(coll) > 0 {
+		if len(params) > 0 {
+			coll["parameters"] = params
+		}
+		if docs.Summary != "" {
+			coll["summary"] = docs.Summary
+		}
+		if docs.Description != "" {
+			coll["description"] = docs.Description
+		}
+		b.paths[base] = coll
+	}
+	if len(item) > 0 {
+		item["parameters"] = itemParams
+		b.paths[base+"/{id}"] = item
+	}
+}
+
+// custom describes the custom methods: a POST to the service's path with
+// the method named in X-Service-Method. OpenAPI has one operation per path
+// and verb, so create and the custom methods share the POST, told apart by
+// the header.
+func (b *builder) custom(svc *pinion.Service, coll map[string]any, custom []pinion.Method, docs pinion.Docs, op func(pinion.Method, string, map[string]any, map[string]any) map[string]any) {
+	names := make([]any, len(custom))
+	for i, m := range custom {
+		names[i] = string(m)
+	}
+	header := map[string]any{
+		"name": "X-Service-Method", "in": "header", "schema": map[string]any{"type": "string", "enum": names},
+		"description": "Calls the named custom method with the body as its data, instead of create.",
+	}
+	post, _ := coll["post"].(map[string]any)
+	if post == nil {
+		post = op(custom[0], "Call a custom method of "+svc.Path(), map[string]any{
+			"200": map[string]any{"description": "What the method answers.", "content": jsonContent(map[string]any{})},
+		}, map[string]any{"requestBody": map[string]any{"content": jsonContent(map[string]any{})}})
+		post["operationId"] = operationID(svc.Path(), "custom", false)
+		coll["post"] = post
+	} else {
+		post["responses"].(map[string]any)["200"] = map[string]any{"description": "What a custom method answers.", "content": jsonContent(map[string]any{})}
+		body := post["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)
+		body["schema"] = map[string]any{"anyOf": []any{body["schema"], map[string]any{"description": "a custom method's data"}}}
+	}
+	post["parameters"] = append(asList(post["parameters"]), header)
+	list := make([]string, len(custom))
+	for i, m := range custom {
+		list[i] = string(m)
+	}
+	post["description"] = "Custom methods: " + strings.Join(list, ", ") + " (named in X-Service-Method)."
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func customMethods(methods []pinion.Method) []pinion.Method {
+	var out []pinion.Method
+	for _, m := range methods {
+		if !pinion.IsStandardMethod(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// shapes registers the component schemas of svc and returns references.
+func (b *builder) shapes(svc *pinion.Service, name string) shapes {
+	sh := shapes{}
+	if p, ok := svc.Impl().(interface{ Paginate() pinion.Paginate }); ok {
+		page := p.Paginate()
+		sh.paginated = page.Enabled()
+	}
+	if st := svc.Schema(); st != nil {
+		queryRef := "#/components/schemas/" + name + "Query"
+		b.schemas[name] = st.JSONSchema(schema.Result, schema.Refs{})
+		b.schemas[name+"Data"] = st.JSONSchema(schema.Data, schema.Refs{})
+		b.schemas[name+"Patch"] = st.JSONSchema(schema.Patch, schema.Refs{})
+		b.schemas[name+"Query"] = st.JSONSchema(schema.Query, schema.Refs{Query: queryRef})
+		sh.queryParams = queryParameters(st)
+	} else {
+		d := svc.Docs()
+		b.schemas[name] = rawSchema(d.Result, map[string]any{"type": "object", "additionalProperties": true})
+		b.schemas[name+"Data"] = rawSchema(d.Data, map[string]any{"type": "object"})
+		b.schemas[name+"Patch"] = rawSchema(d.Patch, rawSchema(d.Data, map[string]any{"type": "object"}))
+		sh.queryParams = genericParameters()
+	}
+	sh.result, sh.data, sh.patch = ref(name), ref(name+"Data"), ref(name+"Patch")
+	if sh.paginated {
+		b.schemas[name+"Page"] = map[string]any{
+			"type":     "object",
+			"required": []any{"total", "limit", "skip", "data"},
+			"properties": map[string]any{
+				"total": map[string]any{"type": "integer", "description": "How many records match, in all."},
+				"limit": map[string]any{"type": "integer"},
+				"skip":  map[string]any{"type": "integer"},
+				"data":  map[string]any{"type": "array", "items": sh.result},
+			},
+		}
+	}
+	return sh
+}
+
+// rawSchema decodes a hand-written JSON Schema, or gives def.
+func rawSchema(doc string, def map[string]any) map[string]any {
+	if doc == "" {
+		return def
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		return def
+	}
+	delete(m, "$schema")
+	return m
+}
+
+// queryParameters describe a typed service's query in qs bracket syntax:
+// each field as a deepObject (done=true, age[$gte]=18, tags[$in][]=a), and
+// the filters.
+func queryParameters(st *schema.Struct) []any {
+	var out []any
+	for _, f := range st.Fields {
+		if f.Protected {
+			continue
+		}
+		s := st.JSONSchema(schema.Query, schema.Refs{})["properties"].(map[string]any)[f.Name]
+		out = append(out, map[string]any{
+			"name": f.Name, "in": "query", "style": "deepObject", "explode": true, "schema": s,
+			"description": "A value, or operators: " + f.Name + "[$gt]=…",
+		})
+	}
+	return append(out, filterParameters(st.QueryFields())...)
+}
+
+func genericParameters() []any { return filterParameters(nil) }
+
+// filterParameters are Feathers' filters.
+func filterParameters(fields []string) []any {
+	sortSchema := map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "integer", "enum": []any{1, -1}}}
+	selectItems := map[string]any{"type": "string"}
+	if fields != nil {
+		names := make([]any, len(fields))
+		for i, f := range fields {
+			names[i] = f
+		}
+		selectItems["enum"] = names
+	}
+	return []any{
+		map[string]any{"name": "$limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}, "description": "How many records to answer at most."},
+		map[string]any{"name": "$skip", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}, "description": "How many matching records to skip."},
+		map[string]any{"name": "$sort", "in": "query", "style": "deepObject", "explode": true, "schema": sortSchema,
+			"description": "Fields to sort by, in order: $sort[createdAt]=-1&$sort[_id]=1."},
+		map[string]any{"name": "$select[]", "in": "query", "schema": map[string]any{"type": "array", "items": selectItems},
+			"description": "The fields to answer (the id always comes)."},
+		map[string]any{"name": "$or", "in": "query", "style": "deepObject", "explode": true,
+			"schema":      map[string]any{"type": "object", "additionalProperties": true},
+			"description": "Any of several queries, in qs syntax: $or[0][done]=true&$or[1][title]=x."},
+	}
+}
+
+func jsonContent(s map[string]any) map[string]any {
+	return map[string]any{"application/json": map[string]any{"schema": s}}
+}
+
+var placeholder = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
+
+// pathTemplate turns a service path with placeholders (":orgId/projects")
+// into an OpenAPI template and its parameters.
+func pathTemplate(path string) (string, []any) {
+	var params []any
+	tmpl := placeholder.ReplaceAllStringFunc(path, func(p string) string {
+		name := p[1:]
+		params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		return "{" + name + "}"
+	})
+	return "/" + tmpl, params
+}
+
+// componentName is a schema name for a service path: "users" → "Users",
+// "authentication/tickets" → "AuthenticationTickets".
+func componentName(path string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range path {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			up = true
+			continue
+		}
+		if up {
+			r = unicode.ToUpper(r)
+			up = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func operationID(path, method string, multi bool) string {
+	id := method + componentName(path)
+	if multi {
+		id += "Many"
+	}
+	return id
+}
+
+// The Feathers error shape, and the responses of each class.
+var errorSchema = map[string]any{
+	"type":     "object",
+	"required": []any{"name", "message", "code", "className"},
+	"properties": map[string]any{
+		"name":      map[string]any{"type": "string", "description": "The error class: BadRequest, NotFound, …"},
+		"message":   map[string]any{"type": "string"},
+		"code":      map[string]any{"type": "integer", "description": "The HTTP status."},
+		"className": map[string]any{"type": "string", "description": "The class in kebab case: bad-request, not-found, …"},
+		"data":      map[string]any{"description": "Details, such as every field at fault: [{instancePath, message}]."},
+		"errors":    map[string]any{"description": "Per-field messages."},
+	},
+}
+
+var errorStatus = map[string]string{
+	"BadRequest": "400", "NotAuthenticated": "401", "Forbidden": "403", "NotFound": "404",
+	"MethodNotAllowed": "405", "Timeout": "408", "Conflict": "409", "PayloadTooLarge": "413",
+	"TooManyRequests": "429", "GeneralError": "500", "Unavailable": "503",
+}
+
+func errorResponses() map[string]any {
+	descriptions := map[string]string{
+		"BadRequest":       "The data or the query is not valid: data lists every problem.",
+		"NotAuthenticated": "No valid access token.",
+		"Forbidden":        "The caller may not do this.",
+		"NotFound":         "No record has this id (among those the query allows).",
+		"MethodNotAllowed": "The method is not exposed, or several records at once are not allowed.",
+		"Timeout":          "The call, or the request body, took too long.",
+		"Conflict":         "A unique field already has this value: data names the field.",
+		"PayloadTooLarge":  "The request body is over the server's limit.",
+		"TooManyRequests":  "Too many failed logins: wait for Retry-After seconds.",
+		"GeneralError":     "Something failed on the server.",
+		"Unavailable":      "The database does not answer.",
+	}
+	out := map[string]any{}
+	for name, d := range descriptions {
+		out[name] = map[string]any{"description": d, "content": jsonContent(ref("Error"))}
+	}
+	return out
+}

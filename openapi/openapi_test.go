@@ -1,0 +1,183 @@
+package openapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/config"
+	"github.com/pinionhq/pinion/openapi"
+	"github.com/pinionhq/pinion/serve"
+	"github.com/pinionhq/pinion/server"
+	"github.com/pinionhq/pinion/services/memory"
+)
+
+// valid checks a document with a maintained OpenAPI 3.1 validator
+// (pb33f/libopenapi-validator, against the specification's own schema) and
+// returns it decoded.
+func valid(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	doc, err := libopenapi.NewDocument(b)
+	if err != nil {
+		t.Fatalf("not an OpenAPI document: %v", err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	if ok, problems := v.ValidateDocument(); !ok {
+		for _, p := range problems {
+			t.Errorf("invalid: %s: %s", p.Message, p.Reason)
+			for _, e := range p.SchemaValidationErrors {
+				t.Errorf("  at %s (%s): %s", e.FieldPath, e.KeywordLocation, e.Reason)
+			}
+		}
+		t.FailNow()
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return m
+}
+
+func at(t *testing.T, doc map[string]any, path ...string) any {
+	t.Helper()
+	var v any = doc
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%v: no %s", path, p)
+		}
+		if v, ok = m[p]; !ok {
+			t.Fatalf("%v: no %s in %v", path, p, keys(m))
+		}
+	}
+	return v
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// The chat app's document, served at /openapi.json, is valid OpenAPI 3.1
+// and describes every service it exposes, with authentication.
+func TestChatAppDocument(t *testing.T) {
+	env := map[string]string{"CONFIG_DIR": "../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
+		"AUTH_SECRET": "openapi-test-secret-openapi-test-secret-01"}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/openapi.json", nil))
+	if w.Code != 200 {
+		t.Fatalf("GET /openapi.json: %d", w.Code)
+	}
+	doc := valid(t, w.Body.Bytes())
+	for _, p := range []string{"/users", "/users/{id}", "/messages", "/messages/{id}", "/authentication", "/authentication/tickets", "/rooms"} {
+		at(t, doc, "paths", p)
+	}
+	if sec := at(t, doc, "paths", "/messages", "get", "security"); sec == nil {
+		t.Error("finding messages is not marked secured")
+	}
+	if _, secured := at(t, doc, "paths", "/users", "post").(map[string]any)["security"]; secured {
+		t.Error("signup is marked secured")
+	}
+	at(t, doc, "paths", "/messages", "get", "responses", "401")
+	at(t, doc, "paths", "/messages/{id}", "get", "responses", "404")
+	at(t, doc, "components", "securitySchemes", "bearer")
+	at(t, doc, "components", "schemas", "MessagesPage", "properties", "total")
+	at(t, doc, "paths", "/authentication", "delete")
+	// Off in production.
+	cfg.Docs = false
+}
+
+type Note struct {
+	ID    int      `json:"id" readOnly:"true"`
+	Text  string   `json:"text" required:"true" maxLength:"500" doc:"what the note says"`
+	Tags  []string `json:"tags,omitempty"`
+	Owner string   `json:"owner,omitempty" protected:"true"`
+}
+
+// A typed service's document comes from its struct, and custom methods
+// are posts with X-Service-Method.
+func TestTypedDocument(t *testing.T) {
+	app := pinion.New()
+	o := memory.Options{}
+	o.Paginate = pinion.Paginate{Default: 10, Max: 50}
+	o.Multi = []pinion.Method{pinion.MethodCreate}
+	pinion.Use(app, "orgs/:orgId/notes", memory.Typed[Note, int](o),
+		pinion.WithMethod("archive", func(ctx context.Context, data any, p *pinion.Params) (any, error) { return data, nil }))
+	app.Use("plain", memory.New(memory.Options{Options: adapter.Options{}}))
+	b, err := openapi.JSON(app, openapi.Info{Title: "Notes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := valid(t, b)
+	data := at(t, doc, "components", "schemas", "OrgsOrgIdNotesData").(map[string]any)
+	if _, ok := data["properties"].(map[string]any)["id"]; ok {
+		t.Error("the data schema takes the read-only id")
+	}
+	if s, _ := json.Marshal(at(t, doc, "components", "schemas", "OrgsOrgIdNotes")); strings.Contains(string(s), "owner") {
+		t.Errorf("the result schema shows a protected field: %s", s)
+	}
+	at(t, doc, "paths", "/orgs/{orgId}/notes", "parameters")
+	params, _ := json.Marshal(at(t, doc, "paths", "/orgs/{orgId}/notes", "post", "parameters"))
+	if !strings.Contains(string(params), "X-Service-Method") || !strings.Contains(string(params), "archive") {
+		t.Errorf("custom methods: %s", params)
+	}
+	at(t, doc, "components", "schemas", "OrgsOrgIdNotesPage")
+	at(t, doc, "components", "schemas", "OrgsOrgIdNotesQuery", "properties", "$or")
+}
+
+// serve.Options.Docs serves the document and its reference page, whose
+// assets are in the binary.
+func TestServedDocs(t *testing.T) {
+	app := pinion.New()
+	pinion.Use(app, "notes", memory.Typed[Note, int](memory.Options{}))
+	srv, err := serve.New(app, serve.Options{Docs: &openapi.Info{Title: "Notes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	for path, want := range map[string]string{
+		"/openapi.json":              `"openapi": "3.1.0"`,
+		"/docs/":                     "swagger-ui-bundle.js",
+		"/docs/init.js":              "openapi.json",
+		"/docs/swagger-ui-bundle.js": "SwaggerUIBundle",
+	} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %d, want a body with %q", path, resp.StatusCode, want)
+		}
+	}
+	resp, _ := http.Get(ts.URL + "/docs")
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/docs/" {
+		t.Errorf("/docs does not lead to /docs/: %s", resp.Request.URL.Path)
+	}
+}
