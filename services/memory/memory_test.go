@@ -339,3 +339,9 @@ func BenchmarkFindQuery(b *testing.B) {
 		}
 	}
 }
+
+func TestTypedAdapter(t *testing.T) {
+	adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[int], int] {
+		return memory.Typed[adaptertest.Person[int], int](memory.Options{Options: opts})
+	})
+}
