@@ -47,6 +47,11 @@ func TestTypedAdapter(t *testing.T) {
 			return mongodb.Typed[adaptertest.Person[bson.ObjectID], bson.ObjectID](coll(), mongodb.Options{Options: opts})
 		})
 	})
+	t.Run("string", func(t *testing.T) {
+		adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[string], string] {
+			return mongodb.Typed[adaptertest.Person[string], string](coll(), mongodb.Options{Options: opts})
+		})
+	})
 }
 
 // service returns a service on a fresh collection, set up on an app as
