@@ -15,6 +15,7 @@ package memory
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -39,6 +40,9 @@ type Service struct {
 	byKey  map[string]*entry
 	order  []*entry // insertion order, which find keeps without a $sort
 	nextID int
+	// stringIDs makes the assigned ids strings ("0", "1"…): those of a
+	// typed service with string ids, which its queries compare with.
+	stringIDs bool
 }
 
 // entry is a stored record under its key, the string form of its id, so that
@@ -256,12 +260,15 @@ func (s *Service) insert(recs []map[string]any) error {
 }
 
 // newID returns the next free auto-increment id. s.mu is held.
-func (s *Service) newID(taken func(string) bool) int {
+func (s *Service) newID(taken func(string) bool) any {
 	for {
-		id := s.nextID
+		n := s.nextID
 		s.nextID++
-		if !taken(strconv.Itoa(id)) {
-			return id
+		if k := strconv.Itoa(n); !taken(k) {
+			if s.stringIDs {
+				return k
+			}
+			return n
 		}
 	}
 }
@@ -408,8 +415,8 @@ func (s *Service) remove(id any, match matcher) ([]map[string]any, error) {
 }
 
 // Typed returns a memory service of the Go struct T with ids of type K (an
-// integer type for the ids the service assigns, or a string), for
-// pinion.Use. Query strings are coerced from T's field types; opts.Fields
+// integer type, or a string: the ids the service assigns are then "0",
+// "1"…), for pinion.Use. Query strings are coerced from T's field types; opts.Fields
 // adds to them. opts.ID names T's id field by its JSON name ("id" by
 // default).
 func Typed[T any, K comparable](opts Options) *adapter.Typed[T, K] {
@@ -417,5 +424,7 @@ func Typed[T any, K comparable](opts Options) *adapter.Typed[T, K] {
 		opts.ID = "id"
 	}
 	opts.Options = opts.Options.WithFields(adapter.FieldsOf[T]())
-	return adapter.NewTyped[T, K](New(opts), opts.ID)
+	s := New(opts)
+	s.stringIDs = reflect.TypeFor[K]().Kind() == reflect.String
+	return adapter.NewTyped[T, K](s, opts.ID)
 }
