@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -65,9 +66,11 @@ type Decoding struct {
 }
 
 // DecodeJSON decodes a JSON object into dst, a pointer to a struct of s's
-// type, field by field: each value is decoded once, into its field. It
-// returns the JSON names of the fields given. An unknown field, a value of
-// the wrong type, or anything but an object is an *Error naming the field.
+// type, field by field: each value is decoded once, into its field, and
+// nested structs (in lists too) field by field in turn. It returns the JSON
+// names of the fields given. An unknown field (at any depth), a value of
+// the wrong type, or anything but an object is an *Error naming the field
+// by its path ("/address/zip").
 func (s *Struct) DecodeJSON(b []byte, dst reflect.Value, d Decoding) ([]string, error) {
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -76,54 +79,204 @@ func (s *Struct) DecodeJSON(b []byte, dst reflect.Value, d Decoding) ([]string, 
 		e.add("", "must be an object")
 		return nil, e
 	}
-	v := dst.Elem()
 	e := &Error{}
+	present := s.decodeRaw(raw, dst.Elem(), "", d, e)
+	return present, e.err()
+}
+
+// decodeRaw sets the fields of v from the members of a JSON object and
+// returns the names of those given, adding problems under path to e.
+func (s *Struct) decodeRaw(raw map[string]json.RawMessage, v reflect.Value, path string, d Decoding, e *Error) []string {
 	present := make([]string, 0, len(raw))
 	for name, r := range raw {
 		f := s.byName[name]
 		switch {
 		case f == nil:
 			if !d.IgnoreUnknown {
-				e.add("/"+name, "is not a field")
+				e.add(path+"/"+name, "is not a field")
 			}
 			continue
 		case d.External && f.ReadOnly:
 			continue
 		}
-		fv := f.settable(v)
-		if err := json.Unmarshal(r, fv.Addr().Interface()); err != nil {
-			e.add("/"+name, "must be %s", article(f.Type))
-			continue
+		if decodeJSONValue(f.settable(v), r, path+"/"+name, d, e) {
+			present = append(present, name)
 		}
-		present = append(present, name)
 	}
-	return present, e.err()
+	return present
 }
+
+// decodeJSONValue decodes r into fv: a struct member by member, a list
+// element by element when it holds structs or does not decode whole,
+// anything else as encoding/json does. It reports whether r fitted.
+func decodeJSONValue(fv reflect.Value, r json.RawMessage, path string, d Decoding, e *Error) bool {
+	t := fv.Type()
+	if isNull(r) && (t.Kind() == reflect.Pointer || isRecord(t) || isList(t)) {
+		fv.SetZero()
+		return true
+	}
+	switch {
+	case t.Kind() == reflect.Pointer && hasRecords(t.Elem()):
+		nv := reflect.New(t.Elem())
+		if !decodeJSONValue(nv.Elem(), r, path, d, e) {
+			return false
+		}
+		fv.Set(nv)
+		return true
+	case isRecord(t):
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(r, &m); err != nil {
+			e.add(path, "must be %s", article(t))
+			return false
+		}
+		nv := reflect.New(t).Elem()
+		n := len(e.Problems)
+		Of(t).decodeRaw(m, nv, path, d, e)
+		if len(e.Problems) > n {
+			return false
+		}
+		fv.Set(nv)
+		return true
+	}
+	if !hasRecords(t) {
+		// Into the field itself (addressable, as settable returns it); what
+		// a failure left there is overwritten below or refused.
+		if err := json.Unmarshal(r, fv.Addr().Interface()); err == nil {
+			return true
+		}
+	}
+	if !isList(t) {
+		e.add(path, "must be %s", article(t))
+		return false
+	}
+	// Element by element: to name the one at fault, and to decode the
+	// structs in it member by member.
+	var items []json.RawMessage
+	if json.Unmarshal(r, &items) != nil {
+		e.add(path, "must be %s", article(t))
+		return false
+	}
+	l := reflect.MakeSlice(t, len(items), len(items))
+	ok := true
+	for i, item := range items {
+		ok = decodeJSONValue(l.Index(i), item, path+"/"+strconv.Itoa(i), d, e) && ok
+	}
+	if ok {
+		fv.Set(l)
+	}
+	return ok
+}
+
+func isNull(r json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(r), []byte("null")) }
 
 // DecodeMap sets the fields of dst (a pointer to a struct of s's type) from
 // a decoded JSON object, as a socket delivers it; see DecodeJSON.
 func (s *Struct) DecodeMap(m map[string]any, dst reflect.Value, d Decoding) ([]string, error) {
-	v := dst.Elem()
 	e := &Error{}
+	present := s.decodeMap(m, dst.Elem(), "", d, e)
+	return present, e.err()
+}
+
+func (s *Struct) decodeMap(m map[string]any, v reflect.Value, path string, d Decoding, e *Error) []string {
 	present := make([]string, 0, len(m))
 	for name, value := range m {
 		f := s.byName[name]
 		switch {
 		case f == nil:
 			if !d.IgnoreUnknown {
-				e.add("/"+name, "is not a field")
+				e.add(path+"/"+name, "is not a field")
 			}
 			continue
 		case d.External && f.ReadOnly:
 			continue
 		}
-		if err := f.set(f.settable(v), value); err != nil {
-			e.add("/"+name, "must be %s", article(f.Type))
-			continue
+		if decodeValue(f.settable(v), value, path+"/"+name, d, e) {
+			present = append(present, name)
 		}
-		present = append(present, name)
 	}
-	return present, e.err()
+	return present
+}
+
+// decodeValue sets fv from value, a decoded JSON value: a struct from an
+// object member by member, a list from a list element by element, anything
+// else with set. It reports whether value fitted.
+func decodeValue(fv reflect.Value, value any, path string, d Decoding, e *Error) bool {
+	t := fv.Type()
+	switch v := value.(type) {
+	case map[string]any:
+		switch {
+		case isRecord(t):
+			nv := reflect.New(t).Elem()
+			n := len(e.Problems)
+			Of(t).decodeMap(v, nv, path, d, e)
+			if len(e.Problems) > n {
+				return false
+			}
+			fv.Set(nv)
+			return true
+		case t.Kind() == reflect.Pointer && isRecord(t.Elem()):
+			nv := reflect.New(t.Elem())
+			if !decodeValue(nv.Elem(), value, path, d, e) {
+				return false
+			}
+			fv.Set(nv)
+			return true
+		}
+	case []any:
+		if isList(t) {
+			l := reflect.MakeSlice(t, len(v), len(v))
+			ok := true
+			for i, item := range v {
+				ok = decodeValue(l.Index(i), item, path+"/"+strconv.Itoa(i), d, e) && ok
+			}
+			if ok {
+				fv.Set(l)
+			}
+			return ok
+		}
+	}
+	if err := set(fv, value); err != nil {
+		e.add(path, "must be %s", article(t))
+		return false
+	}
+	return true
+}
+
+var jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// isRecord reports whether t is a struct that is decoded member by member:
+// one that does not decode itself (as times do).
+func isRecord(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	p := reflect.PointerTo(t)
+	return !p.Implements(jsonUnmarshalerType) && !p.Implements(textUnmarshalerType) &&
+		!t.Implements(jsonUnmarshalerType) && !t.Implements(textUnmarshalerType)
+}
+
+// isList reports whether t is a list decoded element by element: a slice
+// (not bytes, which JSON holds as base64) that does not decode itself.
+func isList(t reflect.Type) bool {
+	if t.Kind() != reflect.Slice || t.Elem().Kind() == reflect.Uint8 {
+		return false
+	}
+	return !reflect.PointerTo(t).Implements(jsonUnmarshalerType) && !reflect.PointerTo(t).Implements(textUnmarshalerType)
+}
+
+// hasRecords reports whether values of t hold structs decoded member by
+// member, whose unknown members encoding/json would drop silently.
+func hasRecords(t reflect.Type) bool {
+	for {
+		switch {
+		case isRecord(t):
+			return true
+		case t.Kind() == reflect.Pointer || isList(t):
+			t = t.Elem()
+		default:
+			return false
+		}
+	}
 }
 
 // Set sets the field in v (a pointer to a struct of the field's struct type,
@@ -134,8 +287,9 @@ func (f *Field) Set(v reflect.Value, value any) error {
 	if !v.CanAddr() {
 		return errors.New("schema: the record cannot be changed")
 	}
-	if err := f.set(f.settable(v), value); err != nil {
-		return fmt.Errorf("'%s' must be %s", f.Name, article(f.Type))
+	e := &Error{}
+	if !decodeValue(f.settable(v), value, "/"+f.Name, Decoding{}, e) {
+		return errors.New(e.Summary())
 	}
 	return nil
 }
@@ -158,7 +312,7 @@ var errMismatch = errors.New("type mismatch")
 
 // set assigns value to fv: directly when the types allow, by number
 // conversion for whole numbers, else through JSON.
-func (f *Field) set(fv reflect.Value, value any) error {
+func set(fv reflect.Value, value any) error {
 	if value == nil {
 		fv.SetZero()
 		return nil

@@ -135,7 +135,8 @@ func (s *typedSuite[K]) data(t *testing.T) {
 			{`{"name":"x","address":"Berlin"}`, obj{"name": "x", "address": "Berlin"}, "address", "must be an object"},
 			{`{"name":"x","address":{"city":"B","zip":-5}}`, obj{"name": "x", "address": obj{"city": "B", "zip": -5.0}}, "address/zip", "must be at least 0"},
 			{`{"name":"x","tags":"a"}`, obj{"name": "x", "tags": "a"}, "tags", "must be an array"},
-			{`{"name":"x","tags":[1]}`, obj{"name": "x", "tags": []any{1.0}}, "tags", "must be an array"},
+			{`{"name":"x","tags":["a",1]}`, obj{"name": "x", "tags": []any{"a", 1.0}}, "tags/1", "must be a string"},
+			{`{"name":"x","address":{"zip":"x"}}`, obj{"name": "x", "address": obj{"zip": "x"}}, "address/zip", "must be an integer"},
 			{`{"name":"x","nick":"` + long + `"}`, obj{"name": "x", "nick": long}, "nick", "must be at most 20 characters long"},
 		} {
 			_, err := p.rest(pinion.MethodCreate, nil, tc.rest, "")
@@ -185,6 +186,10 @@ func (s *typedSuite[K]) data(t *testing.T) {
 		wantInvalid(t, err, "role", "is not a field")
 		_, err = p.rest(pinion.MethodUpdate, idString(p.bob.ID), `{"name":"x","Name":"y"}`, "")
 		wantInvalid(t, err, "Name", "is not a field")
+		_, err = p.rest(pinion.MethodPatch, idString(p.bob.ID), `{"address":{"city":"B","country":"DE"}}`, "")
+		wantInvalid(t, err, "address/country", "is not a field")
+		_, err = p.socket(pinion.MethodCreate, nil, obj{"name": "x", "address": obj{"country": "DE"}}, nil)
+		wantInvalid(t, err, "address/country", "is not a field")
 		wantPeople(t, p.all(), "Alice", "Bob", "Doug")
 		wantPerson(t, p.get(p.bob.ID), p.bob)
 	})
