@@ -49,6 +49,10 @@ func NewTyped[T any, K comparable](inner MapService, idField string) *Typed[T, K
 	return &Typed[T, K]{inner: inner, st: st, id: f}
 }
 
+// IDField implements pinion.IDFielder: the JSON name of the id field, which
+// results carry whatever a $select names.
+func (t *Typed[T, K]) IDField() string { return t.id.Name }
+
 // Inner returns the adapter Typed works over.
 func (t *Typed[T, K]) Inner() MapService { return t.inner }
 

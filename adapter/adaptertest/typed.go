@@ -59,9 +59,10 @@ type TypedFactory[K comparable] func(t testing.TB, opts adapter.Options) pinion.
 // coerced from the field types, bodies decoded by Service.DecodeData) and
 // socket calls (float64 or string ids, JSON maps as data).
 //
-// On $select: a typed record cannot say "absent", so the fields a $select
-// leaves out come back as zero values (an int 0, an empty string, a zero
-// time), for Go callers and clients alike.
+// On $select: a Go caller gets T, so the fields a $select leaves out come
+// back as zero values (an int 0, an empty string, a zero time) — a typed
+// record cannot say "absent". Clients get what the map adapters send them:
+// the id and the selected fields only.
 func RunTyped[K comparable](t *testing.T, newService TypedFactory[K]) {
 	s := &typedSuite[K]{factory: newService}
 	t.Run("methods", s.methods)

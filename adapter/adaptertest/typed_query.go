@@ -241,6 +241,52 @@ func (s *typedSuite[K]) filters(t *testing.T) {
 		}
 		wantPerson(t, got, Person[K]{ID: p.bob.ID, Age: 25, Address: p.bob.Address})
 	})
+	s.withPeople(t, "$select for clients sends the id and the selected fields", none, func(t *testing.T, p *people[K]) {
+		keys := func(rec obj) []string {
+			var out []string
+			for k := range rec {
+				out = append(out, k)
+			}
+			slices.Sort(out)
+			return out
+		}
+		hc, err := p.rest(pinion.MethodFind, nil, "", "$select[0]=name&$select[1]=age&$sort[age]=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := externalList(t, hc)
+		if len(list) != 3 {
+			t.Fatalf("got %v", list)
+		}
+		for i, want := range []Person[K]{p.alice, p.bob, p.doug} {
+			if got := keys(list[i]); !slices.Equal(got, []string{"_id", "age", "name"}) {
+				t.Errorf("a client got the fields %q of %v, want _id, age and name", got, list[i])
+			}
+			wantPerson(t, asPerson[K](t, list[i]), Person[K]{ID: want.ID, Name: want.Name, Age: want.Age})
+		}
+		for _, call := range []func() (*pinion.HookContext, error){
+			func() (*pinion.HookContext, error) {
+				return p.rest(pinion.MethodGet, idString(p.bob.ID), "", "$select[]=address")
+			},
+			func() (*pinion.HookContext, error) {
+				return p.socket(pinion.MethodPatch, socketID(p.bob.ID), obj{"age": 26.0}, obj{"$select": []any{"address"}})
+			},
+			func() (*pinion.HookContext, error) {
+				return p.rest(pinion.MethodCreate, nil, `{"name":"Eve","address":{"city":"Rome","zip":1}}`, "$select=address")
+			},
+		} {
+			hc, err := call()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec := externalRecord(t, hc); !slices.Equal(keys(rec), []string{"_id", "address"}) {
+				t.Errorf("%s with $select: a client got %v, want _id and address", hc.Method, rec)
+			}
+		}
+		if got := p.get(p.bob.ID); got.Age != 26 || got.Name != "Bob" {
+			t.Errorf("a patch with $select wrote %+v", got)
+		}
+	})
 }
 
 // pagination: Found.Paginated with the page's total, limit and skip.
