@@ -144,7 +144,7 @@ func (t *Typed[T, K]) load(res any) (T, error) {
 			m[t.id.Name] = pinion.IDString(id) // an ObjectId or a number, for a string id
 		}
 	}
-	if _, err := t.st.DecodeMap(m, reflect.ValueOf(&out), schema.Decoding{IgnoreUnknown: true}); err != nil {
+	if err := t.st.Load(m, reflect.ValueOf(&out)); err != nil {
 		return out, fmt.Errorf("adapter: a stored record does not fit %s: %w", t.st.Type, err)
 	}
 	return out, nil

@@ -2,11 +2,13 @@ package schema
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -79,87 +81,233 @@ func (s *Struct) DecodeJSON(b []byte, dst reflect.Value, d Decoding) ([]string, 
 		e.add("", "must be an object")
 		return nil, e
 	}
-	e := &Error{}
-	present := s.decodeRaw(raw, dst.Elem(), "", d, e)
-	return present, e.err()
+	dc := decoder{d: d}
+	present := s.decodeRaw(&dc, raw, dst.Elem(), true)
+	return present, dc.err()
 }
 
-// decodeRaw sets the fields of v from the members of a JSON object and
-// returns the names of those given, adding problems under path to e.
-func (s *Struct) decodeRaw(raw map[string]json.RawMessage, v reflect.Value, path string, d Decoding, e *Error) []string {
-	present := make([]string, 0, len(raw))
-	for name, r := range raw {
-		f := s.byName[name]
-		switch {
-		case f == nil:
-			if !d.IgnoreUnknown {
-				e.add(path+"/"+name, "is not a field")
+// DecodeMap sets the fields of dst (a pointer to a struct of s's type) from
+// a decoded JSON object, as a socket delivers it; see DecodeJSON.
+func (s *Struct) DecodeMap(m map[string]any, dst reflect.Value, d Decoding) ([]string, error) {
+	dc := decoder{d: d}
+	present := s.decodeMap(&dc, m, dst.Elem(), true)
+	return present, dc.err()
+}
+
+// Load sets the fields of dst (a pointer to a struct of s's type) from a
+// stored record, as DecodeMap with IgnoreUnknown does, without listing the
+// fields given: adapters read every record they answer through it.
+func (s *Struct) Load(m map[string]any, dst reflect.Value) error {
+	dc := decoder{d: Decoding{IgnoreUnknown: true}}
+	s.decodeMap(&dc, m, dst.Elem(), false)
+	return dc.err()
+}
+
+// decoder decodes one piece of data.
+type decoder struct {
+	d Decoding
+	problems
+}
+
+// decodeMap sets the fields of v from the members of m, and lists the
+// names of those given when given is set.
+func (s *Struct) decodeMap(dc *decoder, m map[string]any, v reflect.Value, given bool) []string {
+	var present []string
+	if given {
+		present = make([]string, 0, len(m))
+	}
+	one := func(f *Field, value any) {
+		if dc.d.External && f.ReadOnly {
+			return
+		}
+		n := dc.n()
+		if dc.value(f.settable(v), f.info, value) {
+			if given {
+				present = append(present, f.Name)
 			}
-			continue
-		case d.External && f.ReadOnly:
-			continue
+		} else {
+			dc.within(n, f.Name)
 		}
-		if decodeJSONValue(f.settable(v), r, path+"/"+name, d, e) {
-			present = append(present, name)
+	}
+	known := 0
+	if 2*len(m) < len(s.Fields) {
+		// A few members (a patch): look each up.
+		for name, value := range m {
+			if f := s.byName[name]; f != nil {
+				known++
+				one(f, value)
+			}
 		}
+	} else {
+		// A whole record: one look-up per field, in declaration order.
+		for _, f := range s.Fields {
+			if value, ok := m[f.Name]; ok {
+				known++
+				one(f, value)
+			}
+		}
+	}
+	if known < len(m) && !dc.d.IgnoreUnknown {
+		dc.unknown(unknownNames(s, m))
 	}
 	return present
 }
 
-// decodeJSONValue decodes r into fv: a struct member by member, a list
+// decodeRaw is decodeMap for the members of a JSON object.
+func (s *Struct) decodeRaw(dc *decoder, raw map[string]json.RawMessage, v reflect.Value, given bool) []string {
+	var present []string
+	if given {
+		present = make([]string, 0, len(raw))
+	}
+	known := 0
+	for name, r := range raw {
+		f := s.byName[name]
+		if f == nil {
+			continue
+		}
+		known++
+		if dc.d.External && f.ReadOnly {
+			continue
+		}
+		n := dc.n()
+		if dc.raw(f.settable(v), f.info, r) {
+			if given {
+				present = append(present, name)
+			}
+		} else {
+			dc.within(n, name)
+		}
+	}
+	if known < len(raw) && !dc.d.IgnoreUnknown {
+		dc.unknown(unknownNames(s, raw))
+	}
+	return present
+}
+
+// unknown adds a problem for each of names, members s has no field for.
+func (dc *decoder) unknown(names []string) {
+	for _, name := range names {
+		dc.add("/"+name, "is not a field")
+	}
+}
+
+// unknownNames lists the members of m that s has no field for, in order.
+func unknownNames[V any](s *Struct, m map[string]V) []string {
+	var names []string
+	for name := range m {
+		if s.byName[name] == nil {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// value sets fv (of type in.t) from value, a decoded JSON value: a struct
+// from an object member by member, a list from a list element by element,
+// anything else with set. It reports whether value fitted.
+func (dc *decoder) value(fv reflect.Value, in *info, value any) bool {
+	switch v := value.(type) {
+	case map[string]any:
+		switch {
+		case in.record:
+			nv := reflect.New(in.t).Elem()
+			n := dc.n()
+			in.structOf().decodeMap(dc, v, nv, false)
+			if dc.n() > n {
+				return false
+			}
+			fv.Set(nv)
+			return true
+		case in.kind == reflect.Pointer && in.elemInfo().record:
+			nv := reflect.New(in.t.Elem())
+			if !dc.value(nv.Elem(), in.elemInfo(), value) {
+				return false
+			}
+			fv.Set(nv)
+			return true
+		}
+	case []any:
+		if in.list {
+			l := reflect.MakeSlice(in.t, len(v), len(v))
+			ei := in.elemInfo()
+			ok := true
+			for i, item := range v {
+				if n := dc.n(); !dc.value(l.Index(i), ei, item) {
+					dc.within(n, strconv.Itoa(i))
+					ok = false
+				}
+			}
+			if ok {
+				fv.Set(l)
+			}
+			return ok
+		}
+	}
+	if err := set(fv, in, value); err != nil {
+		dc.add("", "must be %s", article(in.t))
+		return false
+	}
+	return true
+}
+
+// raw decodes r into fv (of type in.t): a struct member by member, a list
 // element by element when it holds structs or does not decode whole,
 // anything else as encoding/json does. It reports whether r fitted.
-func decodeJSONValue(fv reflect.Value, r json.RawMessage, path string, d Decoding, e *Error) bool {
-	t := fv.Type()
-	if isNull(r) && (t.Kind() == reflect.Pointer || isRecord(t) || isList(t)) {
+func (dc *decoder) raw(fv reflect.Value, in *info, r json.RawMessage) bool {
+	if (in.kind == reflect.Pointer || in.record || in.list) && isNull(r) {
 		fv.SetZero()
 		return true
 	}
 	switch {
-	case t.Kind() == reflect.Pointer && hasRecords(t.Elem()):
-		nv := reflect.New(t.Elem())
-		if !decodeJSONValue(nv.Elem(), r, path, d, e) {
+	case in.kind == reflect.Pointer && in.hasRecords:
+		nv := reflect.New(in.t.Elem())
+		if !dc.raw(nv.Elem(), in.elemInfo(), r) {
 			return false
 		}
 		fv.Set(nv)
 		return true
-	case isRecord(t):
+	case in.record:
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(r, &m); err != nil {
-			e.add(path, "must be %s", article(t))
+			dc.add("", "must be %s", article(in.t))
 			return false
 		}
-		nv := reflect.New(t).Elem()
-		n := len(e.Problems)
-		Of(t).decodeRaw(m, nv, path, d, e)
-		if len(e.Problems) > n {
+		nv := reflect.New(in.t).Elem()
+		n := dc.n()
+		in.structOf().decodeRaw(dc, m, nv, false)
+		if dc.n() > n {
 			return false
 		}
 		fv.Set(nv)
 		return true
 	}
-	if !hasRecords(t) {
+	if !in.hasRecords {
 		// Into the field itself (addressable, as settable returns it); what
 		// a failure left there is overwritten below or refused.
 		if err := json.Unmarshal(r, fv.Addr().Interface()); err == nil {
 			return true
 		}
 	}
-	if !isList(t) {
-		e.add(path, "must be %s", article(t))
+	if !in.list {
+		dc.add("", "must be %s", article(in.t))
 		return false
 	}
 	// Element by element: to name the one at fault, and to decode the
 	// structs in it member by member.
 	var items []json.RawMessage
 	if json.Unmarshal(r, &items) != nil {
-		e.add(path, "must be %s", article(t))
+		dc.add("", "must be %s", article(in.t))
 		return false
 	}
-	l := reflect.MakeSlice(t, len(items), len(items))
+	l := reflect.MakeSlice(in.t, len(items), len(items))
+	ei := in.elemInfo()
 	ok := true
 	for i, item := range items {
-		ok = decodeJSONValue(l.Index(i), item, path+"/"+strconv.Itoa(i), d, e) && ok
+		if n := dc.n(); !dc.raw(l.Index(i), ei, item) {
+			dc.within(n, strconv.Itoa(i))
+			ok = false
+		}
 	}
 	if ok {
 		fv.Set(l)
@@ -169,116 +317,6 @@ func decodeJSONValue(fv reflect.Value, r json.RawMessage, path string, d Decodin
 
 func isNull(r json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(r), []byte("null")) }
 
-// DecodeMap sets the fields of dst (a pointer to a struct of s's type) from
-// a decoded JSON object, as a socket delivers it; see DecodeJSON.
-func (s *Struct) DecodeMap(m map[string]any, dst reflect.Value, d Decoding) ([]string, error) {
-	e := &Error{}
-	present := s.decodeMap(m, dst.Elem(), "", d, e)
-	return present, e.err()
-}
-
-func (s *Struct) decodeMap(m map[string]any, v reflect.Value, path string, d Decoding, e *Error) []string {
-	present := make([]string, 0, len(m))
-	for name, value := range m {
-		f := s.byName[name]
-		switch {
-		case f == nil:
-			if !d.IgnoreUnknown {
-				e.add(path+"/"+name, "is not a field")
-			}
-			continue
-		case d.External && f.ReadOnly:
-			continue
-		}
-		if decodeValue(f.settable(v), value, path+"/"+name, d, e) {
-			present = append(present, name)
-		}
-	}
-	return present
-}
-
-// decodeValue sets fv from value, a decoded JSON value: a struct from an
-// object member by member, a list from a list element by element, anything
-// else with set. It reports whether value fitted.
-func decodeValue(fv reflect.Value, value any, path string, d Decoding, e *Error) bool {
-	t := fv.Type()
-	switch v := value.(type) {
-	case map[string]any:
-		switch {
-		case isRecord(t):
-			nv := reflect.New(t).Elem()
-			n := len(e.Problems)
-			Of(t).decodeMap(v, nv, path, d, e)
-			if len(e.Problems) > n {
-				return false
-			}
-			fv.Set(nv)
-			return true
-		case t.Kind() == reflect.Pointer && isRecord(t.Elem()):
-			nv := reflect.New(t.Elem())
-			if !decodeValue(nv.Elem(), value, path, d, e) {
-				return false
-			}
-			fv.Set(nv)
-			return true
-		}
-	case []any:
-		if isList(t) {
-			l := reflect.MakeSlice(t, len(v), len(v))
-			ok := true
-			for i, item := range v {
-				ok = decodeValue(l.Index(i), item, path+"/"+strconv.Itoa(i), d, e) && ok
-			}
-			if ok {
-				fv.Set(l)
-			}
-			return ok
-		}
-	}
-	if err := set(fv, value); err != nil {
-		e.add(path, "must be %s", article(t))
-		return false
-	}
-	return true
-}
-
-var jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-
-// isRecord reports whether t is a struct that is decoded member by member:
-// one that does not decode itself (as times do).
-func isRecord(t reflect.Type) bool {
-	if t.Kind() != reflect.Struct {
-		return false
-	}
-	p := reflect.PointerTo(t)
-	return !p.Implements(jsonUnmarshalerType) && !p.Implements(textUnmarshalerType) &&
-		!t.Implements(jsonUnmarshalerType) && !t.Implements(textUnmarshalerType)
-}
-
-// isList reports whether t is a list decoded element by element: a slice
-// (not bytes, which JSON holds as base64) that does not decode itself.
-func isList(t reflect.Type) bool {
-	if t.Kind() != reflect.Slice || t.Elem().Kind() == reflect.Uint8 {
-		return false
-	}
-	return !reflect.PointerTo(t).Implements(jsonUnmarshalerType) && !reflect.PointerTo(t).Implements(textUnmarshalerType)
-}
-
-// hasRecords reports whether values of t hold structs decoded member by
-// member, whose unknown members encoding/json would drop silently.
-func hasRecords(t reflect.Type) bool {
-	for {
-		switch {
-		case isRecord(t):
-			return true
-		case t.Kind() == reflect.Pointer || isList(t):
-			t = t.Elem()
-		default:
-			return false
-		}
-	}
-}
-
 // Set sets the field in v (a pointer to a struct of the field's struct type,
 // or an addressable struct value) to value, converting as JSON would: a
 // float64 into an int field if it is whole, a map into a struct.
@@ -287,9 +325,10 @@ func (f *Field) Set(v reflect.Value, value any) error {
 	if !v.CanAddr() {
 		return errors.New("schema: the record cannot be changed")
 	}
-	e := &Error{}
-	if !decodeValue(f.settable(v), value, "/"+f.Name, Decoding{}, e) {
-		return errors.New(e.Summary())
+	var dc decoder
+	if !dc.value(f.settable(v), f.info, value) {
+		dc.within(0, f.Name)
+		return errors.New(dc.e.Summary())
 	}
 	return nil
 }
@@ -310,38 +349,78 @@ func (f *Field) settable(v reflect.Value) reflect.Value {
 
 var errMismatch = errors.New("type mismatch")
 
-// set assigns value to fv: directly when the types allow, by number
-// conversion for whole numbers, else through JSON.
-func set(fv reflect.Value, value any) error {
-	if value == nil {
+// set assigns value to fv (of type in.t): directly when the types allow,
+// by number conversion for whole numbers, text with UnmarshalText where
+// encoding/json would use it (times, ObjectIds), else through JSON.
+func set(fv reflect.Value, in *info, value any) error {
+	switch v := value.(type) {
+	case nil:
 		fv.SetZero()
 		return nil
+	case string:
+		switch {
+		case in.kind == reflect.String:
+			fv.SetString(v)
+			return nil
+		case in.text:
+			if fv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(v)) != nil {
+				return errMismatch
+			}
+			return nil
+		}
+	case bool:
+		if in.kind == reflect.Bool {
+			fv.SetBool(v)
+			return nil
+		}
+	case float64:
+		if isNumber(in.kind) {
+			return setFloat(fv, v)
+		}
 	}
 	rv := reflect.ValueOf(value)
 	switch {
-	case rv.Type().AssignableTo(fv.Type()):
+	case rv.Type().AssignableTo(in.t):
 		fv.Set(rv)
 		return nil
-	case isNumber(rv.Kind()) && isNumber(fv.Kind()):
+	case isNumber(rv.Kind()) && isNumber(in.kind):
 		return setNumber(fv, rv)
-	case rv.Kind() == reflect.String && fv.Kind() == reflect.String:
+	case rv.Kind() == reflect.String && in.kind == reflect.String:
 		fv.SetString(rv.String())
 		return nil
-	case rv.Kind() == reflect.Bool && fv.Kind() == reflect.Bool:
+	case rv.Kind() == reflect.Bool && in.kind == reflect.Bool:
 		fv.SetBool(rv.Bool())
 		return nil
 	}
-	// Everything else (objects into structs, hex strings into ObjectIds, RFC
-	// 3339 text into times) is what the field's JSON decoding says it is.
+	// Everything else is what the field's JSON decoding says it is.
 	b, err := json.Marshal(value)
 	if err != nil {
 		return errMismatch
 	}
-	nv := reflect.New(fv.Type())
+	nv := reflect.New(in.t)
 	if err := json.Unmarshal(b, nv.Interface()); err != nil {
 		return errMismatch
 	}
 	fv.Set(nv.Elem())
+	return nil
+}
+
+// setFloat sets a number field from a JSON number.
+func setFloat(fv reflect.Value, f float64) error {
+	switch {
+	case fv.CanInt():
+		if f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 || fv.OverflowInt(int64(f)) {
+			return errMismatch
+		}
+		fv.SetInt(int64(f))
+	case fv.CanUint():
+		if f < 0 || f != math.Trunc(f) || f >= math.MaxUint64 || fv.OverflowUint(uint64(f)) {
+			return errMismatch
+		}
+		fv.SetUint(uint64(f))
+	default:
+		fv.SetFloat(f)
+	}
 	return nil
 }
 
@@ -420,52 +499,55 @@ func (s *Struct) ToMap(v reflect.Value, skip func(*Field) bool) map[string]any {
 		if !fv.IsValid() || (f.OmitEmpty && fv.IsZero()) {
 			continue
 		}
-		out[f.Name] = plain(fv)
+		out[f.Name] = plain(fv, f.info)
 	}
 	return out
 }
 
 var marshalerType = reflect.TypeFor[json.Marshaler]()
 
-// plain converts a value into the shapes of decoded JSON where it has
-// structure (objects, lists), keeping scalars and self-encoding values.
-func plain(v reflect.Value) any {
-	if !v.IsValid() {
-		return nil
-	}
-	t := v.Type()
-	if t.Implements(marshalerType) || t == timeType || isObjectID(t) || reflect.PointerTo(t).Implements(marshalerType) {
+// plain converts a value (of type in.t) into the shapes of decoded JSON
+// where it has structure (objects, lists), keeping scalars and
+// self-encoding values.
+func plain(v reflect.Value, in *info) any {
+	if in.self {
 		return v.Interface()
 	}
-	switch v.Kind() {
+	switch in.kind {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
-		return plain(v.Elem())
+		if in.kind == reflect.Interface {
+			e := v.Elem()
+			return plain(e, infoOf(e.Type()))
+		}
+		return plain(v.Elem(), in.elemInfo())
 	case reflect.Struct:
-		return Of(t).ToMap(v, nil)
+		return in.structOf().ToMap(v, nil)
 	case reflect.Slice:
 		if v.IsNil() {
 			return nil
 		}
-		if t.Elem().Kind() == reflect.Uint8 {
+		if in.t.Elem().Kind() == reflect.Uint8 {
 			return v.Interface() // []byte: JSON writes base64
 		}
 		fallthrough
 	case reflect.Array:
 		out := make([]any, v.Len())
+		ei := in.elemInfo()
 		for i := range out {
-			out[i] = plain(v.Index(i))
+			out[i] = plain(v.Index(i), ei)
 		}
 		return out
 	case reflect.Map:
-		if v.IsNil() || t.Key().Kind() != reflect.String {
+		if v.IsNil() || in.t.Key().Kind() != reflect.String {
 			return v.Interface()
 		}
 		out := make(map[string]any, v.Len())
+		ei := in.elemInfo()
 		for it := v.MapRange(); it.Next(); {
-			out[it.Key().String()] = plain(it.Value())
+			out[it.Key().String()] = plain(it.Value(), ei)
 		}
 		return out
 	}
