@@ -3,6 +3,7 @@ package adapter
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 
 	"github.com/pinionhq/pinion"
@@ -132,7 +133,7 @@ func (t *Typed[T, K]) store(v *T) map[string]any {
 }
 
 // load reads a stored record into T. Fields T does not have are skipped: a
-// collection may hold more than a service declares.
+// collection may hold more than a service declares. The map is only read.
 func (t *Typed[T, K]) load(res any) (T, error) {
 	var out T
 	m, ok := res.(map[string]any)
@@ -141,7 +142,10 @@ func (t *Typed[T, K]) load(res any) (T, error) {
 	}
 	if id, ok := m[t.id.Name]; ok && t.id.Type.Kind() == reflect.String {
 		if _, isString := id.(string); !isString {
-			m[t.id.Name] = pinion.IDString(id) // an ObjectId or a number, for a string id
+			// An ObjectId or a number, for a string id. The map may be the
+			// adapter's own (memory lends its stored maps): not changed.
+			m = maps.Clone(m)
+			m[t.id.Name] = pinion.IDString(id)
 		}
 	}
 	if err := t.st.Load(m, reflect.ValueOf(&out)); err != nil {

@@ -95,3 +95,37 @@ func TestDecodeNestedValues(t *testing.T) {
 		t.Errorf("nulls: %v", err)
 	}
 }
+
+func TestCopies(t *testing.T) {
+	type withMap struct {
+		M map[string]any `json:"m"`
+	}
+	type withAny struct {
+		A []any `json:"a"`
+	}
+	type withBytes struct {
+		B []byte `json:"b"`
+	}
+	type node struct {
+		Kids []node `json:"kids"`
+		Next *node  `json:"next"`
+	}
+	type nested struct {
+		Inner []withMap `json:"inner"`
+	}
+	for _, tc := range []struct {
+		st   *schema.Struct
+		want bool
+	}{
+		{schema.For[shape](), true},
+		{schema.For[node](), true},
+		{schema.For[withMap](), false},
+		{schema.For[withAny](), false},
+		{schema.For[withBytes](), false},
+		{schema.For[nested](), false},
+	} {
+		if got := tc.st.Copies(); got != tc.want {
+			t.Errorf("%s: Copies() = %v, want %v", tc.st.Type, got, tc.want)
+		}
+	}
+}

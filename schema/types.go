@@ -132,3 +132,47 @@ func (p *problems) err() error {
 	}
 	return p.e
 }
+
+// Copies reports whether decoding into the struct (DecodeMap, Load) copies
+// every value that could be changed afterwards, so that a record decoded
+// from a map shares nothing with it: true when no field, at any depth,
+// holds an interface, a map or bytes ([]byte), which are assigned as they
+// are; false also for types it cannot vouch for. An adapter that reads
+// records only to decode them may then hand over its stored maps without
+// copying them first.
+func (s *Struct) Copies() bool {
+	return copies(s.Type, map[reflect.Type]bool{})
+}
+
+func copies(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return true // being checked further up
+	}
+	seen[t] = true
+	switch {
+	case t == timeType || isObjectID(t):
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Pointer, reflect.Array:
+		return copies(t.Elem(), seen)
+	case reflect.Slice:
+		return t.Elem().Kind() != reflect.Uint8 && !implementsDecoding(t) && copies(t.Elem(), seen)
+	case reflect.Struct:
+		if implementsDecoding(t) {
+			return false
+		}
+		for _, f := range Of(t).Fields {
+			if !copies(f.Type, seen) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

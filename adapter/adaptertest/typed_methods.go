@@ -188,6 +188,38 @@ func (s *typedSuite[K]) methods(t *testing.T) {
 		_, err = p.socket(pinion.MethodPatch, socketID(id), obj{"age": 1.0}, nil)
 		wantCode(t, err, 404, "No record found for id '"+idString(id)+"'")
 	})
+	s.withPeople(t, "results share nothing with the store", none, func(t *testing.T, p *people[K]) {
+		// Lists are the values a record could share: change them in place.
+		change := func(list ...Person[K]) {
+			for _, r := range list {
+				for i := range r.Tags {
+					r.Tags[i] = "changed"
+				}
+			}
+		}
+		change(p.get(p.alice.ID))
+		found, err := p.svc.Find(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(found.Data...)
+		patched, err := p.svc.Patch(ctx, p.bob.ID, pinion.NewPatch(Person[K]{Age: 26}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(patched)
+		wantPerson(t, p.get(p.alice.ID), p.alice)
+		want := p.bob
+		want.Age = 26
+		wantPerson(t, p.get(p.bob.ID), want)
+		// And what a caller created with stays the caller's.
+		tags := []string{"mine"}
+		eve := p.create(Person[K]{Name: "Eve", Tags: tags})
+		tags[0] = "changed"
+		if got := p.get(eve.ID); got.Tags[0] != "mine" {
+			t.Errorf("the store shares the creator's list: %v", got.Tags)
+		}
+	})
 	s.withPeople(t, "remove", none, func(t *testing.T, p *people[K]) {
 		got, err := p.svc.Remove(ctx, p.alice.ID, nil)
 		if err != nil {
