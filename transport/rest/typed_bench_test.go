@@ -15,6 +15,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/hooks"
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/transport/rest"
 )
@@ -27,9 +28,12 @@ type message struct {
 	CreatedAt int64  `json:"createdAt"`
 }
 
-// typedVsMap is the same memory service of messages twice, on one app: as
-// maps ("map": the one of benchServer, with query coercion declared as the
-// typed one derives it) and typed ("typed": memory.Typed of message).
+// typedVsMap is the same memory service of messages three times, on one
+// app: as maps ("map": the one of benchServer, with query coercion declared
+// as the typed one derives it), as maps validated by hooks.Validate with
+// the JSON Schema of message's rules ("map-validated": what a service of
+// maps needs for the guarantees of a typed one: types, required fields,
+// lengths, no unknown fields), and typed ("typed": memory.Typed of message).
 type typedVsMap struct {
 	engine     *gin.Engine
 	svc        map[string]*pinion.Service
@@ -43,7 +47,11 @@ func newTypedVsMap(tb testing.TB) *typedVsMap {
 	mapOpts := opts
 	mapOpts.Fields = adapter.Fields{"_id": adapter.Number, "userId": adapter.Number, "createdAt": adapter.Number}
 	bench := &typedVsMap{svc: map[string]*pinion.Service{
-		"map":   app.Use("maps", memory.New(memory.Options{Options: mapOpts})),
+		"map": app.Use("maps", memory.New(memory.Options{Options: mapOpts})),
+		"map-validated": app.Use("validated", memory.New(memory.Options{Options: mapOpts}),
+			pinion.WithHooks(pinion.Hooks{Before: pinion.HookMap{
+				pinion.MethodCreate: {hooks.Validate(messageSchema)}, pinion.MethodUpdate: {hooks.Validate(messageSchema)},
+			}})),
 		"typed": pinion.Use(app, "typed", memory.Typed[message, int](memory.Options{Options: opts})).Service,
 	}, id: map[string]string{}}
 	for impl, svc := range bench.svc {
@@ -65,11 +73,22 @@ func newTypedVsMap(tb testing.TB) *typedVsMap {
 	return bench
 }
 
-var impls = []string{"map", "typed"}
+const messageSchema = `{"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
+	"_id": {}, "text": {"type": "string", "maxLength": 400}, "userId": {"type": "integer"}, "createdAt": {"type": "integer"}}}`
+
+// impls are compared on every call; writers, which validation concerns, on
+// the validated maps too.
+var (
+	impls   = []string{"map", "typed"}
+	writers = []string{"map", "map-validated", "typed"}
+)
 
 func path(impl string) string {
-	if impl == "map" {
+	switch impl {
+	case "map":
 		return "/maps"
+	case "map-validated":
+		return "/validated"
 	}
 	return "/typed"
 }
@@ -175,7 +194,7 @@ func BenchmarkTypedVsMap(b *testing.B) {
 			})
 		})
 	}
-	for _, impl := range impls {
+	for _, impl := range writers {
 		b.Run("op=rest-create/impl="+impl, func(b *testing.B) {
 			creating(b, func(bench *typedVsMap) error {
 				return serve(bench, "POST", path(impl), `{"text":"hello","userId":1,"createdAt":1795354726418}`, 201)
@@ -191,7 +210,7 @@ func BenchmarkTypedVsMap(b *testing.B) {
 			})
 		})
 	}
-	for _, impl := range impls {
+	for _, impl := range writers {
 		b.Run("op=call-create/impl="+impl, func(b *testing.B) {
 			// What a Go caller has: a map for the map service, a message
 			// for the typed one.
@@ -205,7 +224,7 @@ func BenchmarkTypedVsMap(b *testing.B) {
 			})
 		})
 	}
-	for _, impl := range impls {
+	for _, impl := range writers {
 		b.Run("op=socket-create/impl="+impl, func(b *testing.B) {
 			// A socket delivers decoded JSON, and sends the external form.
 			creating(b, func(bench *typedVsMap) error {
