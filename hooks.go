@@ -168,6 +168,9 @@ func (s *Service) chain(method Method) *chain {
 	if len(s.protected) > 0 {
 		steps = append(steps, protectStep)
 	}
+	if s.typed != nil && s.typed.selects() {
+		steps = append(steps, selectStep)
+	}
 	steps = append(steps, levelSteps(&app, method)...)
 	steps = append(steps, levelSteps(&s.hooks, method)...)
 	steps = append(steps, methodStep)

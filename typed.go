@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pinionhq/pinion/schema"
 )
@@ -75,8 +76,17 @@ type ServiceOf[T any, K comparable] struct{ *Service }
 // *Patch[T] for a patch, *Found[T] for a find); Typed hooks read them
 // without casts. Fields tagged protected:"true" are protected (see
 // WithProtected).
+//
+// A client's $select: a typed record cannot leave fields out, so those a
+// $select does not name are zero values in the result Go callers and hooks
+// see. When impl names its id field (IDFielder, as the adapters do), what
+// clients receive holds the id and the selected fields only, as from a
+// service of maps.
 func Use[T any, K comparable](app *App, path string, impl TypedService[T, K], opts ...ServiceOption) ServiceOf[T, K] {
 	c := &typedCodec[T, K]{st: schema.For[T]()}
+	if f, ok := impl.(IDFielder); ok {
+		c.id = f.IDField()
+	}
 	return ServiceOf[T, K]{app.use(path, impl, typedInvokers[T, K](impl, c), c, opts)}
 }
 
@@ -413,6 +423,14 @@ func invalidData(err error) error {
 	return BadRequest("Invalid data: %s", se.Summary()).WithData(problems)
 }
 
+// IDFielder is implemented by typed services whose records have an id
+// field that every result carries, as adapters do (adapter.Typed): a
+// client's $select then keeps that field and the selected ones.
+type IDFielder interface {
+	// IDField is the JSON name of the id field.
+	IDField() string
+}
+
 // codec is what a typed service adds to the dispatcher: the conversion of
 // what transports and untyped callers send into the service's types.
 type codec interface {
@@ -425,9 +443,77 @@ type codec interface {
 	query(q map[string]any) error
 	protected() []string
 	schema() *schema.Struct
+	// selects reports whether the service names its id field, so that
+	// unselected can answer.
+	selects() bool
+	// unselected lists the fields a client's $select (its value) leaves
+	// out; nil for a service that does not name its id field.
+	unselected(sel any) []string
 }
 
-type typedCodec[T any, K comparable] struct{ st *schema.Struct }
+type typedCodec[T any, K comparable] struct {
+	st *schema.Struct
+	id string // the id field, which every result carries; "" if unknown
+}
+
+func (c *typedCodec[T, K]) selects() bool { return c.id != "" }
+
+func (c *typedCodec[T, K]) unselected(sel any) []string {
+	if c.id == "" {
+		return nil
+	}
+	names := selectNames(sel, nil)
+	var out []string
+	for _, f := range c.st.Fields {
+		if f.Name != c.id && !slices.ContainsFunc(names, func(n string) bool {
+			return n == f.Name || strings.HasPrefix(n, f.Name+".")
+		}) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// selectNames appends the names of a $select to out: a list, one name, or
+// a qs object of indices.
+func selectNames(v any, out []string) []string {
+	switch s := v.(type) {
+	case string:
+		out = append(out, s)
+	case []string:
+		out = append(out, s...)
+	case []any:
+		for _, e := range s {
+			out = selectNames(e, out)
+		}
+	case map[string]any:
+		for _, e := range s {
+			out = selectNames(e, out)
+		}
+	}
+	return out
+}
+
+// selectStep runs for a typed service whose results carry an id field: it
+// gives a client what its $select asks for, the id and the selected fields,
+// which a typed result cannot (it holds zero values for the others).
+func selectStep(ctx context.Context, r *run, i int) error {
+	if err := r.next(ctx, i+1); err != nil {
+		return err
+	}
+	hc := r.hc
+	if hc.Params.Provider == "" {
+		return nil
+	}
+	sel, ok := hc.Params.Query["$select"]
+	if !ok {
+		return nil
+	}
+	if drop := hc.Service.typed.unselected(sel); len(drop) > 0 {
+		hc.Dispatch = Without(hc.External(), drop...)
+	}
+	return nil
+}
 
 func (c *typedCodec[T, K]) protected() []string {
 	var out []string

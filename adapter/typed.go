@@ -3,6 +3,7 @@ package adapter
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 
 	"github.com/pinionhq/pinion"
@@ -48,6 +49,10 @@ func NewTyped[T any, K comparable](inner MapService, idField string) *Typed[T, K
 	}
 	return &Typed[T, K]{inner: inner, st: st, id: f}
 }
+
+// IDField implements pinion.IDFielder: the JSON name of the id field, which
+// results carry whatever a $select names.
+func (t *Typed[T, K]) IDField() string { return t.id.Name }
 
 // Inner returns the adapter Typed works over.
 func (t *Typed[T, K]) Inner() MapService { return t.inner }
@@ -136,7 +141,7 @@ func (t *Typed[T, K]) store(v *T) map[string]any {
 }
 
 // load reads a stored record into T. Fields T does not have are skipped: a
-// collection may hold more than a service declares.
+// collection may hold more than a service declares. The map is only read.
 func (t *Typed[T, K]) load(res any) (T, error) {
 	var out T
 	m, ok := res.(map[string]any)
@@ -145,10 +150,13 @@ func (t *Typed[T, K]) load(res any) (T, error) {
 	}
 	if id, ok := m[t.id.Name]; ok && t.id.Type.Kind() == reflect.String {
 		if _, isString := id.(string); !isString {
-			m[t.id.Name] = pinion.IDString(id) // an ObjectId or a number, for a string id
+			// An ObjectId or a number, for a string id. The map may be the
+			// adapter's own (memory lends its stored maps): not changed.
+			m = maps.Clone(m)
+			m[t.id.Name] = pinion.IDString(id)
 		}
 	}
-	if _, err := t.st.DecodeMap(m, reflect.ValueOf(&out), schema.Decoding{IgnoreUnknown: true}); err != nil {
+	if err := t.st.Load(m, reflect.ValueOf(&out)); err != nil {
 		return out, fmt.Errorf("adapter: a stored record does not fit %s: %w", t.st.Type, err)
 	}
 	return out, nil

@@ -1,11 +1,15 @@
 package schema
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -64,123 +68,253 @@ type Decoding struct {
 }
 
 // DecodeJSON decodes a JSON object into dst, a pointer to a struct of s's
-// type, field by field: each value is decoded once, into its field. It
-// returns the JSON names of the fields given. An unknown field, a value of
-// the wrong type, or anything but an object is an *Error naming the field.
+// type, field by field: each value is decoded once, into its field, and
+// nested structs (in lists too) field by field in turn. It returns the JSON
+// names of the fields given. An unknown field (at any depth), a value of
+// the wrong type, or anything but an object is an *Error naming the field
+// by its path ("/address/zip").
 func (s *Struct) DecodeJSON(b []byte, dst reflect.Value, d Decoding) ([]string, error) {
-	e := &Error{}
-	present, ok := s.decodeObject(b, dst.Elem(), "", d, e)
-	if !ok {
-		e.add("", "must be an object")
-	}
-	return present, e.err()
-}
-
-// decodeObject decodes a JSON object into v, a struct of s's type, adding
-// its problems to e under prefix. It reports false when raw is no object.
-func (s *Struct) decodeObject(b []byte, v reflect.Value, prefix string, d Decoding, e *Error) ([]string, bool) {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
-		return nil, false
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil { // one object, nothing after it
+		e := &Error{}
+		e.add("", "must be an object")
+		return nil, e
 	}
-	present := make([]string, 0, len(raw))
-	for name, r := range raw {
-		f := s.byName[name]
-		switch {
-		case f == nil:
-			if !d.IgnoreUnknown {
-				e.add(prefix+"/"+name, "is not a field")
-			}
-			continue
-		case d.External && f.ReadOnly:
-			continue
-		}
-		if decodeValue(r, f.settable(v), prefix+"/"+name, d, e) {
-			present = append(present, name)
-		}
-	}
-	return present, true
-}
-
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-
-// decodeValue decodes raw into fv. Objects into structs are decoded field by
-// field like the top level (exact names, unknown fields refused), lists
-// item by item, so a problem anywhere is named by its path; values that
-// decode themselves (times, ObjectIds) and scalars go to encoding/json.
-func decodeValue(raw json.RawMessage, fv reflect.Value, path string, d Decoding, e *Error) bool {
-	t := fv.Type()
-	custom := reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType)
-	switch {
-	case custom:
-	case t.Kind() == reflect.Pointer:
-		if string(raw) == "null" {
-			fv.SetZero()
-			return true
-		}
-		elem := reflect.New(t.Elem())
-		if !decodeValue(raw, elem.Elem(), path, d, e) {
-			return false
-		}
-		fv.Set(elem)
-		return true
-	case t.Kind() == reflect.Struct:
-		before := len(e.Problems)
-		if _, ok := Of(t).decodeObject(raw, fv, path, Decoding{IgnoreUnknown: d.IgnoreUnknown}, e); !ok {
-			e.add(path, "must be %s", article(t))
-			return false
-		}
-		return len(e.Problems) == before
-	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
-		if string(raw) == "null" {
-			fv.SetZero()
-			return true
-		}
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			e.add(path, "must be %s", article(t))
-			return false
-		}
-		out := reflect.MakeSlice(t, len(items), len(items))
-		ok := true
-		for i, item := range items {
-			ok = decodeValue(item, out.Index(i), fmt.Sprintf("%s/%d", path, i), d, e) && ok
-		}
-		fv.Set(out)
-		return ok
-	}
-	if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
-		e.add(path, "must be %s", article(t))
-		return false
-	}
-	return true
+	dc := decoder{d: d}
+	present := s.decodeRaw(&dc, raw, dst.Elem(), true)
+	return present, dc.err()
 }
 
 // DecodeMap sets the fields of dst (a pointer to a struct of s's type) from
 // a decoded JSON object, as a socket delivers it; see DecodeJSON.
 func (s *Struct) DecodeMap(m map[string]any, dst reflect.Value, d Decoding) ([]string, error) {
-	v := dst.Elem()
-	e := &Error{}
-	present := make([]string, 0, len(m))
-	for name, value := range m {
-		f := s.byName[name]
-		switch {
-		case f == nil:
-			if !d.IgnoreUnknown {
-				e.add("/"+name, "is not a field")
-			}
-			continue
-		case d.External && f.ReadOnly:
-			continue
-		}
-		if err := f.set(f.settable(v), value); err != nil {
-			e.add("/"+name, "must be %s", article(f.Type))
-			continue
-		}
-		present = append(present, name)
-	}
-	return present, e.err()
+	dc := decoder{d: d}
+	present := s.decodeMap(&dc, m, dst.Elem(), true)
+	return present, dc.err()
 }
+
+// Load sets the fields of dst (a pointer to a struct of s's type) from a
+// stored record, as DecodeMap with IgnoreUnknown does, without listing the
+// fields given: adapters read every record they answer through it.
+func (s *Struct) Load(m map[string]any, dst reflect.Value) error {
+	dc := decoder{d: Decoding{IgnoreUnknown: true}}
+	s.decodeMap(&dc, m, dst.Elem(), false)
+	return dc.err()
+}
+
+// decoder decodes one piece of data.
+type decoder struct {
+	d Decoding
+	problems
+}
+
+// decodeMap sets the fields of v from the members of m, and lists the
+// names of those given when given is set.
+func (s *Struct) decodeMap(dc *decoder, m map[string]any, v reflect.Value, given bool) []string {
+	var present []string
+	if given {
+		present = make([]string, 0, len(m))
+	}
+	one := func(f *Field, value any) {
+		if dc.d.External && f.ReadOnly {
+			return
+		}
+		n := dc.n()
+		if dc.value(f.settable(v), f.info, value) {
+			if given {
+				present = append(present, f.Name)
+			}
+		} else {
+			dc.within(n, f.Name)
+		}
+	}
+	known := 0
+	if 2*len(m) < len(s.Fields) {
+		// A few members (a patch): look each up.
+		for name, value := range m {
+			if f := s.byName[name]; f != nil {
+				known++
+				one(f, value)
+			}
+		}
+	} else {
+		// A whole record: one look-up per field, in declaration order.
+		for _, f := range s.Fields {
+			if value, ok := m[f.Name]; ok {
+				known++
+				one(f, value)
+			}
+		}
+	}
+	if known < len(m) && !dc.d.IgnoreUnknown {
+		dc.unknown(unknownNames(s, m))
+	}
+	return present
+}
+
+// decodeRaw is decodeMap for the members of a JSON object.
+func (s *Struct) decodeRaw(dc *decoder, raw map[string]json.RawMessage, v reflect.Value, given bool) []string {
+	var present []string
+	if given {
+		present = make([]string, 0, len(raw))
+	}
+	known := 0
+	for name, r := range raw {
+		f := s.byName[name]
+		if f == nil {
+			continue
+		}
+		known++
+		if dc.d.External && f.ReadOnly {
+			continue
+		}
+		n := dc.n()
+		if dc.raw(f.settable(v), f.info, r) {
+			if given {
+				present = append(present, name)
+			}
+		} else {
+			dc.within(n, name)
+		}
+	}
+	if known < len(raw) && !dc.d.IgnoreUnknown {
+		dc.unknown(unknownNames(s, raw))
+	}
+	return present
+}
+
+// unknown adds a problem for each of names, members s has no field for.
+func (dc *decoder) unknown(names []string) {
+	for _, name := range names {
+		dc.add("/"+name, "is not a field")
+	}
+}
+
+// unknownNames lists the members of m that s has no field for, in order.
+func unknownNames[V any](s *Struct, m map[string]V) []string {
+	var names []string
+	for name := range m {
+		if s.byName[name] == nil {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// value sets fv (of type in.t) from value, a decoded JSON value: a struct
+// from an object member by member, a list from a list element by element,
+// anything else with set. It reports whether value fitted.
+func (dc *decoder) value(fv reflect.Value, in *info, value any) bool {
+	switch v := value.(type) {
+	case map[string]any:
+		switch {
+		case in.record:
+			nv := reflect.New(in.t).Elem()
+			n := dc.n()
+			in.structOf().decodeMap(dc, v, nv, false)
+			if dc.n() > n {
+				return false
+			}
+			fv.Set(nv)
+			return true
+		case in.kind == reflect.Pointer && in.elemInfo().record:
+			nv := reflect.New(in.t.Elem())
+			if !dc.value(nv.Elem(), in.elemInfo(), value) {
+				return false
+			}
+			fv.Set(nv)
+			return true
+		}
+	case []any:
+		if in.list {
+			l := reflect.MakeSlice(in.t, len(v), len(v))
+			ei := in.elemInfo()
+			ok := true
+			for i, item := range v {
+				if n := dc.n(); !dc.value(l.Index(i), ei, item) {
+					dc.within(n, strconv.Itoa(i))
+					ok = false
+				}
+			}
+			if ok {
+				fv.Set(l)
+			}
+			return ok
+		}
+	}
+	if err := set(fv, in, value); err != nil {
+		dc.add("", "must be %s", article(in.t))
+		return false
+	}
+	return true
+}
+
+// raw decodes r into fv (of type in.t): a struct member by member, a list
+// element by element when it holds structs or does not decode whole,
+// anything else as encoding/json does. It reports whether r fitted.
+func (dc *decoder) raw(fv reflect.Value, in *info, r json.RawMessage) bool {
+	if (in.kind == reflect.Pointer || in.record || in.list) && isNull(r) {
+		fv.SetZero()
+		return true
+	}
+	switch {
+	case in.kind == reflect.Pointer && in.hasRecords:
+		nv := reflect.New(in.t.Elem())
+		if !dc.raw(nv.Elem(), in.elemInfo(), r) {
+			return false
+		}
+		fv.Set(nv)
+		return true
+	case in.record:
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(r, &m); err != nil {
+			dc.add("", "must be %s", article(in.t))
+			return false
+		}
+		nv := reflect.New(in.t).Elem()
+		n := dc.n()
+		in.structOf().decodeRaw(dc, m, nv, false)
+		if dc.n() > n {
+			return false
+		}
+		fv.Set(nv)
+		return true
+	}
+	if !in.hasRecords {
+		// Into the field itself (addressable, as settable returns it); what
+		// a failure left there is overwritten below or refused.
+		if err := json.Unmarshal(r, fv.Addr().Interface()); err == nil {
+			return true
+		}
+	}
+	if !in.list {
+		dc.add("", "must be %s", article(in.t))
+		return false
+	}
+	// Element by element: to name the one at fault, and to decode the
+	// structs in it member by member.
+	var items []json.RawMessage
+	if json.Unmarshal(r, &items) != nil {
+		dc.add("", "must be %s", article(in.t))
+		return false
+	}
+	l := reflect.MakeSlice(in.t, len(items), len(items))
+	ei := in.elemInfo()
+	ok := true
+	for i, item := range items {
+		if n := dc.n(); !dc.raw(l.Index(i), ei, item) {
+			dc.within(n, strconv.Itoa(i))
+			ok = false
+		}
+	}
+	if ok {
+		fv.Set(l)
+	}
+	return ok
+}
+
+func isNull(r json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(r), []byte("null")) }
 
 // Set sets the field in v (a pointer to a struct of the field's struct type,
 // or an addressable struct value) to value, converting as JSON would: a
@@ -190,8 +324,10 @@ func (f *Field) Set(v reflect.Value, value any) error {
 	if !v.CanAddr() {
 		return errors.New("schema: the record cannot be changed")
 	}
-	if err := f.set(f.settable(v), value); err != nil {
-		return fmt.Errorf("'%s' must be %s", f.Name, article(f.Type))
+	var dc decoder
+	if !dc.value(f.settable(v), f.info, value) {
+		dc.within(0, f.Name)
+		return errors.New(dc.e.Summary())
 	}
 	return nil
 }
@@ -212,38 +348,78 @@ func (f *Field) settable(v reflect.Value) reflect.Value {
 
 var errMismatch = errors.New("type mismatch")
 
-// set assigns value to fv: directly when the types allow, by number
-// conversion for whole numbers, else through JSON.
-func (f *Field) set(fv reflect.Value, value any) error {
-	if value == nil {
+// set assigns value to fv (of type in.t): directly when the types allow,
+// by number conversion for whole numbers, text with UnmarshalText where
+// encoding/json would use it (times, ObjectIds), else through JSON.
+func set(fv reflect.Value, in *info, value any) error {
+	switch v := value.(type) {
+	case nil:
 		fv.SetZero()
 		return nil
+	case string:
+		switch {
+		case in.kind == reflect.String:
+			fv.SetString(v)
+			return nil
+		case in.text:
+			if fv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(v)) != nil {
+				return errMismatch
+			}
+			return nil
+		}
+	case bool:
+		if in.kind == reflect.Bool {
+			fv.SetBool(v)
+			return nil
+		}
+	case float64:
+		if isNumber(in.kind) {
+			return setFloat(fv, v)
+		}
 	}
 	rv := reflect.ValueOf(value)
 	switch {
-	case rv.Type().AssignableTo(fv.Type()):
+	case rv.Type().AssignableTo(in.t):
 		fv.Set(rv)
 		return nil
-	case isNumber(rv.Kind()) && isNumber(fv.Kind()):
+	case isNumber(rv.Kind()) && isNumber(in.kind):
 		return setNumber(fv, rv)
-	case rv.Kind() == reflect.String && fv.Kind() == reflect.String:
+	case rv.Kind() == reflect.String && in.kind == reflect.String:
 		fv.SetString(rv.String())
 		return nil
-	case rv.Kind() == reflect.Bool && fv.Kind() == reflect.Bool:
+	case rv.Kind() == reflect.Bool && in.kind == reflect.Bool:
 		fv.SetBool(rv.Bool())
 		return nil
 	}
-	// Everything else (objects into structs, hex strings into ObjectIds, RFC
-	// 3339 text into times) is what the field's JSON decoding says it is.
+	// Everything else is what the field's JSON decoding says it is.
 	b, err := json.Marshal(value)
 	if err != nil {
 		return errMismatch
 	}
-	nv := reflect.New(fv.Type()).Elem()
-	if !decodeValue(b, nv, "", Decoding{}, &Error{}) {
+	nv := reflect.New(in.t)
+	if err := json.Unmarshal(b, nv.Interface()); err != nil {
 		return errMismatch
 	}
-	fv.Set(nv)
+	fv.Set(nv.Elem())
+	return nil
+}
+
+// setFloat sets a number field from a JSON number.
+func setFloat(fv reflect.Value, f float64) error {
+	switch {
+	case fv.CanInt():
+		if f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 || fv.OverflowInt(int64(f)) {
+			return errMismatch
+		}
+		fv.SetInt(int64(f))
+	case fv.CanUint():
+		if f < 0 || f != math.Trunc(f) || f >= math.MaxUint64 || fv.OverflowUint(uint64(f)) {
+			return errMismatch
+		}
+		fv.SetUint(uint64(f))
+	default:
+		fv.SetFloat(f)
+	}
 	return nil
 }
 
@@ -322,52 +498,55 @@ func (s *Struct) ToMap(v reflect.Value, skip func(*Field) bool) map[string]any {
 		if !fv.IsValid() || (f.OmitEmpty && fv.IsZero()) {
 			continue
 		}
-		out[f.Name] = plain(fv)
+		out[f.Name] = plain(fv, f.info)
 	}
 	return out
 }
 
 var marshalerType = reflect.TypeFor[json.Marshaler]()
 
-// plain converts a value into the shapes of decoded JSON where it has
-// structure (objects, lists), keeping scalars and self-encoding values.
-func plain(v reflect.Value) any {
-	if !v.IsValid() {
-		return nil
-	}
-	t := v.Type()
-	if t.Implements(marshalerType) || t == timeType || isObjectID(t) || reflect.PointerTo(t).Implements(marshalerType) {
+// plain converts a value (of type in.t) into the shapes of decoded JSON
+// where it has structure (objects, lists), keeping scalars and
+// self-encoding values.
+func plain(v reflect.Value, in *info) any {
+	if in.self {
 		return v.Interface()
 	}
-	switch v.Kind() {
+	switch in.kind {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
-		return plain(v.Elem())
+		if in.kind == reflect.Interface {
+			e := v.Elem()
+			return plain(e, infoOf(e.Type()))
+		}
+		return plain(v.Elem(), in.elemInfo())
 	case reflect.Struct:
-		return Of(t).ToMap(v, nil)
+		return in.structOf().ToMap(v, nil)
 	case reflect.Slice:
 		if v.IsNil() {
 			return nil
 		}
-		if t.Elem().Kind() == reflect.Uint8 {
+		if in.t.Elem().Kind() == reflect.Uint8 {
 			return v.Interface() // []byte: JSON writes base64
 		}
 		fallthrough
 	case reflect.Array:
 		out := make([]any, v.Len())
+		ei := in.elemInfo()
 		for i := range out {
-			out[i] = plain(v.Index(i))
+			out[i] = plain(v.Index(i), ei)
 		}
 		return out
 	case reflect.Map:
-		if v.IsNil() || t.Key().Kind() != reflect.String {
+		if v.IsNil() || in.t.Key().Kind() != reflect.String {
 			return v.Interface()
 		}
 		out := make(map[string]any, v.Len())
+		ei := in.elemInfo()
 		for it := v.MapRange(); it.Next(); {
-			out[it.Key().String()] = plain(it.Value())
+			out[it.Key().String()] = plain(it.Value(), ei)
 		}
 		return out
 	}

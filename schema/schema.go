@@ -61,6 +61,8 @@ type Field struct {
 	Protected bool
 	Doc       string
 	Rules
+
+	info *info // of Type
 }
 
 // Rules are a field's validation rules.
@@ -73,6 +75,7 @@ type Rules struct {
 	Format               string
 
 	pattern *regexp.Regexp
+	checked bool // some rule applies to values
 }
 
 var cache sync.Map // reflect.Type → *Struct
@@ -129,6 +132,7 @@ func (s *Struct) collect(t reflect.Type, index []int) {
 			Protected: sf.Tag.Get("protected") == "true",
 			Doc:       sf.Tag.Get("doc"),
 			Rules:     rules(t, sf),
+			info:      infoOf(sf.Type),
 		}
 		s.Fields = append(s.Fields, f)
 		s.byName[name] = f
@@ -183,6 +187,8 @@ func rules(t reflect.Type, sf reflect.StructField) Rules {
 		}
 		r.Format = f
 	}
+	r.checked = r.Minimum != nil || r.Maximum != nil || r.MinLength != nil || r.MaxLength != nil ||
+		r.pattern != nil || len(r.Enum) > 0 || r.Format != ""
 	return r
 }
 
@@ -193,6 +199,9 @@ func (s *Struct) Field(name string) *Field { return s.byName[name] }
 // one); nil when an embedded pointer on the way is nil.
 func (f *Field) Value(v reflect.Value) reflect.Value {
 	v = reflect.Indirect(v)
+	if len(f.Index) == 1 {
+		return v.Field(f.Index[0])
+	}
 	fv, err := v.FieldByIndexErr(f.Index)
 	if err != nil {
 		return reflect.Value{}

@@ -19,69 +19,84 @@ import (
 // zero value. With whole set (create, update), required fields must be
 // given; without (patch), only the given fields are checked.
 func (s *Struct) Validate(v reflect.Value, given func(name string) bool, whole bool) error {
-	e := &Error{}
-	s.validate(reflect.Indirect(v), given, whole, "", e)
-	return e.err()
+	var p problems
+	s.validate(reflect.Indirect(v), given, whole, &p)
+	return p.err()
 }
 
-func (s *Struct) validate(v reflect.Value, given func(string) bool, whole bool, prefix string, e *Error) {
+func (s *Struct) validate(v reflect.Value, given func(string) bool, whole bool, p *problems) {
 	for _, f := range s.Fields {
 		fv := f.Value(v)
 		if !fv.IsValid() {
 			continue
 		}
-		has := !fv.IsZero()
+		var has bool
 		if given != nil {
 			has = given(f.Name)
+		} else {
+			has = !fv.IsZero()
 		}
-		path := prefix + "/" + f.Name
 		if !has {
 			if whole && f.Required && !f.ReadOnly {
-				e.add(path, "is required")
+				p.add("/"+f.Name, "is required")
 			}
 			continue
 		}
-		f.check(fv, path, e)
-		if t := reflect.Indirect(fv); t.Kind() == reflect.Struct && kindOf(t.Type()) == "object" {
-			Of(t.Type()).validate(t, nil, true, path, e) // a nested object is written whole
+		n := p.n()
+		f.check(fv, p)
+		in := f.info
+		if in.kind == reflect.Pointer {
+			if fv.IsNil() {
+				continue
+			}
+			fv, in = fv.Elem(), in.elemInfo()
 		}
+		if in.object {
+			in.structOf().validate(fv, nil, true, p) // a nested object is written whole
+		}
+		p.within(n, f.Name)
 	}
 }
 
 // check applies the field's rules to its value.
-func (f *Field) check(fv reflect.Value, path string, e *Error) {
+func (f *Field) check(fv reflect.Value, p *problems) {
+	r := &f.Rules
+	if !r.checked {
+		return
+	}
 	fv = reflect.Indirect(fv)
 	if !fv.IsValid() {
 		return
 	}
-	r := &f.Rules
 	if fv.CanInt() || fv.CanUint() || fv.CanFloat() {
 		n := number(fv)
 		if r.Minimum != nil && n < *r.Minimum {
-			e.add(path, "must be at least %v", *r.Minimum)
+			p.add("", "must be at least %v", *r.Minimum)
 		}
 		if r.Maximum != nil && n > *r.Maximum {
-			e.add(path, "must be at most %v", *r.Maximum)
+			p.add("", "must be at most %v", *r.Maximum)
 		}
 	}
 	if fv.Kind() == reflect.String {
 		s := fv.String()
-		n := utf8.RuneCountInString(s)
-		if r.MinLength != nil && n < *r.MinLength {
-			e.add(path, "must be at least %d characters long", *r.MinLength)
-		}
-		if r.MaxLength != nil && n > *r.MaxLength {
-			e.add(path, "must be at most %d characters long", *r.MaxLength)
+		if r.MinLength != nil || r.MaxLength != nil {
+			n := utf8.RuneCountInString(s)
+			if r.MinLength != nil && n < *r.MinLength {
+				p.add("", "must be at least %d characters long", *r.MinLength)
+			}
+			if r.MaxLength != nil && n > *r.MaxLength {
+				p.add("", "must be at most %d characters long", *r.MaxLength)
+			}
 		}
 		if r.pattern != nil && !r.pattern.MatchString(s) {
-			e.add(path, "must match the pattern %s", r.Pattern)
+			p.add("", "must match the pattern %s", r.Pattern)
 		}
 		if r.Format != "" && !formats[r.Format](s) {
-			e.add(path, "must be a valid %s", r.Format)
+			p.add("", "must be a valid %s", r.Format)
 		}
 	}
 	if len(r.Enum) > 0 && !slices.Contains(r.Enum, fmt.Sprint(fv.Interface())) {
-		e.add(path, "must be one of %v", r.Enum)
+		p.add("", "must be one of %v", r.Enum)
 	}
 }
 

@@ -15,12 +15,14 @@ package memory
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/schema"
 )
 
 // Options configure a memory service.
@@ -39,6 +41,14 @@ type Service struct {
 	byKey  map[string]*entry
 	order  []*entry // insertion order, which find keeps without a $sort
 	nextID int
+	// stringIDs makes the assigned ids strings ("0", "1"…): those of a
+	// typed service with string ids, which its queries compare with.
+	stringIDs bool
+	// lend answers the stored maps themselves, not copies, for a typed
+	// service that only decodes them into structs sharing nothing with
+	// them (schema.Struct.Copies). Stored maps are never changed in place,
+	// so this is safe as long as the reader does not change them.
+	lend bool
 }
 
 // entry is a stored record under its key, the string form of its id, so that
@@ -91,6 +101,9 @@ func (s *Service) query(params *pinion.Params) (*adapter.Query, matcher, error) 
 
 // result is what a caller gets for a stored record: a copy, reduced to $select.
 func (s *Service) result(rec map[string]any, q *adapter.Query) map[string]any {
+	if s.lend {
+		return q.Project(rec, s.opts.ID)
+	}
 	return cloneRecord(q.Project(rec, s.opts.ID))
 }
 
@@ -259,12 +272,15 @@ func (s *Service) insert(recs []map[string]any) error {
 }
 
 // newID returns the next free auto-increment id. s.mu is held.
-func (s *Service) newID(taken func(string) bool) int {
+func (s *Service) newID(taken func(string) bool) any {
 	for {
-		id := s.nextID
+		n := s.nextID
 		s.nextID++
-		if !taken(strconv.Itoa(id)) {
-			return id
+		if k := strconv.Itoa(n); !taken(k) {
+			if s.stringIDs {
+				return k
+			}
+			return n
 		}
 	}
 }
@@ -411,14 +427,22 @@ func (s *Service) remove(id any, match matcher) ([]map[string]any, error) {
 }
 
 // Typed returns a memory service of the Go struct T with ids of type K (an
-// integer type for the ids the service assigns, or a string), for
-// pinion.Use. Query strings are coerced from T's field types; opts.Fields
+// integer type, or a string: the ids the service assigns are then "0",
+// "1"…), for pinion.Use. Query strings are coerced from T's field types; opts.Fields
 // adds to them. opts.ID names T's id field by its JSON name ("id" by
 // default).
+//
+// When T holds no interface, map or []byte field (schema.Struct.Copies),
+// records are decoded into T straight from the store, without the copy
+// made for callers of maps: the Inner service of such a typed service then
+// answers the stored maps themselves, to be read and never changed.
 func Typed[T any, K comparable](opts Options) *adapter.Typed[T, K] {
 	if opts.ID == "" {
 		opts.ID = "id"
 	}
 	opts.Options = opts.Options.WithFields(adapter.FieldsOf[T]())
-	return adapter.NewTyped[T, K](New(opts), opts.ID)
+	s := New(opts)
+	s.stringIDs = reflect.TypeFor[K]().Kind() == reflect.String
+	s.lend = schema.For[T]().Copies()
+	return adapter.NewTyped[T, K](s, opts.ID)
 }

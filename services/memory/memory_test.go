@@ -339,3 +339,16 @@ func BenchmarkFindQuery(b *testing.B) {
 		}
 	}
 }
+
+func TestTypedAdapter(t *testing.T) {
+	t.Run("int", func(t *testing.T) {
+		adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[int], int] {
+			return memory.Typed[adaptertest.Person[int], int](memory.Options{Options: opts})
+		})
+	})
+	t.Run("string", func(t *testing.T) {
+		adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[string], string] {
+			return memory.Typed[adaptertest.Person[string], string](memory.Options{Options: opts})
+		})
+	})
+}

@@ -101,6 +101,12 @@ func Typed[T any, K comparable](coll *mongo.Collection, opts Options) *adapter.T
 	if opts.ID == "" {
 		opts.ID = "_id"
 	}
-	opts.Options = opts.Options.WithFields(adapter.FieldsOf[T]())
+	fields := adapter.FieldsOf[T]()
+	if opts.ID == "_id" && fields[opts.ID] == adapter.String {
+		// A string _id holds an ObjectId's hex (the database assigns
+		// ObjectIds): left undeclared, queries convert it as for maps.
+		delete(fields, opts.ID)
+	}
+	opts.Options = opts.Options.WithFields(fields)
 	return adapter.NewTyped[T, K](New(coll, opts), opts.ID)
 }

@@ -38,6 +38,22 @@ func TestAdapter(t *testing.T) {
 	})
 }
 
+func TestTypedAdapter(t *testing.T) {
+	db := mongodbtest.DB(t)
+	var n atomic.Int64
+	coll := func() *mongo.Collection { return db.Collection(fmt.Sprintf("typed%d", n.Add(1))) }
+	t.Run("ObjectId", func(t *testing.T) {
+		adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[bson.ObjectID], bson.ObjectID] {
+			return mongodb.Typed[adaptertest.Person[bson.ObjectID], bson.ObjectID](coll(), mongodb.Options{Options: opts})
+		})
+	})
+	t.Run("string", func(t *testing.T) {
+		adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[string], string] {
+			return mongodb.Typed[adaptertest.Person[string], string](coll(), mongodb.Options{Options: opts})
+		})
+	})
+}
+
 // service returns a service on a fresh collection, set up on an app as
 // "things", with every multi method allowed.
 func service(t *testing.T, opts mongodb.Options) (*pinion.Service, *mongodb.Service) {
