@@ -1,6 +1,7 @@
 // Package server assembles Pinion's default app, the feathers-chat server: users,
 // messages and authentication on MongoDB (or the embedded store, or memory),
-// served over REST and socket.io, with health checks and graceful shutdown.
+// served over REST and socket.io, with health checks and graceful shutdown, and
+// its own chat page at "/" (page.go).
 // cmd/server runs it; end-to-end tests start it in-process.
 package server
 
@@ -127,6 +128,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		MaxQueuedBytes:    cfg.Sockets.MaxQueuedBytes,
 		MaxQueuedPackets:  cfg.Sockets.MaxQueuedPackets,
 		Ready:             s.db.ping,
+		Routes:            PageRoutes(), // the chat page at "/", its files under /app/
 		Setup:             ctx,
 	})
 	if err != nil {
