@@ -117,6 +117,9 @@ type Docs struct {
 	// them): the documentation asks for a Bearer token there. It describes
 	// what the service's hooks do; it does not make them.
 	Secured []Method
+	// Operations are one-line summaries of methods, where the generic ones
+	// ("Create messages") say too little.
+	Operations map[Method]string
 	// Data, Patch and Result are JSON Schema documents of the records of a
 	// service that works on maps: what create and update take, what patch
 	// takes, what the methods answer. A typed service's come from its struct.

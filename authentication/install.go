@@ -64,15 +64,17 @@ func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 			Summary:     "Log in (create) and out (remove)",
 			Description: "POST logs in with a strategy and answers an access token; DELETE, with the token, logs out and revokes every token of the login.",
 			Secured:     []pinion.Method{pinion.MethodRemove},
+			Operations:  map[pinion.Method]string{pinion.MethodCreate: "Log in", pinion.MethodRemove: "Log out (revokes the login's tokens)"},
 			Data:        loginSchema, Result: resultSchema,
 		}))
 	app.Use(TicketsPath, s.TicketService(), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {Authenticate("jwt")}},
 	}), pinion.WithDocs(pinion.Docs{
-		Summary: "Single-use tickets for /stream and socket handshakes",
-		Secured: []pinion.Method{pinion.All},
-		Data:    `{"type": "object"}`,
-		Result:  `{"type": "object", "required": ["ticket", "expiresAt"], "properties": {"ticket": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}}`,
+		Summary:    "Single-use tickets for /stream and socket handshakes",
+		Secured:    []pinion.Method{pinion.All},
+		Operations: map[pinion.Method]string{pinion.MethodCreate: "Get a ticket"},
+		Data:       `{"type": "object"}`,
+		Result:     `{"type": "object", "required": ["ticket", "expiresAt"], "properties": {"ticket": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}}`,
 	}))
 	s.OnLogin(func(ctx context.Context, res *Result, params *pinion.Params) {
 		if conn := params.Connection; conn != nil {

@@ -115,6 +115,9 @@ func (b *builder) service(svc *pinion.Service) {
 		return !ok || mc.AllowsMulti(m)
 	}
 	op := func(m pinion.Method, summary string, responses map[string]any, extra map[string]any) map[string]any {
+		if s := docs.Operations[m]; s != "" {
+			summary = s
+		}
 		o := map[string]any{
 			"operationId": operationID(svc.Path(), string(m), extra["multi"] == true),
 			"tags":        []any{tag},
@@ -173,14 +176,14 @@ func (b *builder) service(svc *pinion.Service) {
 			item["patch"] = op(m, "Patch one of "+svc.Path(), with(ok("200", "The patched record.", sh.result), "NotFound", "Conflict", "PayloadTooLarge"),
 				map[string]any{"requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
 			if multi(m) {
-				coll["patch"] = op(m, "Patch without an id (for an adapter: every record the query matches)", with(ok("200", "The patched records.", list), "Conflict"),
+				coll["patch"] = op(m, "Patch every record of "+svc.Path()+" the query matches", with(ok("200", "The patched records.", list), "Conflict"),
 					map[string]any{"multi": true, "parameters": sh.queryParams, "requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
 			}
 		case pinion.MethodRemove:
 			item["delete"] = op(m, "Remove one of "+svc.Path(), with(ok("200", "The removed record.", sh.result), "NotFound"),
 				map[string]any{"parameters": sh.queryParams})
 			if multi(m) {
-				coll["delete"] = op(m, "Remove without an id (for an adapter: every record the query matches)", ok("200", "What the removal answers.", map[string]any{}),
+				coll["delete"] = op(m, "Remove every record of "+svc.Path()+" the query matches", ok("200", "What the removal answers.", map[string]any{}),
 					map[string]any{"multi": true, "parameters": sh.queryParams})
 			}
 		}
@@ -344,6 +347,7 @@ func filterParameters(fields []string) []any {
 		map[string]any{"name": "$limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}, "description": "How many records to answer at most."},
 		map[string]any{"name": "$skip", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}, "description": "How many matching records to skip."},
 		map[string]any{"name": "$sort", "in": "query", "style": "deepObject", "explode": true, "schema": sortSchema,
+			"example":     map[string]any{sortExample(fields): -1},
 			"description": "Fields to sort by, in order: $sort[createdAt]=-1&$sort[_id]=1."},
 		map[string]any{"name": "$select[]", "in": "query", "schema": map[string]any{"type": "array", "items": selectItems},
 			"description": "The fields to answer (the id always comes)."},
@@ -351,6 +355,13 @@ func filterParameters(fields []string) []any {
 			"schema":      map[string]any{"type": "object", "additionalProperties": true},
 			"description": "Any of several queries, in qs syntax: $or[0][done]=true&$or[1][title]=x."},
 	}
+}
+
+func sortExample(fields []string) string {
+	if len(fields) > 0 {
+		return fields[0]
+	}
+	return "createdAt"
 }
 
 func jsonContent(s map[string]any) map[string]any {

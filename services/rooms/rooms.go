@@ -32,16 +32,21 @@ type Service struct{ app *pinion.App }
 // anyone else needs, so nothing is published.
 func Register(app *pinion.App) *pinion.Service {
 	svc := app.Use(Path, &Service{app: app}, pinion.WithDocs(pinion.Docs{
-		Summary: "Join (create {name}) and leave (remove name) rooms, on a socket",
-		Secured: []pinion.Method{pinion.All},
-		Data:    `{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}`,
-		Result:  `{"type": "object", "properties": {"name": {"type": "string"}}}`,
+		Summary:    "Join (create {name}) and leave (remove name) rooms, on a socket",
+		Secured:    []pinion.Method{pinion.All},
+		Operations: map[pinion.Method]string{pinion.MethodCreate: "Join a room", pinion.MethodRemove: "Leave a room"},
+		Data:       `{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}`,
+		Result:     `{"type": "object", "properties": {"name": {"type": "string"}}}`,
 	}), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 	}))
 	svc.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
 	return svc
 }
+
+// AllowsMulti implements pinion.MultiChecker: rooms are joined and left one
+// at a time.
+func (s *Service) AllowsMulti(pinion.Method) bool { return false }
 
 // Create joins the room {name}.
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
