@@ -177,11 +177,15 @@ func FuzzInput(f *testing.F) {
 			return // update and patch would change it, as they should
 		}
 		calls := map[string]func() (any, error){
-			"find eq":    func() (any, error) { return s.Find(ctx, q(M{field: value})) },
-			"find ops":   func() (any, error) { return s.Find(ctx, q(M{field: M{"$gt": n, "$in": []any{value, n}, "$regex": value}})) },
-			"find ne":    func() (any, error) { return s.Find(ctx, q(M{field: M{"$ne": value}, "$sort": M{field: -1.0}})) },
-			"find or":    func() (any, error) { return s.Find(ctx, q(M{"$or": []any{M{field: n}, M{"name": value}}})) },
-			"find sort":  func() (any, error) { return s.Find(ctx, q(M{"$sort": M{field: 1.0, value: -1.0}, "$select": []any{field}})) },
+			"find eq": func() (any, error) { return s.Find(ctx, q(M{field: value})) },
+			"find ops": func() (any, error) {
+				return s.Find(ctx, q(M{field: M{"$gt": n, "$in": []any{value, n}, "$regex": value}}))
+			},
+			"find ne": func() (any, error) { return s.Find(ctx, q(M{field: M{"$ne": value}, "$sort": M{field: -1.0}})) },
+			"find or": func() (any, error) { return s.Find(ctx, q(M{"$or": []any{M{field: n}, M{"name": value}}})) },
+			"find sort": func() (any, error) {
+				return s.Find(ctx, q(M{"$sort": M{field: 1.0, value: -1.0}, "$select": []any{field}}))
+			},
 			"find op":    func() (any, error) { return s.Find(ctx, q(M{"name": M{field: value}})) },
 			"get":        func() (any, error) { return s.Get(ctx, value, q(M{field: value})) },
 			"create":     func() (any, error) { return s.Create(ctx, M{field: value, value: n}, nil) },
