@@ -107,9 +107,10 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 			if cols[kindColumn(c.field)] && cols[valueColumn(c.field)] {
 				continue
 			}
-			for name, def := range map[string]string{kindColumn(c.field): "INTEGER NOT NULL DEFAULT 0", valueColumn(c.field): ""} {
-				if !cols[name] {
-					if _, err := tx.ExecContext(ctx, "ALTER TABLE "+sc.table+" ADD COLUMN "+ident(name)+" "+def); err != nil {
+			// The value column has no type, so that values keep theirs.
+			for _, col := range [][2]string{{kindColumn(c.field), " INTEGER NOT NULL DEFAULT 0"}, {valueColumn(c.field), ""}} {
+				if !cols[col[0]] {
+					if _, err := tx.ExecContext(ctx, "ALTER TABLE "+sc.table+" ADD COLUMN "+ident(col[0])+col[1]); err != nil {
 						return err
 					}
 				}
