@@ -73,10 +73,13 @@ func (s *Service) lists(ctx context.Context, db querier, sc *schema, fields map[
 	return out, nil
 }
 
-// selectRecords reads the records matching cond (with args) in order, after
-// skip, at most limit (-1: all).
+// selectRecords reads the records matching cond (with args) in order (none:
+// any), after skip, at most limit (-1: all).
 func selectRecords(ctx context.Context, db querier, sc *schema, cond string, args []any, order string, limit, skip int) ([]stored, error) {
-	stmt := "SELECT seq, json(data) FROM " + sc.table + " WHERE " + cond + " ORDER BY " + order
+	stmt := "SELECT seq, json(data) FROM " + sc.table + whereClause(cond)
+	if order != "" {
+		stmt += " ORDER BY " + order
+	}
 	if limit >= 0 || skip > 0 {
 		stmt += " LIMIT ? OFFSET ?"
 		args = append(args, limit, skip)
@@ -99,6 +102,15 @@ func selectRecords(ctx context.Context, db querier, sc *schema, cond string, arg
 		out = append(out, st)
 	}
 	return out, rows.Err()
+}
+
+// whereClause is the WHERE of a condition, none when it is always true:
+// SQLite counts a whole table from its smallest index only without one.
+func whereClause(cond string) string {
+	if cond == "1" {
+		return ""
+	}
+	return " WHERE " + cond
 }
 
 // view runs fn on a read snapshot: a transaction when the call reads more than
@@ -139,7 +151,7 @@ func (s *Service) Find(ctx context.Context, params *pinion.Params) (any, error) 
 			return err
 		}
 		if q.Paginated() {
-			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+sc.table+" WHERE "+cond, c.args...).Scan(&total); err != nil {
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+sc.table+whereClause(cond), c.args...).Scan(&total); err != nil {
 				return err
 			}
 		}
@@ -201,7 +213,7 @@ func (s *Service) byID(ctx context.Context, db querier, sc *schema, k string, wh
 	}
 	args := append([]any{k}, c.args...)
 	if cond == "1" {
-		return selectRecords(ctx, db, sc, "id = ?", args, "seq", -1, 0)
+		return selectRecords(ctx, db, sc, "id = ?", args, "", -1, 0)
 	}
-	return selectRecords(ctx, db, sc, "id = ? AND "+cond, args, "seq", -1, 0)
+	return selectRecords(ctx, db, sc, "id = ? AND "+cond, args, "", -1, 0)
 }

@@ -85,6 +85,9 @@ func normalize(v any, depth int) (any, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, pinion.BadRequest("Invalid data: %v is not a JSON number", x)
 		}
+		if x == 0 {
+			return 0.0, nil // not -0, which equals 0 but is written "-0"
+		}
 		return x, nil
 	case float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		f, _ := adapter.Float64(x)

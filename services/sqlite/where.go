@@ -322,6 +322,12 @@ func (c *compiler) equal(s subject, v any) string {
 	if k == kindNull {
 		return s.kind(kindNull)
 	}
+	if f, ok := s.(fieldSubject); ok && f.t.col == nil {
+		// One JSON lookup instead of two: the JSON text of the field, as
+		// SQLite renders what the adapter wrote, is the value's own text
+		// exactly when kind and value are equal.
+		return "(data -> " + f.t.path + ") = " + c.bind(string(encode(nil, v)))
+	}
 	return "(" + s.kind(k) + " AND " + s.value() + " = " + c.bind(sqlValue(v)) + ")"
 }
 
@@ -342,6 +348,14 @@ func (c *compiler) oneOf(s subject, values []any) string {
 		}
 		if len(vs) == 1 {
 			parts = append(parts, c.equal(s, vs[0]))
+			continue
+		}
+		if f, ok := s.(fieldSubject); ok && f.t.col == nil {
+			marks := make([]string, len(vs))
+			for i, v := range vs {
+				marks[i] = c.bind(string(encode(nil, v)))
+			}
+			parts = append(parts, "(data -> "+f.t.path+") IN ("+strings.Join(marks, ", ")+")")
 			continue
 		}
 		marks := make([]string, len(vs))
