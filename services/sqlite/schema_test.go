@@ -179,4 +179,3 @@ func equalValues(a, b any) bool {
 	}
 	return a == b
 }
-
