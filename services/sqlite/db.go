@@ -32,6 +32,8 @@ type DB struct {
 	read   *sql.DB
 	ids    *idGenerator
 	closed bool
+	// Prepared statements of the services, per pool.
+	writes, reads *stmtCache
 }
 
 // Synchronous is SQLite's synchronous setting for the database file.
@@ -110,6 +112,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	}
 	db.read.SetMaxOpenConns(o.readers)
 	db.read.SetMaxIdleConns(o.readers)
+	db.writes, db.reads = newStmtCache(db.write), newStmtCache(db.read)
 	return db, nil
 }
 
@@ -153,6 +156,8 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	db.writes.flush()
+	db.reads.flush()
 	_, _ = db.write.Exec("PRAGMA optimize")
 	return errors.Join(db.read.Close(), db.write.Close())
 }
@@ -183,6 +188,12 @@ func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 		return fmt.Errorf("sqlite: committing: %w", err)
 	}
 	return nil
+}
+
+// writeConn is Write for the services: fn runs its statements through the
+// writer's statement cache.
+func (db *DB) writeConn(ctx context.Context, fn func(conn) error) error {
+	return db.Write(ctx, func(tx *sql.Tx) error { return fn(conn{tx: tx, cache: db.writes}) })
 }
 
 // Read runs fn in a read transaction on a reader connection: every query of fn

@@ -10,12 +10,6 @@ import (
 	"github.com/pinionhq/pinion/adapter"
 )
 
-// querier is what reads need of a transaction or a connection pool.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // stored is a record read for a write: its row and its data.
 type stored struct {
 	seq int64
@@ -30,7 +24,7 @@ func (s *Service) query(params *pinion.Params) (*adapter.Query, error) {
 
 // conditions compiles the conditions of where, after asking, in the snapshot
 // of db, which of the indexed fields they name hold a list in some record.
-func (s *Service) conditions(ctx context.Context, db querier, sc *schema, where map[string]any) (*compiler, string, error) {
+func (s *Service) conditions(ctx context.Context, db conn, sc *schema, where map[string]any) (*compiler, string, error) {
 	c := &compiler{sc: sc, id: s.opts.ID}
 	fields := map[string]bool{}
 	sc.indexedFields(where, s.opts.ID, fields)
@@ -49,7 +43,7 @@ func (s *Service) conditions(ctx context.Context, db querier, sc *schema, where 
 
 // lists asks in one statement which of the indexed fields hold a list in some
 // record: one probe of each field's index.
-func (s *Service) lists(ctx context.Context, db querier, sc *schema, fields map[string]bool) (map[string]bool, error) {
+func (s *Service) lists(ctx context.Context, db conn, sc *schema, fields map[string]bool) (map[string]bool, error) {
 	names := make([]string, 0, len(fields))
 	probes := make([]string, 0, len(fields))
 	for _, c := range sc.fields {
@@ -63,7 +57,7 @@ func (s *Service) lists(ctx context.Context, db querier, sc *schema, fields map[
 	for i := range found {
 		dest[i] = &found[i]
 	}
-	if err := db.QueryRowContext(ctx, "SELECT "+strings.Join(probes, ", ")).Scan(dest...); err != nil {
+	if err := db.scan(ctx, "SELECT "+strings.Join(probes, ", "), nil, dest...); err != nil {
 		return nil, err
 	}
 	out := make(map[string]bool, len(names))
@@ -75,7 +69,7 @@ func (s *Service) lists(ctx context.Context, db querier, sc *schema, fields map[
 
 // selectRecords reads the records matching cond (with args) in order (none:
 // any), after skip, at most limit (-1: all).
-func selectRecords(ctx context.Context, db querier, sc *schema, cond string, args []any, order string, limit, skip int) ([]stored, error) {
+func selectRecords(ctx context.Context, db conn, sc *schema, cond string, args []any, order string, limit, skip int) ([]stored, error) {
 	stmt := "SELECT seq, json(data) FROM " + sc.table + whereClause(cond)
 	if order != "" {
 		stmt += " ORDER BY " + order
@@ -84,7 +78,7 @@ func selectRecords(ctx context.Context, db querier, sc *schema, cond string, arg
 		stmt += " LIMIT ? OFFSET ?"
 		args = append(args, limit, skip)
 	}
-	rows, err := db.QueryContext(ctx, stmt, args...)
+	rows, err := db.query(ctx, stmt, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +109,11 @@ func whereClause(cond string) string {
 
 // view runs fn on a read snapshot: a transaction when the call reads more than
 // once (a page and its total, the lists probe), else straight on the readers.
-func (s *Service) view(ctx context.Context, snapshot bool, fn func(db querier) error) error {
+func (s *Service) view(ctx context.Context, snapshot bool, fn func(db conn) error) error {
 	if !snapshot {
-		return fn(s.db.read)
+		return fn(conn{cache: s.db.reads})
 	}
-	return s.db.Read(ctx, func(tx *sql.Tx) error { return fn(tx) })
+	return s.db.Read(ctx, func(tx *sql.Tx) error { return fn(conn{tx: tx, cache: s.db.reads}) })
 }
 
 // needsProbe reports whether conditions name an indexed field, so that the
@@ -145,13 +139,13 @@ func (s *Service) Find(ctx context.Context, params *pinion.Params) (any, error) 
 	total := 0
 	data := []map[string]any{}
 	snapshot := q.Paginated() || sc.needsProbe(q.Where, s.opts.ID)
-	err = s.view(ctx, snapshot, func(db querier) error {
+	err = s.view(ctx, snapshot, func(db conn) error {
 		c, cond, err := s.conditions(ctx, db, sc, q.Where)
 		if err != nil {
 			return err
 		}
 		if q.Paginated() {
-			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+sc.table+whereClause(cond), c.args...).Scan(&total); err != nil {
+			if err := db.scan(ctx, "SELECT count(*) FROM "+sc.table+whereClause(cond), c.args, &total); err != nil {
 				return err
 			}
 		}
@@ -192,7 +186,7 @@ func (s *Service) Get(ctx context.Context, id any, params *pinion.Params) (any, 
 		return nil, err
 	}
 	var found []stored
-	err = s.view(ctx, sc.needsProbe(q.Where, s.opts.ID), func(db querier) error {
+	err = s.view(ctx, sc.needsProbe(q.Where, s.opts.ID), func(db conn) error {
 		found, err = s.byID(ctx, db, sc, k, q.Where)
 		return err
 	})
@@ -206,7 +200,7 @@ func (s *Service) Get(ctx context.Context, id any, params *pinion.Params) (any, 
 }
 
 // byID reads the record with the id key k if it matches where.
-func (s *Service) byID(ctx context.Context, db querier, sc *schema, k string, where map[string]any) ([]stored, error) {
+func (s *Service) byID(ctx context.Context, db conn, sc *schema, k string, where map[string]any) ([]stored, error) {
 	c, cond, err := s.conditions(ctx, db, sc, where)
 	if err != nil {
 		return nil, err

@@ -87,7 +87,7 @@ func explain(t *testing.T, s *Service, query map[string]any) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, cond, err := s.conditions(ctx, s.db.read, sc, q.Where)
+	c, cond, err := s.conditions(ctx, conn{cache: s.db.reads}, sc, q.Where)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,13 @@ type uniqueIndex struct {
 	columns string
 }
 
+// The types of the kind and value columns. The value column has none, so
+// that values keep theirs (no conversion of "5" to 5).
+const (
+	kindType  = " INTEGER NOT NULL DEFAULT 0"
+	valueType = ""
+)
+
 func kindColumn(field string) string  { return "k:" + field }
 func valueColumn(field string) string { return "v:" + field }
 
@@ -82,8 +89,13 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 	}
 	sc := s.newSchema(slices.Sorted(maps.Keys(fieldSet)))
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+sc.table+
-			" (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, data BLOB NOT NULL)"); err != nil {
+		// A new table gets its columns at once: each ALTER TABLE parses the
+		// whole schema again.
+		defs := []string{"seq INTEGER PRIMARY KEY", "id TEXT NOT NULL UNIQUE", "data BLOB NOT NULL"}
+		for _, c := range sc.fields {
+			defs = append(defs, c.kind+kindType, c.value+valueType)
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+sc.table+" ("+strings.Join(defs, ", ")+")"); err != nil {
 			return err
 		}
 		existing, err := s.indexes(ctx, tx)
@@ -107,8 +119,7 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 			if cols[kindColumn(c.field)] && cols[valueColumn(c.field)] {
 				continue
 			}
-			// The value column has no type, so that values keep theirs.
-			for _, col := range [][2]string{{kindColumn(c.field), " INTEGER NOT NULL DEFAULT 0"}, {valueColumn(c.field), ""}} {
+			for _, col := range [][2]string{{kindColumn(c.field), kindType}, {valueColumn(c.field), valueType}} {
 				if !cols[col[0]] {
 					if _, err := tx.ExecContext(ctx, "ALTER TABLE "+sc.table+" ADD COLUMN "+ident(col[0])+col[1]); err != nil {
 						return err

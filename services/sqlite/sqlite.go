@@ -104,5 +104,8 @@ func (s *Service) ready(ctx context.Context) (*schema, error) {
 		return nil, err
 	}
 	s.schema.Store(sc)
+	// Statements prepared before may name columns that are gone.
+	s.db.writes.flush()
+	s.db.reads.flush()
 	return sc, nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 
@@ -51,18 +50,9 @@ func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (
 		return nil, err
 	}
 	if len(recs) > 0 {
-		err = s.db.Write(ctx, func(tx *sql.Tx) error {
-			if len(recs) == 1 {
-				_, err := tx.ExecContext(ctx, sc.insert, sc.row(keys[0], recs[0])...)
-				return err
-			}
-			stmt, err := tx.PrepareContext(ctx, sc.insert)
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
+		err = s.db.writeConn(ctx, func(tx conn) error {
 			for i, rec := range recs {
-				if _, err := stmt.ExecContext(ctx, sc.row(keys[i], rec)...); err != nil {
+				if _, err := tx.exec(ctx, sc.insert, sc.row(keys[i], rec)...); err != nil {
 					return err
 				}
 			}
@@ -122,7 +112,7 @@ func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Param
 		return nil, err
 	}
 	var found bool
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.writeConn(ctx, func(tx conn) error {
 		olds, err := s.byID(ctx, tx, sc, k, q.Where)
 		if err != nil || len(olds) == 0 {
 			return err
@@ -133,7 +123,7 @@ func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Param
 		} else {
 			delete(rec, s.opts.ID)
 		}
-		_, err = tx.ExecContext(ctx, sc.update, append(sc.row(k, rec)[1:], olds[0].seq)...)
+		_, err = tx.exec(ctx, sc.update, append(sc.row(k, rec)[1:], olds[0].seq)...)
 		return err
 	})
 	if err != nil {
@@ -172,7 +162,7 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 		return nil, err
 	}
 	var out []map[string]any
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.writeConn(ctx, func(tx conn) error {
 		targets, err := s.targets(ctx, tx, sc, id, k, q)
 		if err != nil {
 			return err
@@ -184,7 +174,7 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 				return err
 			}
 			nextKey, _ := key(next[s.opts.ID])
-			if _, err := tx.ExecContext(ctx, sc.update, append(sc.row(nextKey, next)[1:], t.seq)...); err != nil {
+			if _, err := tx.exec(ctx, sc.update, append(sc.row(nextKey, next)[1:], t.seq)...); err != nil {
 				return err
 			}
 			seqs[i] = t.seq
@@ -224,7 +214,7 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 		return nil, err
 	}
 	var out []map[string]any
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.writeConn(ctx, func(tx conn) error {
 		targets, err := s.targets(ctx, tx, sc, id, k, q)
 		if err != nil || len(targets) == 0 {
 			return err
@@ -234,7 +224,7 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 			seqs[i] = t.seq
 			out = append(out, t.rec)
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM "+sc.table+" WHERE seq IN (SELECT value FROM json_each(?))", seqList(seqs))
+		_, err = tx.exec(ctx, "DELETE FROM "+sc.table+" WHERE seq IN (SELECT value FROM json_each(?))", seqList(seqs))
 		return err
 	})
 	if err != nil {
@@ -245,7 +235,7 @@ func (s *Service) Remove(ctx context.Context, id any, params *pinion.Params) (an
 
 // targets reads the records a patch or remove changes: the one with the id
 // key k, or with a nil id every match, in $sort order.
-func (s *Service) targets(ctx context.Context, tx *sql.Tx, sc *schema, id any, k string, q *adapter.Query) ([]stored, error) {
+func (s *Service) targets(ctx context.Context, tx conn, sc *schema, id any, k string, q *adapter.Query) ([]stored, error) {
 	if id != nil {
 		return s.byID(ctx, tx, sc, k, q.Where)
 	}
@@ -261,7 +251,7 @@ func (s *Service) targets(ctx context.Context, tx *sql.Tx, sc *schema, id any, k
 }
 
 // bySeq reads the records of rows seqs in $sort order.
-func (s *Service) bySeq(ctx context.Context, tx *sql.Tx, sc *schema, seqs []int64, sort []adapter.SortField) ([]map[string]any, error) {
+func (s *Service) bySeq(ctx context.Context, tx conn, sc *schema, seqs []int64, sort []adapter.SortField) ([]map[string]any, error) {
 	c := &compiler{sc: sc, id: s.opts.ID}
 	order, err := c.orderBy(sort)
 	if err != nil {
