@@ -64,6 +64,19 @@ func (s *Service) indexSQL(ix Index) string {
 	return fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, ident(s.indexName(ix)), ident(s.table), strings.Join(cols, ", "))
 }
 
+// listsIndexName and listsIndexSQL are the partial index of the records
+// holding a list in an indexed field: empty unless some record does, it
+// answers the lists probe of every query on the field (see conditions) at
+// once, whatever index the field is part of.
+func (s *Service) listsIndexName(field string) string {
+	b, _ := json.Marshal([]string{field})
+	return s.table + ":" + string(b) + ":lists"
+}
+
+func (s *Service) listsIndexSQL(field string) string {
+	return fmt.Sprintf("CREATE INDEX %s ON %s (seq) WHERE %s = %d", ident(s.listsIndexName(field)), ident(s.table), ident(kindColumn(field)), kindList)
+}
+
 // migrate brings the table to the service's options in one transaction: it
 // creates the table, adds the columns of newly indexed fields and fills them
 // from the stored records, creates the declared indexes, and drops the indexes
@@ -73,7 +86,8 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 	if err := checkTable(s.table); err != nil {
 		return nil, err
 	}
-	wanted := map[string]Index{}
+	wanted := map[string]string{} // index name → CREATE statement
+	unique := map[string][]string{}
 	fieldSet := map[string]bool{}
 	for _, ix := range s.opts.Indexes {
 		if len(ix.Fields) == 0 {
@@ -85,7 +99,13 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 			}
 			fieldSet[f] = true
 		}
-		wanted[s.indexName(ix)] = ix
+		wanted[s.indexName(ix)] = s.indexSQL(ix)
+		if ix.Unique {
+			unique[s.indexName(ix)] = ix.Fields
+		}
+	}
+	for f := range fieldSet {
+		wanted[s.listsIndexName(f)] = s.listsIndexSQL(f)
 	}
 	sc := s.newSchema(slices.Sorted(maps.Keys(fieldSet)))
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
@@ -103,7 +123,7 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 			return err
 		}
 		for name, stmt := range existing {
-			if ix, ok := wanted[name]; !ok || stmt != s.indexSQL(ix) {
+			if want, ok := wanted[name]; !ok || stmt != want {
 				if _, err := tx.ExecContext(ctx, "DROP INDEX "+ident(name)); err != nil {
 					return err
 				}
@@ -146,11 +166,10 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 			if _, ok := existing[name]; ok {
 				continue
 			}
-			ix := wanted[name]
-			if _, err := tx.ExecContext(ctx, s.indexSQL(ix)); err != nil {
+			if _, err := tx.ExecContext(ctx, wanted[name]); err != nil {
 				if isUnique(err) {
 					return fmt.Errorf("sqlite: creating the unique index on %s of %s: records share values: %w",
-						strings.Join(ix.Fields, ", "), s.table, err)
+						strings.Join(unique[name], ", "), s.table, err)
 				}
 				return err
 			}
