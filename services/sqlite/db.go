@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
 )
@@ -31,7 +32,7 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	ids    *idGenerator
-	closed bool
+	close  sync.Once
 	// Prepared statements of the services, per pool.
 	writes, reads *stmtCache
 }
@@ -151,15 +152,16 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the connections. The writer's close checkpoints the WAL into
 // the database file, so a cleanly closed database is one file.
+// Closing twice does nothing.
 func (db *DB) Close() error {
-	if db.closed {
-		return nil
-	}
-	db.closed = true
-	db.writes.flush()
-	db.reads.flush()
-	_, _ = db.write.Exec("PRAGMA optimize")
-	return errors.Join(db.read.Close(), db.write.Close())
+	var err error
+	db.close.Do(func() {
+		db.writes.flush()
+		db.reads.flush()
+		_, _ = db.write.Exec("PRAGMA optimize")
+		err = errors.Join(db.read.Close(), db.write.Close())
+	})
+	return err
 }
 
 // Write runs fn in a write transaction (BEGIN IMMEDIATE on the writer
