@@ -28,11 +28,11 @@ import (
 // sqlite3 shell) are not seen by indexed queries until the service is set up
 // again. Reading the file with other programs is fine.
 type DB struct {
-	path   string
-	write  *sql.DB
-	read   *sql.DB
-	ids    *idGenerator
-	close  sync.Once
+	path  string
+	write *sql.DB
+	read  *sql.DB
+	ids   *idGenerator
+	close sync.Once
 	// Prepared statements of the services, per pool.
 	writes, reads *stmtCache
 }

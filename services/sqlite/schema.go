@@ -311,11 +311,20 @@ func appendColumn(args []any, rec map[string]any, field string) []any {
 	return append(args, int64(kindOf(v)), sqlValue(v))
 }
 
-// row is the arguments of the insert or update of a record (without the seq
-// of an update): its id key, JSON and columns.
+// row is the arguments of the insert of a record: its id key, JSON and
+// columns.
 func (sc *schema) row(key string, rec map[string]any) []any {
-	args := make([]any, 0, 2+2*len(sc.fields))
-	args = append(args, key, string(encode(nil, rec)))
+	return sc.values(append(make([]any, 0, 3+2*len(sc.fields)), key), rec)
+}
+
+// updateArgs is the arguments of the update of row seq to rec.
+func (sc *schema) updateArgs(rec map[string]any, seq int64) []any {
+	return append(sc.values(make([]any, 0, 2+2*len(sc.fields)), rec), seq)
+}
+
+// values appends the JSON of rec and its columns to args.
+func (sc *schema) values(args []any, rec map[string]any) []any {
+	args = append(args, string(encode(nil, rec)))
 	for _, c := range sc.fields {
 		args = appendColumn(args, rec, c.field)
 	}

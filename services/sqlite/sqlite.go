@@ -27,6 +27,26 @@
 // first, in its snapshot, whether any record holds a list there (one index
 // probe), and leaves the list branch out when none does.
 //
+// Writes go through one connection, one transaction at a time (see DB); a
+// multi create, patch or remove is one transaction, whole or not at all.
+// In WAL mode with synchronous=NORMAL (the default, see Normal) an
+// acknowledged write survives the end of the process at any moment, kill -9
+// included; Full also survives a power cut, for an fsync per write.
+//
+// Where it differs from the memory adapter, on purpose or by the nature of
+// SQL:
+//
+//   - a dot path reads through objects only, not through lists into the
+//     objects they hold ("comments.author"), and "tags.0" names a key "0";
+//   - conditions on the id field compare ids the way get does, by their
+//     pinion.IDString: {_id: "5"} finds the record whose id is the number 5;
+//   - records equal on every $sort key come in insertion order, reversed when
+//     the last key is descending (an index read backwards), and lists and
+//     objects sort among themselves by their JSON text;
+//   - field names starting with "$" or holding NUL are refused in data (400),
+//     and names holding '"' cannot be queried;
+//   - numbers are float64, as JSON has them; dates are time.Time in UTC.
+//
 // A Service is safe for concurrent use. Results are fresh values, never shared.
 package sqlite
 

@@ -123,7 +123,7 @@ func (s *Service) Update(ctx context.Context, id, data any, params *pinion.Param
 		} else {
 			delete(rec, s.opts.ID)
 		}
-		_, err = tx.exec(ctx, sc.update, append(sc.row(k, rec)[1:], olds[0].seq)...)
+		_, err = tx.exec(ctx, sc.update, sc.updateArgs(rec, olds[0].seq)...)
 		return err
 	})
 	if err != nil {
@@ -173,8 +173,7 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 			if err != nil {
 				return err
 			}
-			nextKey, _ := key(next[s.opts.ID])
-			if _, err := tx.exec(ctx, sc.update, append(sc.row(nextKey, next)[1:], t.seq)...); err != nil {
+			if _, err := tx.exec(ctx, sc.update, sc.updateArgs(next, t.seq)...); err != nil {
 				return err
 			}
 			seqs[i] = t.seq
