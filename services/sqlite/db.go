@@ -23,10 +23,10 @@ import (
 // context, instead of spinning on SQLITE_BUSY. Write transactions begin
 // IMMEDIATE, so a read-then-write never fails half-way on a lock upgrade.
 //
-// The file belongs to this process: services keep the columns behind their
-// indexes up to date themselves, so rows written by other programs (the
-// sqlite3 shell) are not seen by indexed queries until the service is set up
-// again. Reading the file with other programs is fine.
+// The services keep the columns behind their indexes up to date themselves,
+// so a row that another program (the sqlite3 shell) writes without them is
+// missed by queries on indexed fields. Reading the file with other programs
+// is fine.
 type DB struct {
 	path  string
 	write *sql.DB
