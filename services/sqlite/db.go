@@ -195,7 +195,7 @@ func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 // writeConn is Write for the services: fn runs its statements through the
 // writer's statement cache.
 func (db *DB) writeConn(ctx context.Context, fn func(conn) error) error {
-	return db.Write(ctx, func(tx *sql.Tx) error { return fn(conn{tx: tx, cache: db.writes}) })
+	return db.Write(ctx, func(tx *sql.Tx) error { return fn(txConn(tx, db.writes)) })
 }
 
 // Read runs fn in a read transaction on a reader connection: every query of fn

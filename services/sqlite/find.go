@@ -113,7 +113,7 @@ func (s *Service) view(ctx context.Context, snapshot bool, fn func(db conn) erro
 	if !snapshot {
 		return fn(conn{cache: s.db.reads})
 	}
-	return s.db.Read(ctx, func(tx *sql.Tx) error { return fn(conn{tx: tx, cache: s.db.reads}) })
+	return s.db.Read(ctx, func(tx *sql.Tx) error { return fn(txConn(tx, s.db.reads)) })
 }
 
 // needsProbe reports whether conditions name an indexed field, so that the

@@ -116,6 +116,13 @@ func (c *stmtCache) flushLocked() {
 type conn struct {
 	tx    *sql.Tx // nil: on the pool
 	cache *stmtCache
+	// local holds the statements prepared for the transaction alone, for
+	// the rest of it (a multi create runs one insert many times).
+	local map[string]*sql.Stmt
+}
+
+func txConn(tx *sql.Tx, cache *stmtCache) conn {
+	return conn{tx: tx, cache: cache, local: map[string]*sql.Stmt{}}
 }
 
 // stmt returns the statement of query for this call. In a transaction a
@@ -126,11 +133,21 @@ func (c conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if c.tx == nil {
 		return c.cache.get(ctx, query)
 	}
+	if st := c.local[query]; st != nil {
+		return st, nil
+	}
 	if st := c.cache.lookup(query); st != nil {
-		return c.tx.StmtContext(ctx, st), nil
+		st = c.tx.StmtContext(ctx, st)
+		c.local[query] = st
+		return st, nil
 	}
 	c.cache.prepareLater(query)
-	return c.tx.PrepareContext(ctx, query)
+	st, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.local[query] = st
+	return st, nil
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
