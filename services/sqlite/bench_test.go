@@ -226,3 +226,24 @@ func BenchmarkCreate(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCreateSync compares the durability settings: Full syncs the WAL
+// at every commit.
+func BenchmarkCreateSync(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		sync sqlite.Synchronous
+	}{{"normal", sqlite.Normal}, {"full", sqlite.Full}} {
+		b.Run(mode.name, func(b *testing.B) {
+			s := sqlite.New(openDB(b, sqlite.WithSynchronous(mode.sync)), "records", sqlite.Options{Indexes: benchIndexes})
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := s.Create(ctx, M{"email": fmt.Sprintf("u%d@example.com", i), "createdAt": float64(i), "roomId": "r"}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
