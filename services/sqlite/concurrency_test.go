@@ -262,3 +262,46 @@ func crashWriter(path string) {
 	}
 	wg.Wait()
 }
+
+// TestTwoHandles writes through two handles on one file, as two processes
+// would: SQLite's locks (and the busy timeout) serialise their writers.
+func TestTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var services []*sqlite.Service
+	for range 2 {
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		s := counterService(db)
+		if err := s.Setup(ctx, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		services = append(services, s)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 600)
+	for h, s := range services {
+		for g := range 3 {
+			wg.Go(func() {
+				for i := range 100 {
+					if _, err := s.Create(ctx, M{"owner": fmt.Sprintf("h%d-g%d", h, g), "n": float64(i), "tags": []any{"x"}}, nil); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, s := range services {
+		res := mustFind(t, s, q(M{"n": M{"$gte": 0.0}, "tags": "x", "$limit": 0}))
+		if total := res.(*pinion.Page).Total; total != 600 {
+			t.Errorf("total %d, want 600", total)
+		}
+	}
+}

@@ -23,10 +23,12 @@ import (
 // context, instead of spinning on SQLITE_BUSY. Write transactions begin
 // IMMEDIATE, so a read-then-write never fails half-way on a lock upgrade.
 //
-// The services keep the columns behind their indexes up to date themselves,
-// so a row that another program (the sqlite3 shell) writes without them is
-// missed by queries on indexed fields. Reading the file with other programs
-// is fine.
+// Several handles on one file (several processes) are safe: SQLite's locks
+// serialise their writers, waiting up to the busy timeout, and services keep
+// no knowledge of the data outside the file. The services keep the columns
+// behind their indexes up to date themselves, though, so a row that another
+// program (the sqlite3 shell) writes without them is missed by queries on
+// indexed fields. Reading the file with other programs is fine.
 type DB struct {
 	path  string
 	write *sql.DB
