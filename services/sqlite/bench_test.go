@@ -53,7 +53,7 @@ func benchService(b *testing.B, n int) *sqlite.Service {
 		seededTables.dir, seededTables.dbs = dir, map[int]*sqlite.DB{}
 	}
 	opts := sqlite.Options{
-		Options: adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 50}, Multi: []string{"create"}},
+		Options: adapter.Options{Paginate: pinion.Paginate{Default: 10, Max: 50}, Multi: []pinion.Method{"create"}},
 		Indexes: benchIndexes,
 	}
 	if db := seededTables.dbs[n]; db != nil {
@@ -174,7 +174,7 @@ func BenchmarkFindByEmail(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(pinion.Records(res)) != 1 {
+			if len(records(res)) != 1 {
 				b.Fatalf("found %v", res)
 			}
 		}
@@ -187,7 +187,7 @@ func BenchmarkGet(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		id := pinion.Records(res)[0]["_id"]
+		id := records(res)[0]["_id"]
 		b.ResetTimer()
 		for b.Loop() {
 			if _, err := s.Get(ctx, id, nil); err != nil {

@@ -21,7 +21,7 @@ import (
 
 func counterService(db *sqlite.DB) *sqlite.Service {
 	return sqlite.New(db, "items", sqlite.Options{
-		Options: adapter.Options{Paginate: pinion.Paginate{Default: 10}, Multi: []string{"create", "patch"}},
+		Options: adapter.Options{Paginate: pinion.Paginate{Default: 10}, Multi: []pinion.Method{"create", "patch"}},
 		Indexes: []sqlite.Index{{Fields: []string{"owner", "n"}, Unique: true}, {Fields: []string{"n"}}},
 	})
 }
@@ -94,7 +94,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	all := pinion.Records(mustFind(t, s, &pinion.Params{Query: M{"n": M{"$gte": 0.0}}, Paginate: &pinion.Paginate{}}))
+	all := records(mustFind(t, s, &pinion.Params{Query: M{"n": M{"$gte": 0.0}}, Paginate: &pinion.Paginate{}}))
 	if len(all) != writers*each {
 		t.Fatalf("%d records, want %d", len(all), writers*each)
 	}
@@ -204,7 +204,7 @@ func TestCrash(t *testing.T) {
 	if page := res.(*pinion.Page); len(page.Data) != 1 || page.Data[0]["hits"].(float64) < maxHits {
 		t.Errorf("counter %v, want hits at least %v", page.Data, maxHits)
 	}
-	t.Logf("%d acknowledged creates survived 3 kills; counter at %v (last acknowledged %v)", len(acked), pinion.Records(res)[0]["hits"], maxHits)
+	t.Logf("%d acknowledged creates survived 3 kills; counter at %v (last acknowledged %v)", len(acked), records(res)[0]["hits"], maxHits)
 }
 
 // crashWriter is the child of TestCrash: it writes until it is killed.
@@ -216,8 +216,8 @@ func crashWriter(path string) {
 	}
 	s := counterService(db)
 	var counterID any
-	if res, err := s.Find(ctx, q(M{"owner": "counter"})); err == nil && len(pinion.Records(res)) == 1 {
-		counterID = pinion.Records(res)[0]["_id"]
+	if res, err := s.Find(ctx, q(M{"owner": "counter"})); err == nil && len(records(res)) == 1 {
+		counterID = records(res)[0]["_id"]
 	} else {
 		res, err := s.Create(ctx, M{"owner": "counter", "n": -1.0, "hits": 0.0}, nil)
 		if err != nil {
@@ -254,7 +254,7 @@ func crashWriter(path string) {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(2)
 				}
-				for _, r := range pinion.Records(res) {
+				for _, r := range records(res) {
 					report("created %s", r["_id"])
 				}
 			}
@@ -304,4 +304,13 @@ func TestTwoHandles(t *testing.T) {
 			t.Errorf("total %d, want 600", total)
 		}
 	}
+}
+
+// records lists the records of a result as maps.
+func records(v any) []map[string]any {
+	var out []map[string]any
+	for _, r := range pinion.Records(v) {
+		out = append(out, r.Map())
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/services/sqlite"
 )
@@ -87,7 +88,7 @@ func TestTransactions(t *testing.T) {
 
 func TestContextEnds(t *testing.T) {
 	db := openDB(t)
-	s := sqlite.New(db, "things", sqlite.Options{Options: adapter.Options{Multi: []string{"create"}}})
+	s := sqlite.New(db, "things", sqlite.Options{Options: adapter.Options{Multi: []pinion.Method{"create"}}})
 	done, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := s.Create(done, M{"a": 1.0}, nil); !errors.Is(err, context.Canceled) {

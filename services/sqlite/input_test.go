@@ -36,7 +36,7 @@ func wantCode(t *testing.T, err error, code int, message string) {
 func inputService(t testing.TB) (*sqlite.Service, func(t *testing.T)) {
 	db := openDB(t)
 	s := sqlite.New(db, `odd "table'; --`, sqlite.Options{
-		Options: adapter.Options{Multi: []string{"create", "patch", "remove"}, Operators: []string{"$regex", "$exists", "$eq"}},
+		Options: adapter.Options{Multi: []pinion.Method{"create", "patch", "remove"}, Operators: []string{"$regex", "$exists", "$eq"}},
 		Indexes: []sqlite.Index{{Fields: []string{"name"}, Unique: true}, {Fields: []string{"a.b"}}},
 	})
 	if _, err := s.Create(ctx, M{"_id": "sentinel", "name": "keep", "a": M{"b": 1.0}}, nil); err != nil {
@@ -153,7 +153,7 @@ func find(t *testing.T, s *sqlite.Service, query M) []M {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pinion.Records(res)
+	return records(res)
 }
 
 // FuzzInput sends fuzzed field names and values through every method: each

@@ -28,7 +28,7 @@ import (
 // purpose).
 var oracleFields = []string{"a", "b", "n.c", "tags"}
 
-var oracleOptions = adapter.Options{ID: "_id", Multi: []string{"create", "remove"}, Operators: []string{"$regex", "$exists", "$eq"}}
+var oracleOptions = adapter.Options{ID: "_id", Multi: []pinion.Method{"create", "remove"}, Operators: []string{"$regex", "$exists", "$eq"}}
 
 type oracle struct {
 	db        *sqlite.DB
@@ -226,7 +226,7 @@ func (o *oracle) check(t *testing.T, seed uint64) {
 				continue
 			}
 			compareResults(t, fmt.Sprintf("seed %d, %s, query %v sort %v", seed, []string{"plain", "indexed"}[i], where, sort),
-				pinion.Records(want), pinion.Records(got), sort)
+				records(want), records(got), sort)
 		}
 	}
 }

@@ -20,7 +20,7 @@ func TestPlans(t *testing.T) {
 	}
 	defer db.Close()
 	s := New(db, "messages", Options{
-		Options: adapter.Options{Paginate: pinion.Paginate{Default: 10}, Multi: []string{"create"}},
+		Options: adapter.Options{Paginate: pinion.Paginate{Default: 10}, Multi: []pinion.Method{"create"}},
 		Indexes: []Index{
 			{Fields: []string{"email"}, Unique: true},
 			{Fields: []string{"createdAt"}},

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/services/sqlite"
 )
@@ -45,7 +46,7 @@ func TestIndexesFollowTheOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db, sqlite.New(db, "users", sqlite.Options{Options: adapter.Options{Multi: []string{"create"}}, Indexes: indexes})
+		return db, sqlite.New(db, "users", sqlite.Options{Options: adapter.Options{Multi: []pinion.Method{"create"}}, Indexes: indexes})
 	}
 	db, s := open()
 	if _, err := s.Create(ctx, []any{M{"email": "a@x", "n": 2.0}, M{"email": "b@x", "n": 1.0}, M{"email": "a@x", "n": 3.0}}, nil); err != nil {
