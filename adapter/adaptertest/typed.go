@@ -211,23 +211,7 @@ func (f *typedFixture[K]) rest(method pinion.Method, id any, body, query string)
 }
 
 // restQuery is what the REST transport makes of a query string.
-func restQuery(raw string) map[string]any {
-	raw = strings.TrimPrefix(raw, "?")
-	if raw == "" {
-		return map[string]any{}
-	}
-	q := qs.Parse(raw)
-	if sort, ok := q["$sort"].(map[string]any); ok && len(sort) > 1 {
-		ordered := make(pinion.Ordered, 0, len(sort))
-		for _, k := range qs.ChildOrder(raw, "$sort") {
-			if v, ok := sort[k]; ok {
-				ordered = append(ordered, pinion.KeyValue{Key: k, Value: v})
-			}
-		}
-		q["$sort"] = ordered
-	}
-	return q
-}
+func restQuery(raw string) map[string]any { return qs.Query(strings.TrimPrefix(raw, "?")) }
 
 // socket calls method as the socket transport does: data and query as
 // decoded JSON (float64 numbers, maps, []any).

@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/transport/rest/qs"
 )
 
 // DefaultBodyLimit is the largest request body accepted unless Options say
@@ -74,7 +75,7 @@ func (h *Handler) Serve(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	call.params.Query = parseQuery(r.URL.RawQuery)
+	call.params.Query = qs.Query(r.URL.RawQuery)
 	if call.hasBody {
 		if call.data, err = h.decodeBody(c, call.service, call.method); err != nil {
 			h.fail(c, err)
