@@ -223,7 +223,23 @@ func (t *Typed[T, K]) Get(ctx context.Context, id K, params *pinion.Params) (T, 
 
 // Create implements pinion.CreatorOf.
 func (t *Typed[T, K]) Create(ctx context.Context, data T, params *pinion.Params) (T, error) {
-	return t.one(t.inner.Create(ctx, t.store(&data), params))
+	res, err := t.inner.Create(ctx, t.store(&data), params)
+	if err != nil || (params != nil && params.Query["$select"] != nil) {
+		return t.one(res, err)
+	}
+	// What was stored is data, with the id the adapter gave it: there is
+	// nothing to read back but the id.
+	if m, ok := res.(map[string]any); ok {
+		if id, ok := m[t.id.Name]; ok {
+			if _, isString := id.(string); !isString && t.id.Type.Kind() == reflect.String {
+				id = pinion.IDString(id)
+			}
+			if t.id.Set(reflect.ValueOf(&data), id) == nil {
+				return data, nil
+			}
+		}
+	}
+	return t.load(res)
 }
 
 // CreateMany implements pinion.ManyCreatorOf.
