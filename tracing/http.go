@@ -31,16 +31,17 @@ func (t *Tracing) Gin() gin.HandlerFunc {
 			return
 		}
 		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		route := c.FullPath()
-		if route == "" {
-			route = r.URL.Path // a service path: REST is served by NoRoute
+		// Span names stay few: the route when there is one; REST service
+		// paths (served by NoRoute) hold ids, so their name is the method
+		// alone, as OpenTelemetry's HTTP conventions say, and the call's
+		// span, its child, names the service.
+		name := r.Method
+		attrs := []attribute.KeyValue{attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)}
+		if route := c.FullPath(); route != "" {
+			name += " " + route
+			attrs = append(attrs, attribute.String("http.route", route))
 		}
-		ctx, span := t.tracer.Start(ctx, r.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(
-				attribute.String("http.request.method", r.Method),
-				attribute.String("url.path", r.URL.Path),
-				attribute.String("http.route", route),
-			))
+		ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		if id := RequestID(r.Context()); id != "" {
 			span.SetAttributes(attribute.String("http.request.header.x-request-id", id))
 		}
