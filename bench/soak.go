@@ -446,7 +446,7 @@ func runSoak(o soakOptions) error {
 }
 
 func ackError(ack []json.RawMessage, err error) error {
-	if err != nil {
+	if err != nil && len(ack) == 0 {
 		return err
 	}
 	if len(ack) == 0 {

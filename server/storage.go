@@ -73,7 +73,9 @@ func waitFor(ctx context.Context, client *mongo.Client, where string, total time
 	deadline := start.Add(total)
 	pause := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		pingCtx, cancel := context.WithTimeout(ctx, min(time.Until(deadline), 5*time.Second))
+		// A ping waits for a server as long as it may: a second each, so
+		// that the log says soon that the database is not there.
+		pingCtx, cancel := context.WithTimeout(ctx, min(time.Until(deadline), time.Second))
 		err := client.Ping(pingCtx, nil)
 		cancel()
 		if err == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/pinionhq/pinion"
@@ -17,14 +18,41 @@ import (
 // broke, or an operation timed out in the driver (a pool that had no
 // connection to give, a socket that did not answer). Errors the database
 // answered with (a duplicate key, a refused update) are not.
+//
+// A server that is shutting down or stepping down (ShutdownInProgress,
+// NotWritablePrimary and their kin) is down too, and so is a pool the driver
+// cleared after a connection broke: the operations that were waiting for
+// one of its connections fail with that.
 func Down(err error) bool {
 	if err == nil {
 		return false
 	}
 	var sse topology.ServerSelectionError
-	return errors.As(err, &sse) || mongo.IsNetworkError(err) || errors.Is(err, mongo.ErrClientDisconnected) ||
-		errors.As(err, &topology.WaitQueueTimeoutError{}) || (mongo.IsTimeout(err) && !errors.Is(err, context.DeadlineExceeded))
+	var pool driver.RetryablePoolError
+	if errors.As(err, &sse) || mongo.IsNetworkError(err) || errors.Is(err, mongo.ErrClientDisconnected) ||
+		errors.As(err, &topology.WaitQueueTimeoutError{}) || errors.As(err, &pool) ||
+		errors.Is(err, topology.ErrServerClosed) || errors.Is(err, topology.ErrTopologyClosed) ||
+		(mongo.IsTimeout(err) && !errors.Is(err, context.DeadlineExceeded)) {
+		return true
+	}
+	var se mongo.ServerError
+	if errors.As(err, &se) {
+		for _, code := range stateChange {
+			if se.HasErrorCode(code) {
+				return true
+			}
+		}
+	}
+	return false
 }
+
+// stateChange are the server error codes of a server that cannot answer now
+// (the driver's "state change" and network codes): HostUnreachable,
+// HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
+// SocketException, NotWritablePrimary, InterruptedAtShutdown,
+// InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk,
+// NotPrimaryOrSecondary.
+var stateChange = []int{6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436}
 
 // errUnavailable is the 503 of a database that does not answer.
 var errUnavailable = pinion.Unavailable("The database is not answering; try again later")
