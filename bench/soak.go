@@ -420,6 +420,7 @@ func runSoak(o soakOptions) error {
 	// Events in flight reach the listeners.
 	time.Sleep(3 * time.Second)
 	takeSample()
+	finalMetrics, _ := metricsText(c) // before the listeners leave: why connections closed during the run
 	for _, l := range lis {
 		l.conn.Close()
 	}
@@ -429,7 +430,6 @@ func runSoak(o soakOptions) error {
 	if err != nil {
 		return fmt.Errorf("reading what was stored: %w", err)
 	}
-	finalMetrics, _ := metricsText(c)
 	serverLog, _ := os.ReadFile(logPath)
 	r := soakReport{o: o, elapsed: elapsed, led: led, lis: lis, stored: stored, samples: samples, metrics: finalMetrics, log: string(serverLog)}
 	text := r.String()
@@ -668,6 +668,52 @@ func (r *soakReport) String() string {
 	warns := strings.Count(r.log, `"level":"WARN"`)
 	errs := strings.Count(r.log, `"level":"ERROR"`)
 	fmt.Fprintf(&b, "| server log: warnings, errors | %d, %d |\n\n", warns, errs)
+
+	// Where events went missing, and what ended connections.
+	for i, li := range r.lis {
+		li.mu.Lock()
+		missed := 0
+		for text := range l.acked {
+			if li.received[text] == 0 {
+				missed++
+			}
+		}
+		li.mu.Unlock()
+		if missed > 0 {
+			closed := "still connected"
+			select {
+			case <-li.conn.Closed():
+				closed = "disconnected"
+			default:
+			}
+			fmt.Fprintf(&b, "- listener %d missed %d events (%s at the end)\n", i, missed, closed)
+		}
+	}
+	for line := range strings.SplitSeq(r.metrics, "\n") {
+		if strings.HasPrefix(line, "pinion_socket_connections_closed_total{") {
+			fmt.Fprintf(&b, "- server: %s\n", line)
+		}
+	}
+	msgs := map[string]int{}
+	for line := range strings.SplitSeq(r.log, "\n") {
+		var rec struct{ Level, Msg, Error string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg != "" {
+			e := rec.Error
+			if len(e) > 120 {
+				e = e[:120]
+			}
+			msgs[fmt.Sprintf("%s %s: %s", rec.Level, rec.Msg, e)]++
+		}
+	}
+	keys := make([]string, 0, len(msgs))
+	for k := range msgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "- server log, %d×: %s\n", msgs[k], k)
+	}
+	b.WriteString("\n")
 
 	b.WriteString("| operation | done | failed |\n|---|---:|---:|\n")
 	kinds := make([]string, 0, len(l.ops))
