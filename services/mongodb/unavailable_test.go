@@ -41,6 +41,12 @@ func TestUnavailable(t *testing.T) {
 			t.Errorf("Down(%v) = true", err)
 		}
 	}
+	// A driver timeout before the deadline (the driver gives up when the
+	// round trips take longer than the time left) is a 503 too.
+	early := fmt.Errorf("mongodb: find messages: %w", context.DeadlineExceeded)
+	if got := Unavailable(context.Background(), early, time.Second); !errors.Is(got, pinion.Unavailable("")) {
+		t.Errorf("an early driver timeout became %v", got)
+	}
 	// A Feathers error is kept.
 	if got := Unavailable(context.Background(), pinion.Conflict("dup"), time.Second); !errors.Is(got, pinion.Conflict("")) {
 		t.Errorf("a 409 became %v", got)
