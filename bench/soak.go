@@ -42,15 +42,16 @@ type soakOptions struct {
 // with what the server stored and what the listeners received.
 type soakLedger struct {
 	mu      sync.Mutex
-	acked   map[string]string // text of every acknowledged create → its id
-	tried   map[string]bool   // every create sent, acknowledged or not
-	patched map[string][2]int // id → {last acknowledged rev, last rev sent}
-	ops     map[string]int    // operations done, by kind
-	errs    map[string]int    // failures by kind
+	acked   map[string]string       // text of every acknowledged create → its id
+	tried   map[string]bool         // every create sent, acknowledged or not
+	patched map[string][2]int       // id → {last acknowledged rev, last rev sent}
+	times   map[string][2]time.Time // text of an acknowledged create → {sent, acknowledged}
+	ops     map[string]int          // operations done, by kind
+	errs    map[string]int          // failures by kind
 }
 
 func newLedger() *soakLedger {
-	return &soakLedger{acked: map[string]string{}, tried: map[string]bool{}, patched: map[string][2]int{},
+	return &soakLedger{acked: map[string]string{}, tried: map[string]bool{}, patched: map[string][2]int{}, times: map[string][2]time.Time{},
 		ops: map[string]int{}, errs: map[string]int{}}
 }
 
@@ -138,14 +139,90 @@ func (u *soakUser) set(t string) {
 // listener is a socket connected for the whole run: it must receive the
 // event of every create acknowledged while it is connected.
 type listener struct {
-	conn     *sioclient.Conn
 	mu       sync.Mutex
+	conn     *sioclient.Conn
 	received map[string]int // message text → times received
+	// connected are the intervals the listener was connected in: like a
+	// socket.io client, it connects again a second after it is
+	// disconnected. Events are due to it while it is connected.
+	connected  [][2]time.Time
+	reconnects int
+}
+
+// dial connects l, and notes when.
+func (l *listener) dial(base, token string) error {
+	conn, err := sioclient.DialAuth(base, nil, map[string]any{"token": token}, func(name string, data json.RawMessage, _ time.Time) {
+		if name != "messages created" {
+			return
+		}
+		var m struct{ Text string }
+		json.Unmarshal(data, &m)
+		l.mu.Lock()
+		l.received[m.Text]++
+		l.mu.Unlock()
+	})
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.conn = conn
+	l.connected = append(l.connected, [2]time.Time{time.Now()})
+	l.mu.Unlock()
+	return nil
+}
+
+// keep connects l again whenever it is disconnected, until ctx ends.
+func (l *listener) keep(ctx context.Context, base string, token func() string, led *soakLedger) {
+	for {
+		l.mu.Lock()
+		conn := l.conn
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-conn.Closed():
+		}
+		l.mu.Lock()
+		l.connected[len(l.connected)-1][1] = time.Now()
+		l.reconnects++
+		l.mu.Unlock()
+		for ctx.Err() == nil {
+			sleepCtx(ctx, time.Second)
+			err := l.dial(base, token())
+			led.op("listener reconnect", err)
+			if err == nil {
+				break
+			}
+		}
+	}
+}
+
+// close ends l's last interval now.
+func (l *listener) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.connected); n > 0 && l.connected[n-1][1].IsZero() {
+		l.connected[n-1][1] = time.Now()
+	}
+	l.conn.Close()
+}
+
+// due reports whether the event of a create sent and acknowledged at t was
+// due to l: it was connected from before the create was sent until after
+// its ack.
+func (l *listener) due(t [2]time.Time) bool {
+	for _, iv := range l.connected {
+		if !t[0].Before(iv[0]) && !t[1].After(iv[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 type sample struct {
 	at                         time.Duration
 	rss, fds, goroutines, heap float64
+	ops                        int // operations done so far
 }
 
 func runSoak(o soakOptions) error {
@@ -226,20 +303,9 @@ func runSoak(o soakOptions) error {
 	lis := make([]*listener, o.listeners)
 	for i := range lis {
 		l := &listener{received: map[string]int{}}
-		conn, err := sioclient.DialAuth(base, nil, map[string]any{"token": users[i%len(users)].get()}, func(name string, data json.RawMessage, _ time.Time) {
-			if name != "messages created" {
-				return
-			}
-			var m struct{ Text string }
-			json.Unmarshal(data, &m)
-			l.mu.Lock()
-			l.received[m.Text]++
-			l.mu.Unlock()
-		})
-		if err != nil {
+		if err := l.dial(base, users[i%len(users)].get()); err != nil {
 			return fmt.Errorf("listener %d: %w", i, err)
 		}
-		l.conn = conn
 		lis[i] = l
 	}
 
@@ -247,6 +313,12 @@ func runSoak(o soakOptions) error {
 	defer stop()
 	var wg sync.WaitGroup
 	var seq atomic.Int64
+
+	for i, l := range lis {
+		u := users[i%len(users)]
+		wg.Add(1)
+		go func() { defer wg.Done(); l.keep(ctx, base, u.get, led) }()
+	}
 
 	// Sampling of the server's resources.
 	var samples []sample
@@ -257,7 +329,13 @@ func runSoak(o soakOptions) error {
 			led.op("sample", err)
 			return
 		}
-		s := sample{at: time.Since(started), rss: float64(rss(srv.Process.Pid)), fds: metricValue(text, "process_open_fds"),
+		led.mu.Lock()
+		ops := 0
+		for _, n := range led.ops {
+			ops += n
+		}
+		led.mu.Unlock()
+		s := sample{ops: ops, at: time.Since(started), rss: float64(rss(srv.Process.Pid)), fds: metricValue(text, "process_open_fds"),
 			goroutines: metricValue(text, "go_goroutines"), heap: metricValue(text, "go_memstats_heap_inuse_bytes")}
 		smu.Lock()
 		samples = append(samples, s)
@@ -307,12 +385,14 @@ func runSoak(o soakOptions) error {
 					led.mu.Lock()
 					led.tried[text] = true
 					led.mu.Unlock()
+					sent := time.Now()
 					res, err := c.do("POST", "/messages", u.get(), map[string]any{"text": text})
 					led.op("rest create", err)
 					if err == nil {
 						id := fmt.Sprint(res["_id"])
 						led.mu.Lock()
 						led.acked[text] = id
+						led.times[text] = [2]time.Time{sent, time.Now()}
 						led.mu.Unlock()
 						if len(mine) < 500 {
 							mine = append(mine, own{id, text, u})
@@ -393,6 +473,7 @@ func runSoak(o soakOptions) error {
 					led.mu.Lock()
 					led.tried[text] = true
 					led.mu.Unlock()
+					sent := time.Now()
 					ack, err := conn.Call("create", "messages", map[string]any{"text": text}, map[string]any{})
 					err = ackError(ack, err)
 					led.op("socket create", err)
@@ -403,6 +484,7 @@ func runSoak(o soakOptions) error {
 						json.Unmarshal(ack[1], &m)
 						led.mu.Lock()
 						led.acked[text] = m.ID
+						led.times[text] = [2]time.Time{sent, time.Now()}
 						led.mu.Unlock()
 					}
 					ack, err = conn.Call("find", "messages", map[string]any{"$limit": 5})
@@ -422,7 +504,7 @@ func runSoak(o soakOptions) error {
 	takeSample()
 	finalMetrics, _ := metricsText(c) // before the listeners leave: why connections closed during the run
 	for _, l := range lis {
-		l.conn.Close()
+		l.close()
 	}
 
 	// What the server stored.
@@ -431,7 +513,7 @@ func runSoak(o soakOptions) error {
 		return fmt.Errorf("reading what was stored: %w", err)
 	}
 	serverLog, _ := os.ReadFile(logPath)
-	r := soakReport{o: o, elapsed: elapsed, led: led, lis: lis, stored: stored, samples: samples, metrics: finalMetrics, log: string(serverLog)}
+	r := soakReport{o: o, started: started, elapsed: elapsed, led: led, lis: lis, stored: stored, samples: samples, metrics: finalMetrics, log: string(serverLog)}
 	text := r.String()
 	fmt.Print(text)
 	if o.out != "" {
@@ -558,6 +640,7 @@ func storedMessages(c *soakClient, token string) (storedSet, error) {
 
 type soakReport struct {
 	o       soakOptions
+	started time.Time
 	elapsed time.Duration
 	led     *soakLedger
 	lis     []*listener
@@ -571,6 +654,7 @@ type soakReport struct {
 type soakChecks struct {
 	lost, duplicated, unackedStored, patchLost, patchAhead int
 	eventsDue, eventsMissing, eventsDuplicated             int
+	eventsNotDue, reconnects                               int // creates made while a listener was reconnecting
 }
 
 func (r *soakReport) checks() soakChecks {
@@ -605,7 +689,12 @@ func (r *soakReport) checks() soakChecks {
 	}
 	for _, li := range r.lis {
 		li.mu.Lock()
+		k.reconnects += li.reconnects
 		for text := range l.acked {
+			if !li.due(l.times[text]) {
+				k.eventsNotDue++
+				continue
+			}
 			k.eventsDue++
 			switch n := li.received[text]; {
 			case n == 0:
@@ -660,8 +749,10 @@ func (r *soakReport) String() string {
 	fmt.Fprintf(&b, "| acknowledged but not stored (lost) | %d |\n| stored more than once (duplicates) | %d |\n| stored but not acknowledged (ambiguous: failed calls) | %d |\n",
 		k.lost, k.duplicated, k.unackedStored)
 	fmt.Fprintf(&b, "| patched messages | %d |\n| acknowledged patch not stored | %d |\n| stored rev beyond any sent | %d |\n", len(l.patched), k.patchLost, k.patchAhead)
-	fmt.Fprintf(&b, "| events due (acknowledged creates × listeners) | %d |\n| events missing | %d |\n| events received twice | %d |\n",
+	fmt.Fprintf(&b, "| events due (acknowledged creates × listeners connected throughout the create) | %d |\n| events missing | %d |\n| events received twice | %d |\n",
 		k.eventsDue, k.eventsMissing, k.eventsDuplicated)
+	fmt.Fprintf(&b, "| listeners disconnected by the server, connected again a second later | %d |\n| creates made while a listener was away (not due to it) | %d |\n",
+		k.reconnects, k.eventsNotDue)
 	for _, name := range []string{"pinion_socket_slow_disconnects_total", "pinion_channel_dropped_total", "pinion_channel_deliveries_total", "pinion_socket_connections_opened_total"} {
 		fmt.Fprintf(&b, "| server: %s | %.0f |\n", name, metricValue(r.metrics, name))
 	}
@@ -674,19 +765,18 @@ func (r *soakReport) String() string {
 		li.mu.Lock()
 		missed := 0
 		for text := range l.acked {
-			if li.received[text] == 0 {
+			if li.due(l.times[text]) && li.received[text] == 0 {
 				missed++
 			}
 		}
+		var gaps []string
+		for j := 1; j < len(li.connected); j++ {
+			gaps = append(gaps, fmt.Sprintf("%s after %s", li.connected[j][0].Sub(li.connected[j-1][1]).Round(10*time.Millisecond),
+				li.connected[j-1][1].Sub(r.started).Round(time.Second)))
+		}
 		li.mu.Unlock()
-		if missed > 0 {
-			closed := "still connected"
-			select {
-			case <-li.conn.Closed():
-				closed = "disconnected"
-			default:
-			}
-			fmt.Fprintf(&b, "- listener %d missed %d events (%s at the end)\n", i, missed, closed)
+		if missed > 0 || len(gaps) > 0 {
+			fmt.Fprintf(&b, "- listener %d: missed %d events due to it; away %v\n", i, missed, gaps)
 		}
 	}
 	for line := range strings.SplitSeq(r.metrics, "\n") {
@@ -763,9 +853,13 @@ func (r *soakReport) String() string {
 		f := func(v float64) string { return strconv.FormatFloat(v/res.scale, 'f', 1, 64) + " " + res.unit }
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s/h |\n", res.name, f(first), f(last), f(lo), f(hi), strings.TrimSpace(f(per)))
 	}
-	b.WriteString("\nSamples (time, RSS MiB, heap MiB, goroutines, fds):\n\n```\n")
-	for _, s := range r.samples {
-		fmt.Fprintf(&b, "%6s %7.1f %7.1f %6.0f %5.0f\n", s.at.Round(time.Second), s.rss/(1<<20), s.heap/(1<<20), s.goroutines, s.fds)
+	b.WriteString("\nSamples (time, RSS MiB, heap MiB, goroutines, fds, client operations per second since the sample before):\n\n```\n")
+	for i, s := range r.samples {
+		rate := 0.0
+		if i > 0 {
+			rate = float64(s.ops-r.samples[i-1].ops) / (s.at - r.samples[i-1].at).Seconds()
+		}
+		fmt.Fprintf(&b, "%6s %7.1f %7.1f %6.0f %5.0f %6.1f\n", s.at.Round(time.Second), s.rss/(1<<20), s.heap/(1<<20), s.goroutines, s.fds, rate)
 	}
 	b.WriteString("```\n")
 	if r.ok() {
