@@ -98,3 +98,16 @@ func TestCode(t *testing.T) {
 		}
 	}
 }
+
+// What counting costs a call, beside pinion's BenchmarkCall.
+func BenchmarkObservedCall(b *testing.B) {
+	app := pinion.New()
+	metrics.New().Observe(app)
+	svc := app.Use("things", things{})
+	ctx := context.Background()
+	p := &pinion.Params{Provider: "rest"}
+	b.ReportAllocs()
+	for b.Loop() {
+		svc.Get(ctx, "a", p)
+	}
+}
