@@ -29,6 +29,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,47 @@ type Metrics struct {
 	cluster *prometheus.CounterVec
 
 	pool *pool
+
+	mu     sync.RWMutex
+	series map[seriesKey]*callSeries // the label lookups of each kind of call, done once
+}
+
+type seriesKey struct {
+	svc      *pinion.Service
+	method   pinion.Method
+	provider string
+}
+
+// callSeries are the series of one service, method and provider.
+type callSeries struct {
+	ok       prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (m *Metrics) seriesOf(hc *pinion.HookContext) *callSeries {
+	k := seriesKey{hc.Service, hc.Method, hc.Params.Provider}
+	m.mu.RLock()
+	cs := m.series[k]
+	m.mu.RUnlock()
+	if cs != nil {
+		return cs
+	}
+	service, method, provider := labels(hc)
+	cs = &callSeries{
+		ok:       m.calls.WithLabelValues(service, method, provider, "ok"),
+		duration: m.callDuration.WithLabelValues(service, method, provider),
+	}
+	m.mu.Lock()
+	if m.series == nil {
+		m.series = map[seriesKey]*callSeries{}
+	}
+	if prev := m.series[k]; prev != nil {
+		cs = prev
+	} else {
+		m.series[k] = cs
+	}
+	m.mu.Unlock()
+	return cs
 }
 
 // DurationBuckets are the latency histograms' buckets, in seconds.
@@ -115,9 +157,14 @@ func (o observer) Start(ctx context.Context, hc *pinion.HookContext, phase pinio
 	case phase == pinion.PhaseCall:
 		start := time.Now()
 		return ctx, func(err error) {
+			cs := o.m.seriesOf(hc)
+			cs.duration.Observe(time.Since(start).Seconds())
+			if err == nil {
+				cs.ok.Inc()
+				return
+			}
 			service, method, provider := labels(hc)
 			o.m.calls.WithLabelValues(service, method, provider, Code(err)).Inc()
-			o.m.callDuration.WithLabelValues(service, method, provider).Observe(time.Since(start).Seconds())
 		}
 	case phase.Hooks() != "":
 		return ctx, func(err error) {
