@@ -31,6 +31,7 @@ type App struct {
 	publishers publishers
 	fallback   atomic.Pointer[Publisher]
 	lifecycle  lifecycle
+	observer   atomic.Pointer[Observer] // see Observe
 }
 
 // Option configures an App.

@@ -164,6 +164,7 @@ func (s *Service) chain(method Method) *chain {
 		}
 	}
 	app := s.app.hookSnapshot()
+	obs := s.app.observerOf()
 	steps := []step{eventStep}
 	if len(s.protected) > 0 {
 		steps = append(steps, protectStep)
@@ -171,24 +172,37 @@ func (s *Service) chain(method Method) *chain {
 	if s.typed != nil && s.typed.selects() {
 		steps = append(steps, selectStep)
 	}
-	steps = append(steps, levelSteps(&app, method)...)
-	steps = append(steps, levelSteps(&s.hooks, method)...)
-	steps = append(steps, methodStep)
+	steps = append(steps, levelSteps(&app, method, obs, appPhases)...)
+	steps = append(steps, levelSteps(&s.hooks, method, obs, servicePhases)...)
+	if obs != nil {
+		steps = append(steps, observedMethodStep(obs))
+	} else {
+		steps = append(steps, methodStep)
+	}
 	c := &chain{steps: steps}
 	m[method] = c
 	s.chains.Store(&chainSet{gen: gen, m: m})
 	return c
 }
 
-// levelSteps compiles the hooks of one level (app or service) for method.
-func levelSteps(h *hookStore, method Method) []step {
+// levelPhases are the phases of one level's hooks, for an Observer.
+type levelPhases struct{ before, after, error Phase }
+
+var (
+	appPhases     = levelPhases{PhaseAppBefore, PhaseAppAfter, PhaseAppError}
+	servicePhases = levelPhases{PhaseServiceBefore, PhaseServiceAfter, PhaseServiceError}
+)
+
+// levelSteps compiles the hooks of one level (app or service) for method;
+// obs, when not nil, is told about their phases.
+func levelSteps(h *hookStore, method Method, obs Observer, phases levelPhases) []step {
 	var steps []step
 	for _, key := range [2]Method{All, method} {
 		for _, a := range h.around[key] {
 			steps = append(steps, aroundStep(a))
 		}
 	}
-	if r := regularStep(h, method); r != nil {
+	if r := regularStep(h, method, obs, phases); r != nil {
 		steps = append(steps, r)
 	}
 	return steps
@@ -211,7 +225,9 @@ func aroundStep(h AroundHook) step {
 // chain, nested the way @feathersjs/hooks nests them:
 //
 //	error.all( before.all; error.m( before.m; inner; after.all; after.m ) )
-func regularStep(h *hookStore, method Method) step {
+//
+// obs, when not nil, is told about the before, after and error phases.
+func regularStep(h *hookStore, method Method, obs Observer, phases levelPhases) step {
 	beforeAll, beforeM := h.before[All], h.before[method]
 	afterAll, afterM := h.after[All], h.after[method]
 	errorAll, errorM := h.error[All], h.error[method]
@@ -220,21 +236,27 @@ func regularStep(h *hookStore, method Method) step {
 	}
 	return func(ctx context.Context, r *run, i int) error {
 		hc := r.hc
-		err := runHooks(ctx, hc, TypeBefore, beforeAll)
+		bctx, end := ctx, func(error) {}
+		if obs != nil && len(beforeAll)+len(beforeM) > 0 {
+			bctx, end = obs.Start(ctx, hc, phases.before)
+		}
+		err := runHooks(bctx, hc, TypeBefore, beforeAll)
 		if err == nil {
-			err = runHooks(ctx, hc, TypeBefore, beforeM)
+			err = runHooks(bctx, hc, TypeBefore, beforeM)
+			end(err)
+			end = nil
 			if err == nil {
 				err = r.next(ctx, i+1)
 			}
 			if err == nil {
-				err = runHooks(ctx, hc, TypeAfter, afterAll)
+				err = observed(ctx, hc, obs, phases.after, TypeAfter, afterAll, afterM)
 			}
-			if err == nil {
-				err = runHooks(ctx, hc, TypeAfter, afterM)
-			}
-			err = runErrorHooks(ctx, hc, errorM, err)
+			err = runErrorHooks(ctx, hc, errorM, err, obs, phases.error)
 		}
-		return runErrorHooks(ctx, hc, errorAll, err)
+		if end != nil {
+			end(err)
+		}
+		return runErrorHooks(ctx, hc, errorAll, err, obs, phases.error)
 	}
 }
 
@@ -256,7 +278,8 @@ func runHooks(ctx context.Context, hc *HookContext, t HookType, hooks []Hook) er
 
 // runErrorHooks gives error hooks the failure. They may replace hc.Error, or set a
 // result to swallow it.
-func runErrorHooks(ctx context.Context, hc *HookContext, hooks []Hook, err error) error {
+// obs, when not nil, is told about their phase p.
+func runErrorHooks(ctx context.Context, hc *HookContext, hooks []Hook, err error, obs Observer, p Phase) error {
 	if err == nil || len(hooks) == 0 {
 		return err
 	}
@@ -266,7 +289,15 @@ func runErrorHooks(ctx context.Context, hc *HookContext, hooks []Hook, err error
 		hc.Error = err
 		hc.clearResult()
 	}
-	if herr := runHooks(ctx, hc, TypeError, hooks); herr != nil {
+	var end func(error)
+	if obs != nil {
+		ctx, end = obs.Start(ctx, hc, p)
+	}
+	herr := runHooks(ctx, hc, TypeError, hooks)
+	if end != nil {
+		end(herr)
+	}
+	if herr != nil {
 		hc.Error = herr
 		return herr
 	}
@@ -330,6 +361,24 @@ func methodStep(ctx context.Context, r *run, _ int) error {
 	}
 	hc.Result = res
 	return nil
+}
+
+// observedMethodStep is methodStep told to obs.
+func observedMethodStep(obs Observer) step {
+	return func(ctx context.Context, r *run, _ int) error {
+		hc := r.hc
+		if hc.HasResult() {
+			return nil
+		}
+		ctx, end := obs.Start(ctx, hc, PhaseMethod)
+		res, err := hc.Service.invoke(ctx, hc)
+		end(err)
+		if err != nil {
+			return err
+		}
+		hc.Result = res
+		return nil
+	}
 }
 
 // elements returns the elements of an array result, or the result itself as the

@@ -296,6 +296,19 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 	if params == nil {
 		params = &Params{}
 	}
+	if obs := s.app.observerOf(); obs != nil {
+		hc := &HookContext{App: s.app, Service: s, Path: s.path, Method: method, Type: TypeAround, ID: id, Data: data, Params: params}
+		ctx, end := obs.Start(ctx, hc, PhaseCall)
+		res, err := s.call(ctx, method, id, data, params, hc)
+		end(err)
+		return res, err
+	}
+	return s.call(ctx, method, id, data, params, nil)
+}
+
+// call is Call; hc, when not nil, is the hook context to use (an observed
+// call's, made before the checks).
+func (s *Service) call(ctx context.Context, method Method, id, data any, params *Params, hc *HookContext) (*HookContext, error) {
 	if !s.Has(method) {
 		return nil, MethodNotAllowed("Method '%s' not allowed on service '%s'", method, s.path)
 	}
@@ -318,15 +331,10 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 	if mc, ok := s.impl.(MultiChecker); ok && isMulti(method, id, data) && !mc.AllowsMulti(method) {
 		return nil, MethodNotAllowed("Can not %s multiple entries", method)
 	}
-	hc := &HookContext{
-		App:     s.app,
-		Service: s,
-		Path:    s.path,
-		Method:  method,
-		Type:    TypeAround,
-		ID:      id,
-		Data:    data,
-		Params:  params,
+	if hc == nil {
+		hc = &HookContext{App: s.app, Service: s, Path: s.path, Method: method, Type: TypeAround, ID: id, Data: data, Params: params}
+	} else {
+		hc.ID, hc.Data = id, data // as the typed service converted them
 	}
 	err := s.chain(method).run(ctx, hc)
 	return hc, err

@@ -51,6 +51,7 @@ func (s *Service) endLogin(ctx context.Context, claims map[string]any) error {
 	if err := s.revocations.Revoke(ctx, iss, familyKey(family), time.Now().Add(s.longestLife())); err != nil {
 		return fmt.Errorf("authentication: revoking a login: %w", err)
 	}
+	s.counters.add(&s.counters.revocations, "login")
 	s.revoked(ctx, Revocation{Issuer: iss, JTI: familyKey(family)})
 	if s.cfg.Refresh.Enabled {
 		return s.revokeFamily(ctx, family)

@@ -46,6 +46,25 @@ type RefreshStrategy struct{ s *Service }
 
 // Authenticate implements Strategy.
 func (r *RefreshStrategy) Authenticate(ctx context.Context, req Request, params *pinion.Params) (*Result, error) {
+	res, err := r.authenticate(ctx, req, params)
+	o := "success"
+	switch {
+	case err == nil:
+	case errors.Is(err, errReused):
+		o = "reused"
+	case errors.Is(err, pinion.NotAuthenticated("")):
+		o = "invalid"
+	default:
+		o = "error"
+	}
+	r.s.counters.add(&r.s.counters.refreshes, o)
+	return res, err
+}
+
+// errReused marks the error of a refresh token presented twice, for Stats.
+var errReused = errors.New("refresh token reused")
+
+func (r *RefreshStrategy) authenticate(ctx context.Context, req Request, params *pinion.Params) (*Result, error) {
 	s := r.s
 	token := req.String("refreshToken")
 	if token == "" {
@@ -66,7 +85,7 @@ func (r *RefreshStrategy) Authenticate(ctx context.Context, req Request, params 
 			return nil, err
 		}
 		return nil, pinion.NotAuthenticated("Refresh token reuse detected: every token of this session was revoked").
-			WithData(map[string]any{"name": "TokenReuseError"})
+			WithData(map[string]any{"name": "TokenReuseError"}).Wrap(errReused)
 	case errors.Is(err, ErrRefreshUnknown):
 		return nil, pinion.NotAuthenticated("Invalid refresh token")
 	case err != nil:
@@ -125,6 +144,7 @@ func (s *Service) revokeFamily(ctx context.Context, family string) error {
 		if err := s.revocations.Revoke(ctx, r.Issuer, r.AccessJTI, r.AccessExp); err != nil {
 			return fmt.Errorf("authentication: %w", err)
 		}
+		s.counters.add(&s.counters.revocations, "token")
 		s.revoked(ctx, Revocation{Issuer: r.Issuer, JTI: r.AccessJTI})
 	}
 	return nil

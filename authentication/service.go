@@ -34,6 +34,7 @@ type Service struct {
 	entities    entityCache
 
 	sessions      sessions
+	counters      counters // see Stats
 	path          string   // where the service is registered
 	cookieOrigins []string // origins allowed to use the cookie, besides the server's own
 
@@ -242,8 +243,15 @@ func (s *Service) entityID() string {
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
 	req, err := requestOf(data)
 	if err != nil {
+		s.counters.login("other", err)
 		return nil, err
 	}
+	res, err := s.create(ctx, req, params)
+	s.counters.login(s.strategyLabel(req.Strategy()), err)
+	return res, err
+}
+
+func (s *Service) create(ctx context.Context, req Request, params *pinion.Params) (any, error) {
 	if len(s.cfg.AuthStrategies) == 0 {
 		return nil, pinion.NotAuthenticated("No authentication strategies allowed for creating a JWT (`authStrategies`)")
 	}
@@ -502,6 +510,7 @@ func (s *Service) revoke(ctx context.Context, claims map[string]any) error {
 	if err := s.revocations.Revoke(ctx, iss, jti, time.Unix(int64(exp), 0)); err != nil {
 		return fmt.Errorf("authentication: revoking: %w", err)
 	}
+	s.counters.add(&s.counters.revocations, "token")
 	s.revoked(ctx, Revocation{Issuer: iss, JTI: jti})
 	return nil
 }
@@ -526,6 +535,7 @@ func (s *Service) RevokeSubject(ctx context.Context, subject string) error {
 	if err := s.revocations.RevokeSubject(ctx, subject, validAfter, keep); err != nil {
 		return fmt.Errorf("authentication: %w", err)
 	}
+	s.counters.add(&s.counters.revocations, "subject")
 	s.entities.invalidate(subject)
 	s.revoked(ctx, Revocation{Subject: subject, ValidAfter: validAfter})
 	return nil

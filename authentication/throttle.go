@@ -75,6 +75,8 @@ func (l *LocalStrategy) attempt(ctx context.Context, username string, params *pi
 			return nil, fmt.Errorf("local: login throttle: %w", err)
 		}
 		if wait > 0 {
+			scope, _, _ := strings.Cut(c.key, ":")
+			l.auth.counters.add(&l.auth.counters.throttled, scope)
 			secs := int((wait + time.Second - 1) / time.Second)
 			return nil, pinion.TooManyRequests("Too many failed login attempts; try again in %d seconds", secs).
 				WithData(map[string]any{"retryAfter": secs}).

@@ -4,6 +4,7 @@
 //
 //	go run ./bench                 # REST and sockets, memory and MongoDB storage
 //	go run ./bench -only rest -storage memory -duration 5s
+//	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
@@ -49,7 +50,20 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "rest or sockets (default both)")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md)")
+	var so soakOptions
+	flag.DurationVar(&so.duration, "soak", 0, "instead of the comparison, a soak test of this length: mixed REST and socket load on Pinion alone, then a ledger")
+	flag.IntVar(&so.listeners, "listeners", 20, "soak: sockets connected throughout, which must receive every event")
+	flag.Float64Var(&so.rate, "rate", 60, "soak: REST operations per second")
+	flag.DurationVar(&so.sample, "sample", 10*time.Second, "soak: how often the server's resources are sampled")
 	flag.Parse()
+	if so.duration > 0 {
+		so.out = o.out
+		if err := runSoak(so); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o.storages = strings.Split(storages, ",")
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

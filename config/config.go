@@ -81,6 +81,10 @@ type Config struct {
 	// before it is disconnected as too slow (0: the transport's defaults, 8
 	// MiB and 8192 packets).
 	Sockets Sockets `json:"sockets"`
+	// Metrics say whether and where the Prometheus metrics are served.
+	Metrics Metrics `json:"metrics"`
+	// DatabaseTimeouts bound what waits for the database.
+	DatabaseTimeouts DatabaseTimeouts `json:"databaseTimeouts"`
 	// Authentication is the "authentication" object, decoded by the authentication
 	// package; kept raw here so this package does not depend on it.
 	Authentication json.RawMessage `json:"authentication,omitempty"`
@@ -123,6 +127,48 @@ func (t *Timeouts) applyDefaults() {
 type Sockets struct {
 	MaxQueuedBytes   int `json:"maxQueuedBytes"`
 	MaxQueuedPackets int `json:"maxQueuedPackets"`
+}
+
+// Metrics say whether and where GET /metrics is served. Enabled by default
+// on the main server; off in production (config/production.json) unless
+// METRICS_ADDR or METRICS=true turns it on: the figures (services, routes,
+// login outcomes) are for the operator, not for every client. Addr serves
+// them on a listener of their own, e.g. "127.0.0.1:9464" or a private
+// interface that the scraper reaches and the public does not.
+type Metrics struct {
+	Enabled bool   `json:"enabled"`
+	Addr    string `json:"addr"`
+	Path    string `json:"path"`
+}
+
+// DatabaseTimeouts bound what waits for the database, as Go durations.
+type DatabaseTimeouts struct {
+	// Call bounds each service call: past it, a call answers 503
+	// Unavailable instead of waiting for a database that does not answer.
+	Call Duration `json:"call"`
+	// Ready bounds the readiness check (GET /readyz answers 503 past it).
+	Ready Duration `json:"ready"`
+	// Startup bounds how long the server waits for the database at
+	// start-up, retrying with backoff, before it gives up.
+	Startup Duration `json:"startup"`
+}
+
+// Default database timeouts, for settings a configuration leaves out.
+const (
+	DefaultCallTimeout    = 5 * time.Second
+	DefaultReadyTimeout   = time.Second
+	DefaultStartupTimeout = time.Minute
+)
+
+func (t *DatabaseTimeouts) applyDefaults() {
+	for _, d := range []struct {
+		v   *Duration
+		def time.Duration
+	}{{&t.Call, DefaultCallTimeout}, {&t.Ready, DefaultReadyTimeout}, {&t.Startup, DefaultStartupTimeout}} {
+		if *d.v == 0 {
+			*d.v = Duration(d.def)
+		}
+	}
 }
 
 // Duration is a time.Duration written as Go text in JSON ("30s").
@@ -209,6 +255,10 @@ func load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	c.Timeouts.applyDefaults()
+	c.DatabaseTimeouts.applyDefaults()
+	if c.Metrics.Path == "" {
+		c.Metrics.Path = "/metrics"
+	}
 	return c, nil
 }
 
@@ -247,6 +297,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("DATA_DIR", &c.DataDir)
 	set("LOG_LEVEL", &c.LogLevel)
 	set("AUTH_SECRET", &c.AuthSecret)
+	if v := getenv("METRICS_ADDR"); v != "" {
+		c.Metrics.Addr, c.Metrics.Enabled = v, true
+	}
+	if v := getenv("METRICS"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: METRICS=%q: want true or false", v)
+		}
+		c.Metrics.Enabled = on
+	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil {
@@ -315,6 +375,12 @@ func (c *Config) validate() error {
 	}
 	if c.Sockets.MaxQueuedBytes < 0 || c.Sockets.MaxQueuedPackets < 0 {
 		errs = append(errs, fmt.Errorf("sockets {maxQueuedBytes, maxQueuedPackets} must not be negative"))
+	}
+	if t := c.DatabaseTimeouts; t.Call < 0 || t.Ready < 0 || t.Startup < 0 {
+		errs = append(errs, fmt.Errorf("databaseTimeouts {call, ready, startup} must not be negative"))
+	}
+	if p := c.Metrics.Path; p != "" && !strings.HasPrefix(p, "/") {
+		errs = append(errs, fmt.Errorf("metrics.path %q must start with /", p))
 	}
 	if c.BodyLimit <= 0 {
 		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))

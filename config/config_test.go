@@ -94,3 +94,35 @@ func TestRepositoryFilesLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsAndDatabaseTimeouts(t *testing.T) {
+	load := func(m map[string]string) (*Config, error) {
+		m["CONFIG_DIR"] = "."
+		return Load(env(m))
+	}
+	c, err := load(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Metrics.Enabled || c.Metrics.Addr != "" || c.Metrics.Path != "/metrics" {
+		t.Errorf("development metrics %+v", c.Metrics)
+	}
+	if c.DatabaseTimeouts.Call != Duration(DefaultCallTimeout) || c.DatabaseTimeouts.Ready != Duration(DefaultReadyTimeout) ||
+		c.DatabaseTimeouts.Startup != Duration(DefaultStartupTimeout) {
+		t.Errorf("database timeouts %+v", c.DatabaseTimeouts)
+	}
+	prod := map[string]string{"APP_ENV": "production"}
+	if c, err = load(prod); err != nil || c.Metrics.Enabled {
+		t.Errorf("production metrics %+v, %v", c.Metrics, err)
+	}
+	prod["METRICS_ADDR"] = "127.0.0.1:9464"
+	if c, err = load(prod); err != nil || !c.Metrics.Enabled || c.Metrics.Addr != "127.0.0.1:9464" {
+		t.Errorf("METRICS_ADDR: %+v, %v", c.Metrics, err)
+	}
+	if c, err = load(map[string]string{"METRICS": "false"}); err != nil || c.Metrics.Enabled {
+		t.Errorf("METRICS=false: %+v, %v", c.Metrics, err)
+	}
+	if _, err = load(map[string]string{"METRICS": "maybe"}); err == nil || !strings.Contains(err.Error(), "METRICS") {
+		t.Errorf("METRICS=maybe: %v", err)
+	}
+}

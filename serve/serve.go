@@ -33,6 +33,8 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/openapi"
+	"github.com/pinionhq/pinion/metrics"
+	"github.com/pinionhq/pinion/tracing"
 	"github.com/pinionhq/pinion/transport/rest"
 	"github.com/pinionhq/pinion/transport/socketio"
 	"github.com/pinionhq/pinion/transport/stream"
@@ -65,7 +67,25 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Ready reports whether the server can answer calls (its database
 	// answers); GET /readyz answers 503 while it fails. Nil means always.
-	Ready func(ctx context.Context) error
+	// It gets ReadyTimeout (default 1s) to answer.
+	Ready        func(ctx context.Context) error
+	ReadyTimeout time.Duration
+	// ReadyInterval is how often Serve checks Ready in the background
+	// (default 2s), so that the log says when the database goes and comes
+	// back, and pinion_database_up follows it, whether or not anything asks
+	// /readyz.
+	ReadyInterval time.Duration
+	// Metrics, when not nil, counts service calls, hook errors, HTTP
+	// requests, sockets, logins and readiness (see package metrics), and
+	// serves them at MetricsPath (default "/metrics"): on this server, or on
+	// a listener of their own when MetricsAddr is set (e.g.
+	// "127.0.0.1:9464": an address the scraper reaches and clients do not).
+	Metrics     *metrics.Metrics
+	MetricsPath string
+	MetricsAddr string
+	// Tracing, when not nil, makes spans of requests and service calls
+	// (see package tracing).
+	Tracing *tracing.Tracing
 	// Routes are more handlers, by path ("/" for a page, "/assets/*file"),
 	// served before the services.
 	Routes map[string]http.Handler
@@ -86,6 +106,7 @@ type Server struct {
 	logger  *slog.Logger
 	sockets *socketio.Server
 	handler http.Handler
+	ready   readiness
 }
 
 // New sets app up and returns the server of it. It fails when a service's
@@ -98,6 +119,11 @@ func New(app *pinion.App, opts Options) (*Server, error) {
 	opts.BodyTimeout = or(opts.BodyTimeout, 30*time.Second)
 	opts.IdleTimeout = or(opts.IdleTimeout, 2*time.Minute)
 	opts.DrainTimeout = or(opts.DrainTimeout, 15*time.Second)
+	opts.ReadyTimeout = or(opts.ReadyTimeout, time.Second)
+	opts.ReadyInterval = or(opts.ReadyInterval, 2*time.Second)
+	if opts.MetricsPath == "" {
+		opts.MetricsPath = "/metrics"
+	}
 	ctx := opts.Setup
 	if ctx == nil {
 		c, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -108,7 +134,19 @@ func New(app *pinion.App, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{app: app, opts: opts, logger: app.Logger()}
+	s.ready = readiness{check: opts.Ready, timeout: opts.ReadyTimeout, logger: s.logger, ok: true, since: time.Now()}
+	opts.Tracing.Observe(app)
+	if m := opts.Metrics; m != nil {
+		m.Observe(app)
+		m.Database(s.ready.state)
+		if auth := authentication.From(app); auth != nil {
+			m.Authentication(auth)
+		}
+	}
 	s.handler = s.routes()
+	if m := opts.Metrics; m != nil {
+		m.Sockets(s.sockets)
+	}
 	return s, nil
 }
 
@@ -126,21 +164,28 @@ func (s *Server) routes() http.Handler {
 	engine := gin.New()
 	engine.SetTrustedProxies(s.opts.TrustedProxies) // nil trusts no proxy: c.ClientIP() is the peer
 	auth := authentication.From(s.app)
+	if m := s.opts.Metrics; m != nil {
+		engine.Use(m.Gin()) // first: it sees the status whatever ends the request
+	}
+	engine.Use(tracing.RequestIDs())
+	if t := s.opts.Tracing.Gin(); t != nil {
+		engine.Use(t)
+	}
 	engine.Use(recovery(s.logger), requestLog(s.logger), bodyDeadline(s.opts.BodyTimeout), rest.CORS(s.opts.Origins))
 	if auth != nil {
 		engine.Use(cookieGuard(auth))
 	}
 	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	engine.GET("/readyz", func(c *gin.Context) {
-		if s.opts.Ready != nil {
-			if err := s.opts.Ready(c.Request.Context()); err != nil {
-				s.logger.Warn("readiness check failed", "error", err)
-				c.JSON(http.StatusServiceUnavailable, pinion.Unavailable("The database is not reachable"))
-				return
-			}
+		if err := s.ready.probe(c.Request.Context()); err != nil {
+			c.JSON(http.StatusServiceUnavailable, pinion.Unavailable("The database is not reachable"))
+			return
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	})
+	if m := s.opts.Metrics; m != nil && s.opts.MetricsAddr == "" {
+		engine.GET(s.opts.MetricsPath, gin.WrapH(m.Handler()))
+	}
 	for path, h := range s.opts.Routes {
 		engine.Any(path, gin.WrapH(h))
 	}
@@ -194,6 +239,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 		IdleTimeout:       s.opts.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	var metricsSrv *http.Server
+	if m := s.opts.Metrics; m != nil && s.opts.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.opts.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return errors.Join(fmt.Errorf("the metrics listener: %w", err), s.app.Teardown(context.Background()))
+		}
+		mux := http.NewServeMux()
+		mux.Handle(s.opts.MetricsPath, m.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: s.opts.ReadHeaderTimeout}
+		go metricsSrv.Serve(mln)
+		s.logger.Info("serving metrics", "addr", mln.Addr().String(), "path", s.opts.MetricsPath)
+		defer metricsSrv.Close()
+	}
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	defer stopProbe()
+	if s.opts.Ready != nil {
+		go s.ready.watch(probeCtx, s.opts.ReadyInterval)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -21,12 +21,14 @@ import (
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/openapi"
+	"github.com/pinionhq/pinion/metrics"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/mongodb"
 	"github.com/pinionhq/pinion/services/rooms"
 	"github.com/pinionhq/pinion/services/users"
+	"github.com/pinionhq/pinion/tracing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -38,6 +40,11 @@ type Server struct {
 	App    *pinion.App
 	Auth   *authentication.Service
 	Config *config.Config
+	// Metrics are the server's metrics, nil when config turns them off.
+	Metrics *metrics.Metrics
+	// Tracing makes spans when OTEL_EXPORTER_OTLP_ENDPOINT is set; nil
+	// (off) otherwise.
+	Tracing *tracing.Tracing
 
 	logger *slog.Logger
 	db     *database
@@ -64,8 +71,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	}
 
 	s := &Server{Config: cfg, logger: logger}
+	if cfg.Metrics.Enabled {
+		s.Metrics = metrics.New()
+	}
+	if s.Tracing, err = tracing.FromEnv(ctx, "pinion"); err != nil {
+		logger.Warn("tracing is off", "error", err)
+	} else if s.Tracing.Enabled() {
+		logger.Info("exporting traces over OTLP")
+	}
 	app := pinion.New(pinion.WithLogger(logger), pinion.WithExposedErrors(!cfg.Production()))
 	s.App = app
+	if cfg.Storage != "memory" {
+		// First of the app's hooks, so that it sees what all the others do.
+		app.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {mongodb.Guard(time.Duration(cfg.DatabaseTimeouts.Call))}}})
+	}
 
 	var userStore, messageStore any
 	var authOpts []authentication.Option
@@ -77,7 +96,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		messageStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate,
 			Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.Number}}})
 	default:
-		if s.db, err = openDatabase(ctx, cfg, logger); err != nil {
+		if s.db, err = openDatabase(ctx, cfg, logger, s.Metrics, s.Tracing); err != nil {
 			return nil, err
 		}
 		userStore = mongodb.New(s.db.db.Collection("users"), mongodb.Options{Options: paginate,
@@ -129,6 +148,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		MaxQueuedPackets:  cfg.Sockets.MaxQueuedPackets,
 		Ready:             s.db.ping,
 		Routes:            PageRoutes(), // the chat page at "/", its files under /app/
+		ReadyTimeout:      time.Duration(cfg.DatabaseTimeouts.Ready),
+		Metrics:           s.Metrics,
+		MetricsPath:       cfg.Metrics.Path,
+		MetricsAddr:       cfg.Metrics.Addr,
+		Tracing:           s.Tracing,
 		Setup:             ctx,
 	})
 	if err != nil {
@@ -202,6 +226,7 @@ func (s *Server) closeStores(ctx context.Context) error {
 	if s.db != nil {
 		errs = append(errs, s.db.close(ctx))
 	}
+	errs = append(errs, s.Tracing.Shutdown(ctx))
 	return errors.Join(errs...)
 }
 

@@ -15,7 +15,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/pinionhq/pinion/config"
+	"github.com/pinionhq/pinion/metrics"
 	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/tracing"
 )
 
 // database is the MongoDB the server uses: the one at MONGODB_URL, or an
@@ -26,7 +28,7 @@ type database struct {
 	embedded *embedded.Server
 }
 
-func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*database, error) {
+func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, m *metrics.Metrics, t *tracing.Tracing) (*database, error) {
 	uri, name := cfg.MongoDBURL, cfg.Database
 	d := &database{}
 	if uri == "" {
@@ -41,20 +43,65 @@ func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 	} else if n := databaseName(uri); n != "" {
 		name = n
 	}
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
+	opts := options.Client().ApplyURI(uri).SetTimeout(30 * time.Second)
+	if m != nil {
+		opts.SetPoolMonitor(m.PoolMonitor())
+	}
+	if mon := t.CommandMonitor(); mon != nil {
+		opts.SetMonitor(mon)
+	}
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		d.close(ctx)
 		return nil, fmt.Errorf("connecting to MongoDB: %w", err)
 	}
 	d.client = client
-	pingCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := client.Ping(pingCtx, nil); err != nil {
+	if err := waitFor(ctx, client, redact(uri), time.Duration(cfg.DatabaseTimeouts.Startup), logger); err != nil {
 		d.close(ctx)
-		return nil, fmt.Errorf("MongoDB at %s is not reachable: %w", redact(uri), err)
+		return nil, err
 	}
 	d.db = client.Database(name)
 	return d, nil
+}
+
+// waitFor pings the database until it answers, with a growing pause between
+// attempts (250ms doubling to 5s), for at most total, and says in the log
+// that it is waiting: a database that starts after the server (a container
+// that comes up later) is waited for, one that never comes is given up on.
+func waitFor(ctx context.Context, client *mongo.Client, where string, total time.Duration, logger *slog.Logger) error {
+	start := time.Now()
+	deadline := start.Add(total)
+	pause := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		// A ping waits for a server as long as it may: a second each, so
+		// that the log says soon that the database is not there.
+		pingCtx, cancel := context.WithTimeout(ctx, min(time.Until(deadline), time.Second))
+		err := client.Ping(pingCtx, nil)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				logger.Info("the database answers", "uri", where, "attempts", attempt, "waited", time.Since(start).Round(time.Millisecond))
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("MongoDB at %s: %w", where, ctx.Err())
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("MongoDB at %s is not reachable after %s and %d attempts (databaseTimeouts.startup): %w",
+				where, total, attempt, err)
+		}
+		pause = min(pause, left)
+		logger.Warn("the database is not reachable yet; retrying", "uri", where, "attempt", attempt,
+			"retry_in", pause, "give_up_in", left.Round(time.Second), "error", err)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return fmt.Errorf("MongoDB at %s: %w", where, ctx.Err())
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
 }
 
 // databaseName is the database named in a MongoDB URL path, if any.
@@ -76,12 +123,11 @@ func redact(uri string) string {
 	return u.String()
 }
 
+// ping is the readiness check; serve bounds it (databaseTimeouts.ready).
 func (d *database) ping(ctx context.Context) error {
 	if d == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
 	return d.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
 }
 

@@ -6,9 +6,11 @@
 //
 // Configuration: config/default.json, config/$APP_ENV.json (CONFIG_DIR moves
 // the directory), then APP_ENV, PORT, HOST, MONGODB_URL, NATS_URL, DATA_DIR,
-// AUTH_SECRET, LOG_LEVEL, STORAGE, ORIGINS, TRUSTED_PROXIES. An invalid
-// configuration exits with status 2. DEBUG_ADDR (e.g. 127.0.0.1:6060) serves
-// Go's profiling endpoints on a separate address.
+// AUTH_SECRET, LOG_LEVEL, STORAGE, ORIGINS, TRUSTED_PROXIES, METRICS,
+// METRICS_ADDR. An invalid configuration exits with status 2. DEBUG_ADDR
+// (e.g. 127.0.0.1:6060) serves Go's profiling endpoints on a separate
+// address. OTEL_EXPORTER_OTLP_ENDPOINT exports traces over OTLP (see package
+// tracing and docs/operations.md).
 package main
 
 import (
@@ -26,6 +28,7 @@ import (
 
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/server"
+	"github.com/pinionhq/pinion/tracing"
 )
 
 func main() {
@@ -71,7 +74,8 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 	if cfg.Production() {
 		handler = slog.NewJSONHandler(stderr, opts)
 	}
-	logger := slog.New(handler)
+	// Records logged with a context carry its trace and request ids.
+	logger := slog.New(tracing.LogHandler(handler))
 	slog.SetDefault(logger)
 
 	if addr := getenv("DEBUG_ADDR"); addr != "" {

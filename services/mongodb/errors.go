@@ -19,6 +19,8 @@ import (
 //     E11000 text);
 //   - data or a query the server refuses as such (see refusals) is a 400
 //     BadRequest naming the server's reason;
+//   - a database that does not answer (Down: unreachable, a broken
+//     connection, a driver timeout) is a 503 Unavailable;
 //   - anything else is a Go error that wraps the driver's, which the core
 //     reports as a GeneralError whose message it hides in production. Context
 //     errors stay visible to errors.Is, so a deadline is a Timeout.
@@ -30,6 +32,9 @@ func (s *Service) wrap(op string, err error) error {
 	}
 	if reason, ok := refused(err); ok {
 		return pinion.BadRequest("The database refused the %s: %s", op, reason).Wrap(err)
+	}
+	if Down(err) {
+		return errUnavailable.Wrap(fmt.Errorf("mongodb: %s %s: %w", op, s.coll.Name(), err))
 	}
 	return fmt.Errorf("mongodb: %s %s: %w", op, s.coll.Name(), err)
 }

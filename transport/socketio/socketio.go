@@ -80,9 +80,13 @@ type Server struct {
 	handler http.Handler
 	slow    atomic.Uint64 // connections closed for being too slow
 
-	mu     sync.Mutex
-	conns  map[socket.SocketId]*pinion.Connection
-	frames frameCache
+	opened, refused, delivered, dropped atomic.Uint64 // see Stats
+
+	mu       sync.Mutex
+	conns    map[socket.SocketId]*pinion.Connection
+	closed   map[string]uint64          // by reason, see Stats
+	tooSlows map[engine.Socket]struct{} // closed by tooSlow, until their disconnect
+	frames   frameCache
 }
 
 // New returns the transport for app.
@@ -105,7 +109,8 @@ func New(app *pinion.App, opts Options) *Server {
 	if opts.MaxQueuedPackets <= 0 {
 		opts.MaxQueuedPackets = 8192
 	}
-	s := &Server{app: app, opts: opts, logger: app.Logger(), conns: map[socket.SocketId]*pinion.Connection{}}
+	s := &Server{app: app, opts: opts, logger: app.Logger(), conns: map[socket.SocketId]*pinion.Connection{},
+		closed: map[string]uint64{}, tooSlows: map[engine.Socket]struct{}{}}
 
 	so := socket.DefaultServerOptions()
 	so.SetPingInterval(opts.PingInterval)
@@ -151,6 +156,10 @@ func New(app *pinion.App, opts Options) *Server {
 // meanwhile it can fetch from the services.
 func (s *Server) tooSlow(conn engine.Socket, bytes, packets int) {
 	s.slow.Add(1)
+	s.dropped.Add(uint64(packets))
+	s.mu.Lock()
+	s.tooSlows[conn] = struct{}{}
+	s.mu.Unlock()
 	name := ""
 	if t := conn.Transport(); t != nil {
 		name = t.Name()
@@ -164,6 +173,42 @@ func (s *Server) tooSlow(conn engine.Socket, bytes, packets int) {
 // did not read what was sent to it fast enough (Options.MaxQueuedBytes and
 // MaxQueuedPackets), since the server started: a counter for metrics.
 func (s *Server) SlowDisconnects() uint64 { return s.slow.Load() }
+
+// Stats are the transport's counters since it started, for metrics.
+type Stats struct {
+	// Connections is the number of live connections.
+	Connections int
+	// Opened counts the connections accepted; Refused the handshakes that
+	// Options.Handshake refused.
+	Opened, Refused uint64
+	// Closed counts the connections that ended, by socket.io's reason:
+	// "client namespace disconnect" (the client left), "server namespace
+	// disconnect" (the server ended it: a logout elsewhere, a revoked
+	// token), "transport close", "transport error", "ping timeout",
+	// "server shutting down", and "too slow" for SlowDisconnects.
+	Closed map[string]uint64
+	// Delivered counts the events written to connections' queues (a
+	// channel's fan-out writes one per connection); Dropped the events that
+	// were not: sent to a connection that had gone, or discarded with the
+	// queue of a client disconnected as too slow.
+	Delivered, Dropped uint64
+	// SlowDisconnects is SlowDisconnects().
+	SlowDisconnects uint64
+}
+
+// Stats returns the transport's counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	st := Stats{Connections: len(s.conns), Closed: make(map[string]uint64, len(s.closed))}
+	for k, v := range s.closed {
+		st.Closed[k] = v
+	}
+	s.mu.Unlock()
+	st.Opened, st.Refused = s.opened.Load(), s.refused.Load()
+	st.Delivered, st.Dropped = s.delivered.Load(), s.dropped.Load()
+	st.SlowDisconnects = s.slow.Load()
+	return st
+}
 
 func (s *Server) corsOrigin() any {
 	if slices.Contains(s.opts.Origins, "*") {
@@ -240,6 +285,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
 		cancel()
 		if err != nil {
+			s.refused.Add(1)
 			// The handshake may have done things with the connection before
 			// it failed (a login whose later hooks failed has joined it to
 			// channels, and tracks its session): nothing else would end it.
@@ -304,13 +350,25 @@ func (s *Server) connected(sock *socket.Socket) {
 	s.mu.Lock()
 	s.conns[sock.Id()] = conn
 	s.mu.Unlock()
+	s.opened.Add(1)
 
 	for _, m := range s.methods() {
 		sock.On(string(m), func(args ...any) { s.call(conn, m, args) })
 	}
-	sock.On("disconnect", func(...any) {
+	sock.On("disconnect", func(args ...any) {
+		reason := "unknown"
+		if len(args) > 0 {
+			if r := fmt.Sprint(args[0]); r != "" {
+				reason = r
+			}
+		}
 		s.mu.Lock()
 		delete(s.conns, sock.Id())
+		if _, ok := s.tooSlows[sock.Conn()]; ok {
+			delete(s.tooSlows, sock.Conn())
+			reason = "too slow"
+		}
+		s.closed[reason]++
 		s.mu.Unlock()
 		s.app.Disconnected(context.Background(), conn)
 	})
@@ -339,8 +397,10 @@ func (s *Server) methods() []pinion.Method {
 // encoded again for every socket.
 func (s *Server) send(sock *socket.Socket, event string, data any) {
 	if !sock.Connected() {
+		s.dropped.Add(1)
 		return
 	}
+	s.delivered.Add(1)
 	raw, ok := data.(json.RawMessage)
 	if !ok || len(raw) == 0 {
 		sock.Emit(event, data)
