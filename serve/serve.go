@@ -32,8 +32,8 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/authentication"
-	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/metrics"
+	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/tracing"
 	"github.com/pinionhq/pinion/transport/rest"
 	"github.com/pinionhq/pinion/transport/socketio"
