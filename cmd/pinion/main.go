@@ -27,10 +27,10 @@ const usage = `usage: pinion <command> [arguments]
 Commands:
   new NAME [--module PATH] [--pinion DIR]
         create a runnable app in ./NAME (or at a path ending in NAME):
-        cmd/server, config/, users with
-        authentication, tests, Dockerfile, docker-compose.yml, README.md
-        (--module: its module path, default NAME; --pinion: the Pinion
-        checkout to build with, default the one this command runs from)
+        cmd/server, config/, users with authentication, tests, Dockerfile,
+        docker-compose.yml, README.md (--module: its module path, default
+        NAME; --pinion: the Pinion checkout to build with, default the one
+        this command was built from)
   generate service NAME [--adapter mongodb|memory] [--auth]
         add a typed service at /NAME: services/NAME/ with its record, hooks
         and test, registered in services/services.go (--adapter: where its
@@ -90,7 +90,8 @@ func oneLine(s string) string {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return refuse("no command (pinion help lists them)")
+		io.WriteString(stderr, usage)
+		return &exitError{code: 2}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "help", "-h", "-help", "--help":

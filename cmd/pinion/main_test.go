@@ -43,7 +43,6 @@ func TestRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{root, nil, "no command"},
 		{root, []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{root, []string{"generate"}, "generate what?"},
 		{root, []string{"generate", "widget", "x"}, `cannot generate "widget"`},
@@ -82,6 +81,9 @@ func TestRefusals(t *testing.T) {
 	os.WriteFile(filepath.Join(outside, "go.mod"), []byte("module example.com/other\n"), 0o644)
 	if code, _, errs := pinion(t, outside, "generate", "service", "notes"); code != 2 || !strings.Contains(errs, "has no services/services.go") {
 		t.Errorf("generate in another module: %d %q", code, errs)
+	}
+	if code, out, errs := pinion(t, root); code != 2 || out != "" || !strings.HasPrefix(errs, "usage: pinion <command>") {
+		t.Errorf("no command: %d %q %q", code, out, errs)
 	}
 	if code, out, _ := pinion(t, root, "help"); code != 0 || !strings.Contains(out, "generate service NAME [--adapter mongodb|memory] [--auth]") {
 		t.Errorf("help: %d %q", code, out)

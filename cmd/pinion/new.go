@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -85,6 +86,7 @@ func newApp(args []string, stdout io.Writer) error {
 	}
 	if gosum != "" {
 		files = append(files, file{path: "go.sum", data: []byte(gosum)})
+		sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	}
 	if err := writeNew(dir, files, &project{root: filepath.Dir(dir)}); err != nil {
 		return err
