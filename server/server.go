@@ -35,6 +35,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+// Info titles the default app's OpenAPI document.
+var Info = openapi.Info{Title: "Pinion chat", Version: "1.0.0",
+	Description: "The feathers-chat API: users, messages, rooms and authentication, over REST and socket.io."}
+
 // Server is the assembled default app.
 type Server struct {
 	App    *pinion.App
@@ -133,8 +137,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 
 	var docs *openapi.Info
 	if cfg.Docs {
-		docs = &openapi.Info{Title: "Pinion chat", Version: "1.0.0",
-			Description: "The feathers-chat API: users, messages, rooms and authentication, over REST and socket.io."}
+		docs = &Info
 	}
 	s.http, err = serve.New(app, serve.Options{
 		Docs:              docs,

@@ -11,10 +11,17 @@
 // (e.g. 127.0.0.1:6060) serves Go's profiling endpoints on a separate
 // address. OTEL_EXPORTER_OTLP_ENDPOINT exports traces over OTLP (see package
 // tracing and docs/operations.md).
+//
+// Its subcommands describe the app without serving it or opening a
+// database (`go run ./cmd/pinion openapi` and `types` run them):
+//
+//	go run ./cmd/server openapi [-o FILE]   the OpenAPI 3.1 document
+//	go run ./cmd/server types [-o FILE]     TypeScript types for the Feathers client
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +33,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/config"
+	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/server"
 	"github.com/pinionhq/pinion/tracing"
 )
@@ -34,6 +43,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "-healthcheck" {
 		os.Exit(healthcheck())
+	}
+	if len(os.Args) > 1 {
+		os.Exit(describe(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -56,6 +68,38 @@ func healthcheck() int {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		fmt.Fprintln(os.Stderr, "unhealthy: /readyz answered", resp.Status)
+		return 1
+	}
+	return 0
+}
+
+// describe runs a describing subcommand (serve.Describe) on the app as
+// configured, with its services in memory: the same services, with nothing
+// opened or written. It returns the exit status.
+func describe(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var srv *server.Server
+	newApp := func() (*pinion.App, error) {
+		cfg, err := config.Load(getenv)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Storage, cfg.NATSURL = "memory", ""
+		cfg.AuthSecret = rand.Text() + rand.Text() // only to build the app; no token is made
+		logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		if srv, err = server.New(context.Background(), cfg, logger); err != nil {
+			return nil, err
+		}
+		return srv.App, nil
+	}
+	err := serve.Describe(args, stdout, newApp, server.Info)
+	if srv != nil {
+		srv.Close(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "pinion:", err)
+		if errors.Is(err, serve.ErrUsage) || errors.Is(err, config.ErrInvalid) {
+			return 2
+		}
 		return 1
 	}
 	return 0

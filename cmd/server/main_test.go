@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -26,5 +28,30 @@ func TestInvalidConfigurationExits2(t *testing.T) {
 				t.Errorf("unclear message: %s", stderr.String())
 			}
 		})
+	}
+}
+
+// The describing subcommands print the chat app's documents, with nothing
+// opened: `go run ./cmd/server types` (what `pinion types` runs here).
+func TestDescribe(t *testing.T) {
+	env := map[string]string{"CONFIG_DIR": "../../config", "DATA_DIR": t.TempDir() + "/absent"}
+	for what, want := range map[string]string{
+		"types":   "export interface MessagesService {",
+		"openapi": `"title": "Pinion chat"`,
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := describe([]string{what}, func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit status %d: %s", what, code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("%s: no %s in\n%s", what, want, stdout.String())
+		}
+	}
+	if _, err := os.Stat(env["DATA_DIR"]); err == nil {
+		t.Error("describing wrote the data directory")
+	}
+	var stderr bytes.Buffer
+	if code := describe([]string{"bogus"}, func(k string) string { return env[k] }, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "bogus"`) {
+		t.Errorf("bogus: %d %s", code, stderr.String())
 	}
 }

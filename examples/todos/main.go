@@ -3,11 +3,11 @@
 //
 //	go run ./examples/todos
 //	curl -s localhost:3030/todos -H 'Content-Type: application/json' -d '{"title":"  write docs "}'
+//	go run ./examples/todos types   # its TypeScript types for the Feathers client (openapi: its OpenAPI document)
 package main
 
 import (
 	"context"
-	"log"
 	"strings"
 
 	"github.com/pinionhq/pinion"
@@ -23,17 +23,15 @@ type Todo struct {
 }
 
 func main() {
-	if err := serve.Run(newApp(), serve.Options{}); err != nil {
-		log.Fatal(err)
-	}
+	serve.Main(newApp, serve.Options{})
 }
 
-func newApp() *pinion.App {
+func newApp() (*pinion.App, error) {
 	app := pinion.New()
 	pinion.Use(app, "todos", memory.Typed[Todo, int](memory.Options{}), pinion.WithHooks(pinion.Hooks{
 		Before: pinion.HookMap{pinion.MethodCreate: {pinion.Typed(trim)}},
 	}))
-	return app
+	return app, nil
 }
 
 // trim tidies the title of every new todo.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,7 +36,11 @@ func call(t *testing.T, method, url string, body any) (int, map[string]any) {
 
 // The service over REST and socket.io, as a client sees it.
 func TestTodos(t *testing.T) {
-	srv, err := serve.New(newApp(), serve.Options{})
+	app, err := newApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(app, serve.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +92,18 @@ func TestRunsAsDocumented(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "todos")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// go run ./examples/todos types: its TypeScript types (test/ compiles
+	// a client against them); a subcommand it does not have exits 2.
+	if out, err := exec.Command(bin, "types").Output(); err != nil || !bytes.Contains(out, []byte("export interface TodosService {")) {
+		t.Errorf("todos types: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "openapi").Output(); err != nil || !bytes.Contains(out, []byte(`"/todos/{id}"`)) {
+		t.Errorf("todos openapi: %v\n%s", err, out)
+	}
+	var exit *exec.ExitError
+	if out, err := exec.Command(bin, "nonsense").CombinedOutput(); !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("todos nonsense: %v %s", err, out)
 	}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := ln.Addr().(*net.TCPAddr).Port

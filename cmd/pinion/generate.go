@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"go/token"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// The registration point of an app: pinion new writes services/services.go
+// with these two comments, and generate service adds above each.
+const (
+	importsMarker  = "// pinion:imports"
+	servicesMarker = "// pinion:services"
+	registryFile   = "services/services.go"
+)
+
+// serviceData is what the service templates are executed with.
+type serviceData struct {
+	Module, Path, Package, Type, Adapter string
+	Auth                                 bool
+}
+
+var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// taken are names a service package cannot have: services/services.go uses
+// them, or an app has them already.
+var taken = map[string]string{
+	"pinion": "services.go imports package pinion", "mongo": "services.go imports package mongo",
+	"app": "services.go's Register takes app", "db": "services.go's Register takes db",
+	"services": "it is the registry's own package", "authentication": "authentication is at /authentication",
+}
+
+// currentApp is the Pinion app around the current directory, made by pinion new.
+func currentApp() (*project, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	p, err := findProject(cwd)
+	if err != nil {
+		return nil, err
+	}
+	if !exists(filepath.Join(p.root, registryFile)) {
+		return nil, refuse("not inside a Pinion app made by pinion new: %s has no %s", p.root, registryFile)
+	}
+	return p, nil
+}
+
+// generateService is pinion generate service NAME.
+func generateService(args []string, stdout io.Writer) error {
+	pos, flags, err := parseFlags("generate service", args, flagSpec{values: []string{"adapter"}, bools: []string{"auth"}})
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return refuse("generate service takes one NAME, the service's path (generate service todos), got %d arguments", len(pos))
+	}
+	name := pos[0]
+	if !serviceName.MatchString(name) {
+		return refuse("bad service name %q: use lower-case letters and digits, words joined by -, starting with a letter (it is the service's path)", name)
+	}
+	pkg := strings.ReplaceAll(name, "-", "")
+	if token.IsKeyword(pkg) {
+		return refuse("bad service name %q: %s is a Go keyword, which cannot name its package", name, pkg)
+	}
+	if why, ok := taken[pkg]; ok {
+		return refuse("bad service name %q: %s", name, why)
+	}
+	adapter := "mongodb"
+	if a, ok := flags["adapter"]; ok {
+		if a != "mongodb" && a != "memory" {
+			return refuse("generate service: --adapter %s: want mongodb or memory", a)
+		}
+		adapter = a
+	}
+	p, err := currentApp()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(p.root, "services", pkg)
+	if exists(dir) {
+		return refuse("service %s exists already: %s is there (not overwriting it)", name, p.rel(dir))
+	}
+	registry := filepath.Join(p.root, registryFile)
+	src, err := os.ReadFile(registry)
+	if err != nil {
+		return err
+	}
+	registered, err := register(src, p.module+"/services/"+pkg, pkg+".Register(app, db)")
+	if err != nil {
+		return refuse("%s: %v", p.rel(registry), err)
+	}
+	data := serviceData{Module: p.module, Path: name, Package: pkg, Type: typeName(name), Adapter: adapter, Auth: flags["auth"] == "true"}
+	files, err := renderDir("service", data, func(rel string) string {
+		return filepath.Join("services", pkg, strings.Replace(rel, "service", pkg, 1))
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeNew(p.root, files, p); err != nil {
+		return err
+	}
+	if err := replaceFile(registry, registered); err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintf(stdout, "created %s\n", filepath.ToSlash(f.path))
+	}
+	fmt.Fprintf(stdout, "updated %s: %s.Register serves %s at /%s\n", registryFile, pkg, data.Type, name)
+	return nil
+}
+
+// register adds an import of path and the statement call to the registry's
+// source, above its markers, and returns it gofmt-ed. It refuses a registry
+// whose markers are gone, or that has the import already.
+func register(src []byte, path, call string) ([]byte, error) {
+	lines := strings.Split(string(src), "\n")
+	find := func(marker string) (int, error) {
+		at := -1
+		for i, l := range lines {
+			if strings.HasPrefix(strings.TrimSpace(l), marker) {
+				if at >= 0 {
+					return 0, fmt.Errorf("the comment %q is there twice: keep one, where generated services go", marker)
+				}
+				at = i
+			}
+		}
+		if at < 0 {
+			return 0, fmt.Errorf("no %q comment, which marks where generated services go: put it back, or register the service by hand", marker)
+		}
+		return at, nil
+	}
+	quoted := `"` + path + `"`
+	for _, l := range lines {
+		if strings.TrimSpace(l) == quoted {
+			return nil, fmt.Errorf("it imports %s already", quoted)
+		}
+	}
+	imp, err := find(importsMarker)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := find(servicesMarker)
+	if err != nil {
+		return nil, err
+	}
+	indent := func(i int) string { return lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))] }
+	var out []string
+	for i, l := range lines {
+		switch i {
+		case imp:
+			out = append(out, indent(i)+quoted)
+		case reg:
+			out = append(out, indent(i)+call)
+		}
+		out = append(out, l)
+	}
+	formatted, err := format.Source([]byte(strings.Join(out, "\n")))
+	if err != nil {
+		return nil, fmt.Errorf("is not valid Go with the new service (%v): add it by hand", err)
+	}
+	return formatted, nil
+}
+
+// typeName is the record type of a service: "todos" → "Todo",
+// "user-profiles" → "UserProfile", "categories" → "Category".
+func typeName(name string) string {
+	parts := strings.Split(name, "-")
+	last := parts[len(parts)-1]
+	switch {
+	case strings.HasSuffix(last, "ies") && len(last) > 4:
+		last = strings.TrimSuffix(last, "ies") + "y"
+	case strings.HasSuffix(last, "sses"), strings.HasSuffix(last, "xes"), strings.HasSuffix(last, "ches"), strings.HasSuffix(last, "shes"):
+		last = strings.TrimSuffix(last, "es")
+	case strings.HasSuffix(last, "s") && !strings.HasSuffix(last, "ss") && len(last) > 3:
+		last = strings.TrimSuffix(last, "s")
+	}
+	parts[len(parts)-1] = last
+	return camel(parts)
+}
+
+func camel(parts []string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		r := []rune(p)
+		r[0] = unicode.ToUpper(r[0])
+		b.WriteString(string(r))
+	}
+	return b.String()
+}
+
+var hookName = regexp.MustCompile(`^[a-z][a-z0-9]*([-_][a-z0-9]+)*$`)
+
+// hookData is what the hook templates are executed with.
+type hookData struct{ Module, Name, Func string }
+
+// generateHook is pinion generate hook NAME.
+func generateHook(args []string, stdout io.Writer) error {
+	pos, _, err := parseFlags("generate hook", args, flagSpec{})
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return refuse("generate hook takes one NAME (generate hook log-calls), got %d arguments", len(pos))
+	}
+	name := pos[0]
+	if !hookName.MatchString(name) {
+		return refuse("bad hook name %q: use lower-case letters and digits, words joined by - or _, starting with a letter", name)
+	}
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' })
+	data := hookData{Name: name, Func: camel(words)}
+	base := strings.Join(words, "_")
+	if strings.HasSuffix(base, "_test") || base == "doc" {
+		return refuse("bad hook name %q: hooks/%s.go would not be a hook's file", name, base)
+	}
+	p, err := currentApp()
+	if err != nil {
+		return err
+	}
+	data.Module = p.module
+	files, err := renderDir("hook", data, func(rel string) string {
+		return filepath.Join("hooks", strings.Replace(rel, "hook", base, 1))
+	})
+	if err != nil {
+		return err
+	}
+	var add []file
+	for _, f := range files {
+		if f.path == filepath.Join("hooks", "doc.go") && exists(filepath.Join(p.root, f.path)) {
+			continue // the package is there
+		}
+		add = append(add, f)
+	}
+	if err := writeNew(p.root, add, p); err != nil {
+		return err
+	}
+	for _, f := range add {
+		fmt.Fprintf(stdout, "created %s\n", filepath.ToSlash(f.path))
+	}
+	fmt.Fprintf(stdout, "register it: pinion.WithHooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {hooks.%s}}}) (import %q)\n", data.Func, p.module+"/hooks")
+	return nil
+}
+
+// describe is pinion openapi and pinion types: what the app's command says
+// about its registration, which only the app's code knows.
+func describe(cmd string, args []string, stdout, stderr io.Writer) error {
+	pos, flags, err := parseFlags(cmd, args, flagSpec{values: []string{"o"}})
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return refuse("%s takes no arguments, got %q (-o FILE writes to a file)", cmd, pos[0])
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	p, err := findProject(cwd)
+	if err != nil {
+		return err
+	}
+	if !exists(filepath.Join(p.root, "cmd", "server")) {
+		return refuse("%s has no cmd/server, whose `%s` subcommand pinion %s runs", p.root, cmd, cmd)
+	}
+	run := []string{"run", "./cmd/server", cmd}
+	if out, ok := flags["o"]; ok {
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(cwd, out)
+		}
+		run = append(run, "-o", out)
+	}
+	c := exec.Command("go", run...)
+	c.Dir = p.root
+	var errs bytes.Buffer
+	c.Stdout, c.Stderr = stdout, io.MultiWriter(stderr, &errs)
+	if err := c.Run(); err != nil {
+		if exit, ok := err.(*exec.ExitError); ok {
+			return &exitError{code: exit.ExitCode()}
+		}
+		return fmt.Errorf("go %s: %w", strings.Join(run, " "), err)
+	}
+	return nil
+}
