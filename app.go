@@ -31,6 +31,10 @@ type App struct {
 	publishers publishers
 	fallback   atomic.Pointer[Publisher]
 	lifecycle  lifecycle
+	history    history
+	relay      atomic.Pointer[func(context.Context, Event)]
+	instance   string // in event ids
+	presence   presence
 }
 
 // Option configures an App.
@@ -46,7 +50,9 @@ func WithExposedErrors(expose bool) Option { return func(a *App) { a.exposeError
 
 // New returns an empty app.
 func New(opts ...Option) *App {
-	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}}
+	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}, instance: randomID(5)}
+	a.history.opts = HistoryOptions{}.withDefaults()
+	a.history.epoch = randomID(5)
 	for _, o := range opts {
 		o(a)
 	}
