@@ -337,12 +337,12 @@ func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage, _ 
 			if data == nil {
 				continue
 			}
-			m = &Message{Event: name, Data: data, Meta: meta, ID: e.ID, Position: position}
+			m = newMessage(&Message{Event: name, Data: data, Meta: meta, ID: e.ID, Position: position})
 		} else if m == nil {
 			if payload == nil {
 				continue
 			}
-			shared = &Message{Event: name, Data: payload, Meta: meta, ID: e.ID, Position: position}
+			shared = newMessage(&Message{Event: name, Data: payload, Meta: meta, ID: e.ID, Position: position})
 			m = shared
 		}
 		if seen == nil && len(chans) > 1 {

@@ -74,7 +74,11 @@ func (c *Connection) deliver(m *Message) {
 		c.message(m)
 		return
 	}
-	c.Send(m.Event, m.Data)
+	if m.boxed == nil {
+		c.Send(m.Event, m.Data)
+		return
+	}
+	c.Send(m.Event, m.boxed)
 }
 
 // Context is cancelled when the connection ends: work done for it stops then.

@@ -49,6 +49,9 @@ type HistoryOptions struct {
 	MaxEvents int
 	// MaxAge is how long an event is kept (default 5 minutes).
 	MaxAge time.Duration
+	// MaxBytes bounds the payloads kept, in bytes (default 16 MiB): a few
+	// large events do not hold more.
+	MaxBytes int
 	// MaxReplay is the most events one recovery sends (default MaxEvents): a
 	// client that missed more is told to fetch again.
 	MaxReplay int
@@ -60,6 +63,9 @@ func (o HistoryOptions) withDefaults() HistoryOptions {
 	}
 	if o.MaxEvents < 0 {
 		o.MaxEvents = 0
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 16 << 20
 	}
 	if o.MaxAge <= 0 {
 		o.MaxAge = 5 * time.Minute
@@ -87,6 +93,13 @@ type Message struct {
 	Meta json.RawMessage
 	// ID and Position are the event's (Position "" for none).
 	ID, Position string
+
+	boxed any // Data as an any, for Send: boxed once, not per connection
+}
+
+func newMessage(m *Message) *Message {
+	m.boxed = m.Data
+	return m
 }
 
 type entry struct {
@@ -107,6 +120,7 @@ type history struct {
 	head    int
 	n       int
 	trimmed uint64 // position of the newest event no longer kept (0: none dropped)
+	bytes   int    // of the kept payloads
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -125,6 +139,9 @@ func (a *App) Epoch() string {
 	return h.epoch
 }
 
+// MaxReplay is the most events one recovery sends (HistoryOptions).
+func (a *App) MaxReplay() int { return a.history.opts.MaxReplay }
+
 // InstanceID names this app instance in event ids.
 func (a *App) InstanceID() string { return a.instance }
 
@@ -138,7 +155,7 @@ func (a *App) ResetHistory(epoch string, next uint64) {
 	h.epoch = epoch
 	h.seq = max(next, 1) - 1
 	h.trimmed = h.seq
-	h.entries, h.head, h.n = nil, 0, 0
+	h.entries, h.head, h.n, h.bytes = nil, 0, 0, 0
 }
 
 // Position is the position of the last event delivered, "<epoch>.<sequence>".
@@ -241,14 +258,25 @@ func (h *history) add(en entry) {
 		h.entries, h.head = grown, 0
 	}
 	if h.n == len(h.entries) { // full: drop the oldest
-		h.trimmed = h.entries[h.head].e.Position
-		h.entries[h.head] = entry{}
-		h.head = (h.head + 1) % len(h.entries)
-		h.n--
+		h.drop()
 	}
 	h.entries[(h.head+h.n)%len(h.entries)] = en
 	h.n++
+	h.bytes += len(en.data)
+	for h.bytes > h.opts.MaxBytes && h.n > 0 {
+		h.drop()
+	}
 	h.expire(en.at)
+}
+
+// drop forgets the oldest kept event.
+func (h *history) drop() {
+	old := &h.entries[h.head]
+	h.trimmed = old.e.Position
+	h.bytes -= len(old.data)
+	*old = entry{}
+	h.head = (h.head + 1) % len(h.entries)
+	h.n--
 }
 
 // expire drops the events older than MaxAge.
@@ -258,10 +286,7 @@ func (h *history) expire(now time.Time) {
 		if now.Sub(old.at) <= h.opts.MaxAge {
 			return
 		}
-		h.trimmed = old.e.Position
-		*old = entry{}
-		h.head = (h.head + 1) % len(h.entries)
-		h.n--
+		h.drop()
 	}
 }
 
@@ -279,7 +304,7 @@ func (a *App) Recover(ctx context.Context, conn *Connection, position string) bo
 	defer h.mu.Unlock()
 	h.expire(time.Now())
 	fail := func(err *Error) bool {
-		conn.deliver(&Message{Event: EventRecoveryFailed, Data: a.encode(err)})
+		conn.deliver(newMessage(&Message{Event: EventRecoveryFailed, Data: a.encode(err)}))
 		return false
 	}
 	epoch, since, ok := parsePosition(position)
@@ -321,8 +346,8 @@ func (a *App) replay(ctx context.Context, conn *Connection, en *entry) {
 				return
 			}
 		}
-		conn.deliver(&Message{Event: en.e.Path + " " + en.e.Name, Data: data, Meta: meta,
-			ID: en.e.ID, Position: formatPosition(a.history.epoch, en.e.Position)})
+		conn.deliver(newMessage(&Message{Event: en.e.Path + " " + en.e.Name, Data: data, Meta: meta,
+			ID: en.e.ID, Position: formatPosition(a.history.epoch, en.e.Position)}))
 		return
 	}
 }

@@ -260,7 +260,7 @@ func (a *App) announce(changes []presenceChange) {
 			name = EventPresenceJoined
 		}
 		data, _ := json.Marshal(map[string]string{"channel": c.channel, "user": c.user})
-		m := &Message{Event: name, Data: data}
+		m := newMessage(&Message{Event: name, Data: data})
 		for _, conn := range a.Channel(c.channel).Connections() {
 			conn.deliver(m)
 		}

@@ -218,6 +218,8 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 		Headers:    r.Header.Clone(),
 		RemoteAddr: sock.Handshake().Address,
 		Send:       func(event string, data any) { s.send(sock, event, data) },
+		Message:    func(m *pinion.Message) { s.message(sock, m) },
+		Position:   position(sock),
 		Close:      func() { sock.Disconnect(false) },
 	})
 	// The library drops a socket whose transport closes before it is
@@ -350,6 +352,29 @@ func (s *Server) send(sock *socket.Socket, event string, data any) {
 	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
 }
 
+// message delivers a service event with its position, as a second argument
+// after the data: `2["messages created",{…},{"id":…,"position":…}]`. A
+// Feathers client hands it to the listener as its second parameter, which
+// listeners written for Feathers ignore. The frame is built once per message
+// and written to every connection as is.
+func (s *Server) message(sock *socket.Socket, m *pinion.Message) {
+	if !sock.Connected() {
+		return
+	}
+	frame := s.frames.message(m)
+	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
+}
+
+// position is where a client that comes back stopped: `since` in its
+// handshake's auth payload (io(url, {auth: {since}})) or query string.
+func position(sock *socket.Socket) string {
+	hs := sock.Handshake()
+	if p, ok := hs.Auth["since"].(string); ok {
+		return p
+	}
+	return sock.Request().Query().Peek("since")
+}
+
 // frameCache remembers the last frame built: a fan-out asks for the same one
 // once per connection.
 type frameCache struct {
@@ -358,6 +383,31 @@ type frameCache struct {
 	data  *byte
 	n     int
 	frame []byte
+
+	msg      *pinion.Message
+	msgFrame []byte
+}
+
+// message returns the EVENT packet of m.
+func (c *frameCache) message(m *pinion.Message) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.msg == m {
+		return c.msgFrame
+	}
+	name, _ := json.Marshal(m.Event)
+	frame := make([]byte, 0, len(name)+len(m.Data)+len(m.Meta)+5)
+	frame = append(frame, '2', '[')
+	frame = append(frame, name...)
+	frame = append(frame, ',')
+	frame = append(frame, m.Data...)
+	if len(m.Meta) > 0 {
+		frame = append(frame, ',')
+		frame = append(frame, m.Meta...)
+	}
+	frame = append(frame, ']')
+	c.msg, c.msgFrame = m, frame
+	return frame
 }
 
 // get returns the socket.io EVENT packet `2["<event>",<raw>]`.
