@@ -123,7 +123,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Send:       func(event string, data any) { queue(encode(event, data, "", "")) },
 		Message:    func(m *pinion.Message) { queue(encode(m.Event, m.Data, m.ID, m.Position)) },
 		Position:   r.URL.Query().Get("since"),
-		Close: func() { closeOnce.Do(func() { close(closing) }) },
+		Close:      func() { closeOnce.Do(func() { close(closing) }) },
 	})
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	err := h.opts.Login(ctx, conn, r.URL.Query().Get("t"))
