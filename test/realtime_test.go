@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +15,9 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/sioclient"
+	"github.com/pinionhq/pinion/services/mongodb/embedded"
 )
 
 // jetStreamServer starts an embedded NATS server with JetStream.
@@ -236,4 +240,163 @@ func TestJetStreamCutOff(t *testing.T) {
 			t.Fatalf("positions %s then %s", wantPos[i-1], wantPos[i])
 		}
 	}
+}
+
+// withRoomClaims gives every login the "channels" claim ["general"], as an
+// application's hook would (see TestRoomsWithClaims).
+func withRoomClaims(in *instance) {
+	in.srv.App.Service("authentication").Hooks(pinion.Hooks{Before: pinion.HookMap{"create": {
+		func(ctx context.Context, hc *pinion.HookContext) error {
+			hc.Params.Payload = map[string]any{"channels": []any{"general"}}
+			return nil
+		},
+	}}})
+}
+
+// TestPresenceAcrossInstances: who is in a room, over sockets and REST, to
+// members only, with joined/left events, across two instances; an instance
+// that goes silent (cut off from NATS) loses its users after the timeout.
+func TestPresenceAcrossInstances(t *testing.T) {
+	natsURL := jetStreamServer(t)
+	px := newProxy(t, natsURL)
+	store, err := embedded.Start(context.Background(), t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	env := func(url string) map[string]string {
+		e := realtimeConfig(t)
+		e["NATS_URL"] = url
+		e["MONGODB_URL"] = strings.TrimSuffix(store.URI(), "/") + "/presence"
+		return e
+	}
+	a := startPinion(t, "mongodb", env(px.URL()))
+	b := startPinion(t, "mongodb", env(natsURL))
+	withRoomClaims(a)
+	withRoomClaims(b)
+	ada, bob, carl := login(t, a.URL, "ada@example.com"), login(t, b.URL, "bob@example.com"), login(t, b.URL, "carl@example.com")
+	sub := func(token string) string {
+		parts := strings.Split(token, ".")
+		b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var claims struct{ Sub string }
+		json.Unmarshal(b, &claims)
+		return claims.Sub
+	}
+	join := func(in *instance, token string) (*sioclient.Conn, *recorder) {
+		r := &recorder{}
+		conn, err := sioclient.DialEvents(in.URL, nil, map[string]any{"token": token}, r.on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(conn.Close)
+		if _, err := conn.Call("create", "rooms", map[string]any{"name": "general"}, map[string]any{}); err != nil {
+			t.Fatal(err)
+		}
+		return conn, r
+	}
+	adaConn, adaEvents := join(a, ada)
+	bobConn, bobEvents := join(b, bob)
+	presenceOf := func(r *recorder) []string {
+		var out []string
+		for _, e := range r.named("presence ") {
+			var d struct{ Channel, User string }
+			json.Unmarshal(e.Data, &d)
+			out = append(out, strings.TrimPrefix(e.Name, "presence ")+" "+d.Channel+" "+d.User)
+		}
+		return out
+	}
+	joinedBoth := []string{"joined rooms/general " + sub(ada), "joined rooms/general " + sub(bob)}
+	eventually(t, "ada hearing bob join", func() bool { return slices.Equal(presenceOf(adaEvents), joinedBoth) })
+	// Bob came after ada: he hears of himself, and asks for the rest.
+	eventually(t, "bob hearing of himself", func() bool {
+		return slices.Equal(presenceOf(bobEvents), []string{"joined rooms/general " + sub(bob)})
+	})
+
+	// Members see who is there, over REST on the other instance and over
+	// their socket.
+	want := fmt.Sprintf(`{"channel":"rooms/general","connections":2,"users":[%s]}`, strings.Join(sortedUsers(sub(ada), sub(bob)), ","))
+	status, m := api(t, b.URL, "GET", "/presence/rooms%2Fgeneral", ada, nil)
+	if got, _ := json.Marshal(m); status != 200 || string(got) != want {
+		t.Fatalf("ada on B: %d %s, want %s", status, got, want)
+	}
+	res, err := bobConn.Call("get", "presence", "rooms/general", map[string]any{})
+	if err != nil || len(res) < 2 {
+		t.Fatalf("bob's socket: %v %v", res, err)
+	}
+	if got := compact(res[1]); got != want {
+		t.Fatalf("bob's socket: %s, want %s", got, want)
+	}
+	// Anyone else: the same 403 for the room, for a room that does not
+	// exist, for an untracked channel; 401 without a token.
+	for _, path := range []string{"/presence/rooms%2Fgeneral", "/presence/rooms%2Fnobody", "/presence/authenticated", "/presence?channel=rooms%2Fgeneral"} {
+		status, m := api(t, a.URL, "GET", path, carl, nil)
+		if status != 403 || m["message"] != "You are not a member of this channel" {
+			t.Errorf("carl GET %s: %d %v", path, status, m)
+		}
+	}
+	if status, _ := api(t, a.URL, "GET", "/presence/rooms%2Fgeneral", "", nil); status != 401 {
+		t.Errorf("anonymous: %d", status)
+	}
+	if _, err := adaConn.Call("get", "presence", "rooms/elsewhere", map[string]any{}); err == nil || !strings.Contains(err.Error(), `"Forbidden"`) {
+		t.Errorf("ada asking for a room she is not in: %v", err)
+	}
+
+	// A goes silent: B forgets ada after the timeout (1s), and tells bob.
+	start := time.Now()
+	px.setCut(true)
+	eventually(t, "bob hearing ada leave", func() bool {
+		return slices.Contains(presenceOf(bobEvents), "left rooms/general "+sub(ada))
+	})
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("ada left after %v; the timeout is 1s, reports every 300ms", d)
+	}
+	if status, _ := api(t, b.URL, "GET", "/presence/rooms%2Fgeneral", ada, nil); status != 403 {
+		t.Errorf("ada is gone from B's view, yet a member: %d", status)
+	}
+	px.setCut(false) // back: she joins again
+	eventually(t, "bob hearing ada again", func() bool {
+		p := presenceOf(bobEvents)
+		return p[len(p)-1] == "joined rooms/general "+sub(ada)
+	})
+	// Leaving the room is a left event for the others.
+	if _, err := adaConn.Call("remove", "rooms", "general", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob hearing ada leave the room", func() bool {
+		p := presenceOf(bobEvents)
+		return p[len(p)-1] == "left rooms/general "+sub(ada)
+	})
+}
+
+func sortedUsers(subs ...string) []string {
+	slices.Sort(subs)
+	var out []string
+	for _, s := range subs {
+		out = append(out, fmt.Sprintf(`{"connections":1,"user":%q}`, s))
+	}
+	return out
+}
+
+func compact(raw json.RawMessage) string {
+	var v any
+	json.Unmarshal(raw, &v)
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestRecoveryClient drives recovery with socket.io-client and the helper of
+// docs/realtime.md, against two instances on one JetStream and one MongoDB:
+// a socket that leaves one comes back on the other.
+func TestRecoveryClient(t *testing.T) {
+	nodeModules(t)
+	natsURL := jetStreamServer(t)
+	store, err := embedded.Start(context.Background(), t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	env := map[string]string{"NATS_URL": natsURL, "MONGODB_URL": strings.TrimSuffix(store.URI(), "/") + "/recovery"}
+	a := startPinion(t, "mongodb", env)
+	b := startPinion(t, "mongodb", env)
+	runNode(t, "js/recovery.test.mjs", map[string]string{"PINION_URL": a.URL, "PINION_URL_2": b.URL})
 }
