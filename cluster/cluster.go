@@ -502,6 +502,10 @@ func (j *jetStream) handle(b []byte, seq uint64, history bool) {
 
 func (j *jetStream) close() {
 	j.n.app.SetRelay(nil)
+	// What waits in the outbox goes out first, if NATS lets it soon.
+	for end := time.Now().Add(2 * time.Second); len(j.outbox) > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if j.cons != nil {
 		j.cons.Stop()
 	}
