@@ -210,12 +210,26 @@ func (s *Server) Connections() int {
 // handshake creates the connection and lets the Handshake option log it in
 // before the client is told it is connected, as Feathers does with an
 // Authorization header on the handshake.
+//
+// It runs on a goroutine of its own, which ends with it: the login (a token
+// verified, hooks, the user looked up) would otherwise grow the stack of the
+// connection's reader goroutine, which lives as long as the connection, and
+// keep it grown. The reader waits meanwhile (the CONNECT's gate, parser.go),
+// so the client's next packets still come after it.
 func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)) {
+	// Taken here, before the decoder looks whether it was.
+	gate := takeGate(sock.Handshake().Auth)
+	go s.doHandshake(sock, gate, next)
+}
+
+func (s *Server) doHandshake(sock *socket.Socket, gate *connectGate, next func(*socket.ExtendedError)) {
 	r := sock.Request().Request()
 	conn := pinion.NewConnection(pinion.ConnectionOptions{
 		ID:         string(sock.Id()),
 		Provider:   pinion.ProviderSocketIO,
-		Headers:    r.Header.Clone(),
+		// The library keeps the handshake request for the socket's
+		// life, and nothing changes its headers: shared, not copied.
+		Headers:    r.Header,
 		RemoteAddr: sock.Handshake().Address,
 		Send:       func(event string, data any) { s.send(sock, event, data) },
 		Message:    func(m *pinion.Message) { s.message(sock, m) },
@@ -226,7 +240,7 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 	// connected without any event; a login made by the handshake would then
 	// never end. The listener goes first, so that a close during a slow login
 	// (a polling client gone, a missed ping) is seen too.
-	st := &pending{conn: conn, gate: takeGate(sock.Handshake().Auth)}
+	st := &pending{conn: conn, gate: gate}
 	onClose := func(...any) {
 		st.gate.open()
 		if st.settle(closed) {
