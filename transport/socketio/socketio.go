@@ -225,8 +225,8 @@ func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)
 func (s *Server) doHandshake(sock *socket.Socket, gate *connectGate, next func(*socket.ExtendedError)) {
 	r := sock.Request().Request()
 	conn := pinion.NewConnection(pinion.ConnectionOptions{
-		ID:         string(sock.Id()),
-		Provider:   pinion.ProviderSocketIO,
+		ID:       string(sock.Id()),
+		Provider: pinion.ProviderSocketIO,
 		// The library keeps the handshake request for the socket's
 		// life, and nothing changes its headers: shared, not copied.
 		Headers:    r.Header,
