@@ -144,7 +144,7 @@ func TestStreamRevoked(t *testing.T) {
 // A stream opened again with since= gets what it missed, in order, before
 // new events; a position that is not one gets a "recovery failed" frame.
 func TestStreamRecovery(t *testing.T) {
-	p := startPinion(t, "memory", nil)
+	p := startPinion(t, "memory", configDir(t, `{"realtime": {"history": {"maxReplay": 3}}}`))
 	token := login(t, p.URL, "stream-recovery@example.com")
 	open := func(since string) *websocket.Conn {
 		t.Helper()
@@ -198,11 +198,15 @@ func TestStreamRecovery(t *testing.T) {
 	if strings.Join(got, " ") != "s2 s3 s4" {
 		t.Fatalf("recovered %v", got)
 	}
+	post("s5") // from s1, four are missed now: more than maxReplay
 	epoch := first.Position[:strings.LastIndexByte(first.Position, '.')]
-	for since, name := range map[string]string{"garbage": "BadRequest", epoch + ".99999": "BadRequest", "other.1": "Gone"} {
+	for since, want := range map[string]string{"garbage": "BadRequest ", epoch + ".99999": "BadRequest ",
+		"other.1": "Gone epoch", first.Position: "Gone limit"} {
 		f := next(open(since))
-		if f.Path != "recovery" || f.Event != "failed" || f.Data["name"] != name {
-			t.Errorf("since=%s: %+v", since, f)
+		data, _ := f.Data["data"].(map[string]any)
+		reason, _ := data["reason"].(string)
+		if f.Path != "recovery" || f.Event != "failed" || fmt.Sprint(f.Data["name"], " ", reason) != want {
+			t.Errorf("since=%s: %+v, want %s", since, f, want)
 		}
 	}
 }

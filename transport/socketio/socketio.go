@@ -80,9 +80,11 @@ type Server struct {
 	handler http.Handler
 	slow    atomic.Uint64 // connections closed for being too slow
 
-	mu     sync.Mutex
-	conns  map[socket.SocketId]*pinion.Connection
-	frames frameCache
+	mu        sync.Mutex
+	conns     map[socket.SocketId]*pinion.Connection
+	frames    frameCache
+	methodSet map[string]pinion.Method // the methods of the services, shared by every socket
+	methodGen int                      // the number of services methodSet was made for
 }
 
 // New returns the transport for app.
@@ -321,9 +323,26 @@ func (s *Server) connected(sock *socket.Socket) {
 	s.conns[sock.Id()] = conn
 	s.mu.Unlock()
 
-	for _, m := range s.methods() {
-		sock.On(string(m), func(args ...any) { s.call(conn, m, args) })
-	}
+	// One listener for every method, not one per method: each listener
+	// is a few hundred bytes of the library's per-socket event tables.
+	// The library calls it as the packet is read; the call runs on the
+	// socket's task queue, in order, as the library's own handlers would.
+	methods := s.methods()
+	sock.OnAny(func(args ...any) {
+		if len(args) == 0 {
+			return
+		}
+		name, _ := args[0].(string)
+		m, ok := methods[name]
+		if !ok {
+			return // not a method: no answer, as in Feathers
+		}
+		sock.Enqueue(func() {
+			if sock.Connected() {
+				s.call(conn, m, args[1:])
+			}
+		})
+	})
 	sock.On("disconnect", func(...any) {
 		s.mu.Lock()
 		delete(s.conns, sock.Id())
@@ -335,18 +354,19 @@ func (s *Server) connected(sock *socket.Socket) {
 
 // methods are the event names handled: every method some service exposes, as
 // Feathers registers them. Other names get no answer at all, as in Feathers.
-func (s *Server) methods() []pinion.Method {
-	seen := map[pinion.Method]bool{}
-	var out []pinion.Method
-	for _, svc := range s.app.Services() {
-		for _, m := range svc.Methods() {
-			if !seen[m] {
-				seen[m] = true
-				out = append(out, m)
+func (s *Server) methods() map[string]pinion.Method {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.methodSet == nil || s.methodGen != len(s.app.Services()) {
+		out := map[string]pinion.Method{}
+		for _, svc := range s.app.Services() {
+			for _, m := range svc.Methods() {
+				out[string(m)] = m
 			}
 		}
+		s.methodSet, s.methodGen = out, len(s.app.Services())
 	}
-	return out
+	return s.methodSet
 }
 
 // send delivers an event to one socket. Channels hand every connection of an
