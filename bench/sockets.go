@@ -80,7 +80,7 @@ func nodeFanout(t *target, root string, n, events int) (load, error) {
 		return load{}, fmt.Errorf("node generator: %w", err)
 	}
 	var res struct {
-		P50, P99        float64
+		P50, P99       float64
 		Received, Want int
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
