@@ -127,7 +127,11 @@ func run(o options) error {
 				}
 				phase++
 				if err := runPhase(t, tmp, phase, ph.run); err != nil {
-					return fmt.Errorf("%s %s: %w", t.name, ph.name, err)
+					// The other phases still run: one failure does not
+					// throw away a long run's figures.
+					err = fmt.Errorf("%s %s %s: %w", t.name, t.storage, ph.name, err)
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					r.failures = append(r.failures, err.Error())
 				}
 			}
 		}

@@ -16,6 +16,7 @@ type report struct {
 	options  options
 	loads    []load
 	memory   []memoryUse
+	failures []string
 }
 
 type bcryptFigures struct {
@@ -99,8 +100,11 @@ func (r *report) String() string {
 				float64(m.baseline)/1e6, float64(m.loaded)/1e6, m.perThousandSocket/1e6, ratio)
 		}
 	}
-	if n := retries.Load(); n > 0 {
-		fmt.Fprintf(&b, "\nSocket setups retried after the server dropped them (zishang520/socket.io#195 and load): %d.\n", n)
+	for _, f := range r.failures {
+		fmt.Fprintf(&b, "\n**Failed:** %s\n", f)
+	}
+	if n, m := retries.Load(), nodeRetries.Load(); n > 0 || m > 0 {
+		fmt.Fprintf(&b, "\nSocket setups retried after the server dropped them or did not answer within 15 s (zishang520/socket.io#195 and load): %d by the Go generator, %d by the Node one.\n", n, m)
 	}
 	b.WriteString("\nLogin limit: cores ÷ one bcrypt comparison at cost 10, measured just before each login run.\n")
 	for _, l := range r.loads {

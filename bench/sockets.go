@@ -80,12 +80,13 @@ func nodeFanout(t *target, root string, n, events int) (load, error) {
 		return load{}, fmt.Errorf("node generator: %w", err)
 	}
 	var res struct {
-		P50, P99       float64
-		Received, Want int
+		P50, P99                float64
+		Received, Want, Retries int
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
 		return load{}, fmt.Errorf("node generator said %q: %w", out, err)
 	}
+	nodeRetries.Add(int64(res.Retries))
 	return load{p50: res.P50, p99: res.P99, errors: res.Want - res.Received,
 		note: fmt.Sprintf("%d of %d events received", res.Received, res.Want)}, nil
 }
@@ -106,10 +107,11 @@ func nodeIdle(t *target, root string, n int) (memoryUse, error) {
 		return memoryUse{}, err
 	}
 	defer func() { stdin.Close(); cmd.Wait() }()
-	var res struct{ Open int }
+	var res struct{ Open, Retries int }
 	if err := json.NewDecoder(stdout).Decode(&res); err != nil || res.Open != n {
 		return memoryUse{}, fmt.Errorf("node generator opened %d of %d sockets: %v", res.Open, n, err)
 	}
+	nodeRetries.Add(int64(res.Retries))
 	time.Sleep(5 * time.Second)
 	loaded := rss(pid)
 	return memoryUse{sockets: n, baseline: base, loaded: loaded,
@@ -274,8 +276,9 @@ func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)
 	return conns, nil
 }
 
-// retries counts sockets opened again after the server dropped them.
-var retries atomic.Int64
+// retries counts sockets opened again after the server dropped them, by
+// the Go generator and by the Node one.
+var retries, nodeRetries atomic.Int64
 
 func closeAll(conns []*sioclient.Conn) {
 	for _, c := range conns {

@@ -15,14 +15,18 @@ import { io } from 'socket.io-client'
 const [mode, url, token, count, events = '30'] = process.argv.slice(2)
 const n = Number(count)
 
+// open resolves with a logged-in socket, or rejects after 15s: a CONNECT or
+// an ack the server dropped would otherwise wait forever.
 function open (onEvent) {
   return new Promise((resolve, reject) => {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 20000 })
-    const fail = (err) => { socket.close(); reject(err) }
+    const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 15000 })
+    const timer = setTimeout(() => fail(new Error('no login within 15s')), 15000)
+    const fail = (err) => { clearTimeout(timer); socket.close(); reject(err) }
     socket.once('connect_error', fail)
     socket.once('connect', () => {
       socket.emit('create', 'authentication', { strategy: 'jwt', accessToken: token }, {}, (err) => {
         if (err) return fail(new Error(JSON.stringify(err)))
+        clearTimeout(timer)
         resolve(socket)
       })
     })
@@ -30,12 +34,15 @@ function open (onEvent) {
   })
 }
 
+let retries = 0
+
 async function openMany (count, onEvent) {
   const sockets = []
   for (let i = 0; i < count; i += 100) {
     const batch = []
     for (let j = i; j < Math.min(count, i + 100); j++) {
-      batch.push(open(onEvent).catch(() => open(onEvent))) // one retry, as the Go generator
+      // Two retries, as the Go generator; retries are counted.
+      batch.push(open(onEvent).catch(() => { retries++; return open(onEvent) }).catch(() => { retries++; return open(onEvent) }))
     }
     sockets.push(...(await Promise.all(batch)))
   }
@@ -65,12 +72,12 @@ if (mode === 'fanout') {
   await delay(1000)
   latencies.sort((a, b) => a - b)
   const at = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : 0
-  console.log(JSON.stringify({ p50: at(0.5), p99: at(0.99), received, want: n * Number(events) }))
+  console.log(JSON.stringify({ p50: at(0.5), p99: at(0.99), received, want: n * Number(events), retries }))
   for (const s of [...listeners, writer]) s.close()
   process.exit(0)
 } else if (mode === 'idle') {
   const sockets = await openMany(n)
-  console.log(JSON.stringify({ open: sockets.length }))
+  console.log(JSON.stringify({ open: sockets.length, retries }))
   process.stdin.resume()
   process.stdin.on('end', () => { for (const s of sockets) s.close(); process.exit(0) })
 } else {
