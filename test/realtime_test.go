@@ -240,6 +240,22 @@ func TestJetStreamCutOff(t *testing.T) {
 			t.Fatalf("positions %s then %s", wantPos[i-1], wantPos[i])
 		}
 	}
+
+	// An instance that starts now has the stream's history: a socket that
+	// comes back to it from the first event recovers the rest, in order.
+	d := startPinion(t, "memory", env(natsURL))
+	tokenD := login(t, d.URL, "cut-d@example.com")
+	back := &recorder{}
+	conn, err := sioclient.DialEvents(d.URL, nil, map[string]any{"token": tokenD, "since": wantPos[0]}, back.on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	eventually(t, "the new instance replaying the history", func() bool { return len(back.named("messages created")) >= total-1 })
+	got, pos := texts(t, back.named("messages created"))
+	if !slices.Equal(got, want[1:]) || !slices.Equal(pos, wantPos[1:]) {
+		t.Errorf("recovered on a new instance:\n%v %v\nwant\n%v %v", got, pos, want[1:], wantPos[1:])
+	}
 }
 
 // withRoomClaims gives every login the "channels" claim ["general"], as an
