@@ -219,6 +219,15 @@ func (a *App) Record(e Event) bool { return a.deliver(context.Background(), e, f
 
 func (a *App) deliver(ctx context.Context, e Event, send bool) bool {
 	h := &a.history
+	if e.ID == "" {
+		e.ID = a.newEventID()
+	}
+	// Encoded before the lock: deliveries wait for each other only while
+	// their connections are sent to.
+	var data json.RawMessage
+	if send || h.opts.MaxEvents > 0 {
+		data = a.encode(e.External())
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if e.Position == 0 {
@@ -226,14 +235,7 @@ func (a *App) deliver(ctx context.Context, e Event, send bool) bool {
 	} else if e.Position <= h.seq {
 		return false
 	}
-	if e.ID == "" {
-		e.ID = a.newEventID()
-	}
 	h.seq = e.Position
-	var data json.RawMessage
-	if send || h.opts.MaxEvents > 0 {
-		data = a.encode(e.External())
-	}
 	if send {
 		a.dispatch(ctx, e, data, nil)
 	}
