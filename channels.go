@@ -305,7 +305,7 @@ func (a *App) Dispatch(ctx context.Context, e Event) { a.Deliver(ctx, e) }
 // The payload is encoded once (data, e.External()) and the message shared by
 // every connection that gets the same data. It runs under the history's lock,
 // in position order.
-func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage, _ any) {
+func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage) {
 	fn := a.publisher(e)
 	if fn == nil {
 		return

@@ -237,7 +237,7 @@ func (a *App) deliver(ctx context.Context, e Event, send bool) bool {
 	}
 	h.seq = e.Position
 	if send {
-		a.dispatch(ctx, e, data, nil)
+		a.dispatch(ctx, e, data)
 	}
 	if h.opts.MaxEvents > 0 && data != nil {
 		kept := e
