@@ -32,6 +32,10 @@ type App struct {
 	fallback   atomic.Pointer[Publisher]
 	lifecycle  lifecycle
 	observer   atomic.Pointer[Observer] // see Observe
+	history    history
+	relay      atomic.Pointer[func(context.Context, Event)]
+	instance   string // in event ids
+	presence   presence
 }
 
 // Option configures an App.
@@ -47,7 +51,9 @@ func WithExposedErrors(expose bool) Option { return func(a *App) { a.exposeError
 
 // New returns an empty app.
 func New(opts ...Option) *App {
-	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}}
+	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}, instance: randomID(5)}
+	a.history.opts = HistoryOptions{}.withDefaults()
+	a.history.epoch = randomID(5)
 	for _, o := range opts {
 		o(a)
 	}

@@ -24,7 +24,7 @@ type Channel struct {
 
 type channelRegistry struct {
 	mu     sync.RWMutex
-	byName map[string]map[*Connection]struct{}
+	byName map[string]map[*Connection]string // the user of each member (presence)
 }
 
 // Channel returns the channel of name, or the union of several channels. A
@@ -46,24 +46,42 @@ func (a *App) Channels() []string {
 func (a *App) LeaveAll(conn *Connection) {
 	r := &a.channels
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	var changes []presenceChange
+	var touched []string
+	p := &a.presence
+	p.mu.Lock()
 	for name, members := range r.byName {
+		user, ok := members[conn]
+		if !ok {
+			continue
+		}
 		delete(members, conn)
 		if len(members) == 0 {
 			delete(r.byName, name)
 		}
+		if user != "" {
+			changes = p.add(name, user, -1, changes)
+			touched = append(touched, name)
+		}
 	}
+	p.mu.Unlock()
+	r.mu.Unlock()
+	a.presenceChanged(changes, touched)
 }
 
 // Join adds connections to every named channel of ch. Joining twice is harmless;
 // a connection that ended (Disconnected) is not added.
 func (ch *Channel) Join(conns ...*Connection) *Channel {
-	r := &ch.app.channels
+	a := ch.app
+	r := &a.channels
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.byName == nil {
-		r.byName = map[string]map[*Connection]struct{}{}
+		r.byName = map[string]map[*Connection]string{}
 	}
+	var changes []presenceChange
+	var touched []string
+	p := &a.presence
+	p.mu.Lock()
 	for _, name := range ch.names {
 		for _, c := range conns {
 			if c == nil || c.ctx.Err() != nil {
@@ -71,12 +89,30 @@ func (ch *Channel) Join(conns ...*Connection) *Channel {
 			}
 			members := r.byName[name]
 			if members == nil {
-				members = map[*Connection]struct{}{}
+				members = map[*Connection]string{}
 				r.byName[name] = members
 			}
-			members[c] = struct{}{}
+			user := ""
+			if p.tracked(name) {
+				user = userOf(c)
+			}
+			prev, was := members[c]
+			if was && prev == user {
+				continue
+			}
+			members[c] = user
+			if was && prev != "" {
+				changes = p.add(name, prev, -1, changes)
+			}
+			if user != "" || was && prev != "" {
+				changes = p.add(name, user, 1, changes)
+				touched = append(touched, name)
+			}
 		}
 	}
+	p.mu.Unlock()
+	r.mu.Unlock()
+	a.presenceChanged(changes, touched)
 	return ch
 }
 
@@ -87,20 +123,31 @@ func (ch *Channel) Leave(conns ...*Connection) *Channel {
 
 // LeaveFunc removes the connections for which fn reports true.
 func (ch *Channel) LeaveFunc(fn func(*Connection) bool) *Channel {
-	r := &ch.app.channels
+	a := ch.app
+	r := &a.channels
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	var changes []presenceChange
+	var touched []string
+	p := &a.presence
+	p.mu.Lock()
 	for _, name := range ch.names {
 		members := r.byName[name]
-		for c := range members {
+		for c, user := range members {
 			if fn(c) {
 				delete(members, c)
+				if user != "" {
+					changes = p.add(name, user, -1, changes)
+					touched = append(touched, name)
+				}
 			}
 		}
 		if len(members) == 0 {
 			delete(r.byName, name)
 		}
 	}
+	p.mu.Unlock()
+	r.mu.Unlock()
+	a.presenceChanged(changes, touched)
 	return ch
 }
 
@@ -249,12 +296,16 @@ func (a *App) publisher(e Event) Publisher {
 	return a.everyone
 }
 
-// Dispatch sends an event to the connections of the channels its publisher
-// chooses, each connection once, as "<path> <event>". The payload is encoded
-// once and shared by every connection that gets the same data. The app calls it
-// for every service event; multi-instance sync calls it for events of other
-// instances.
-func (a *App) Dispatch(ctx context.Context, e Event) {
+// Dispatch is Deliver: it records the event in the history and sends it to
+// the connections its publisher chooses.
+func (a *App) Dispatch(ctx context.Context, e Event) { a.Deliver(ctx, e) }
+
+// dispatch sends an event to the connections of the channels its publisher
+// chooses, each connection once, as "<path> <event>" with its id and position.
+// The payload is encoded once (data, e.External()) and the message shared by
+// every connection that gets the same data. It runs under the history's lock,
+// in position order.
+func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage) {
 	fn := a.publisher(e)
 	if fn == nil {
 		return
@@ -264,8 +315,10 @@ func (a *App) Dispatch(ctx context.Context, e Event) {
 		return
 	}
 	name := e.Path + " " + e.Name
+	var meta json.RawMessage
+	var position string
 	var seen map[*Connection]bool
-	var payload json.RawMessage
+	var shared *Message
 	for _, ch := range chans {
 		if ch == nil {
 			continue
@@ -274,20 +327,27 @@ func (a *App) Dispatch(ctx context.Context, e Event) {
 		if len(conns) == 0 {
 			continue
 		}
-		data := payload
-		if ch.hasData {
-			data = a.encode(ch.data)
-		} else if payload == nil {
-			payload = a.encode(e.External())
-			data = payload
+		if meta == nil {
+			meta = metaOf(e, a.history.epoch)
+			position = formatPosition(a.history.epoch, e.Position)
 		}
-		if data == nil {
-			continue
+		m := shared
+		if ch.hasData {
+			data := a.encode(ch.data)
+			if data == nil {
+				continue
+			}
+			m = newMessage(&Message{Event: name, Data: data, Meta: meta, ID: e.ID, Position: position})
+		} else if m == nil {
+			if payload == nil {
+				continue
+			}
+			shared = newMessage(&Message{Event: name, Data: payload, Meta: meta, ID: e.ID, Position: position})
+			m = shared
 		}
 		if seen == nil && len(chans) > 1 {
 			seen = make(map[*Connection]bool, len(conns))
 		}
-		var boxed any = data // once, not one allocation per connection
 		for _, c := range conns {
 			if seen != nil {
 				if seen[c] {
@@ -295,9 +355,31 @@ func (a *App) Dispatch(ctx context.Context, e Event) {
 				}
 				seen[c] = true
 			}
-			c.Send(name, boxed)
+			// A connection gets each position once, in order: a recovery
+			// may have sent it already.
+			if c.pos.Load() >= e.Position {
+				continue
+			}
+			c.pos.Store(e.Position)
+			c.deliver(m)
 		}
 	}
+}
+
+// includes reports whether conn is in ch: in one of its channels, and
+// accepted by its filter.
+func (ch *Channel) includes(conn *Connection) bool {
+	r := &ch.app.channels
+	r.mu.RLock()
+	in := false
+	for _, name := range ch.names {
+		if _, ok := r.byName[name][conn]; ok {
+			in = true
+			break
+		}
+	}
+	r.mu.RUnlock()
+	return in && (ch.filter == nil || ch.filter(conn))
 }
 
 func (a *App) encode(v any) json.RawMessage {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Connection is one real-time client (a socket.io connection, a plain WebSocket
@@ -21,10 +22,14 @@ type Connection struct {
 	// RemoteAddr is the client's address.
 	RemoteAddr string
 
-	send  func(event string, data any)
-	close func()
-	ctx   context.Context
-	stop  context.CancelFunc
+	send    func(event string, data any)
+	message func(m *Message)
+	pos     atomic.Uint64 // position of the last event sent
+	close   func()
+	ctx     context.Context
+	stop    context.CancelFunc
+
+	since string // Position, until recovered
 
 	mu     sync.RWMutex
 	user   map[string]any
@@ -40,6 +45,15 @@ type ConnectionOptions struct {
 	RemoteAddr string
 	// Send delivers an event to the client. It must not block: transports queue.
 	Send func(event string, data any)
+	// Message, when set, delivers service events (and recovery failures)
+	// instead of Send: with their id and position, shared by every
+	// connection that receives the same (transports may cache what they
+	// build from one). It must not block either.
+	Message func(m *Message)
+	// Position is where the client says it stopped, for a connection that
+	// comes back: once connected (App.Connected) it receives what it missed
+	// after it (App.Recover). Empty for a new client.
+	Position string
 	// Close ends the connection from the server side.
 	Close func()
 }
@@ -50,8 +64,21 @@ func NewConnection(o ConnectionOptions) *Connection {
 	ctx, stop := context.WithCancel(context.Background())
 	return &Connection{
 		ID: o.ID, Provider: o.Provider, Headers: o.Headers, RemoteAddr: o.RemoteAddr,
-		send: o.Send, close: o.Close, ctx: ctx, stop: stop,
+		send: o.Send, message: o.Message, close: o.Close, ctx: ctx, stop: stop, since: o.Position,
 	}
+}
+
+// deliver sends a message of the app (a service event, a recovery failure).
+func (c *Connection) deliver(m *Message) {
+	if c.message != nil {
+		c.message(m)
+		return
+	}
+	if m.boxed == nil {
+		c.Send(m.Event, m.Data)
+		return
+	}
+	c.Send(m.Event, m.boxed)
 }
 
 // Context is cancelled when the connection ends: work done for it stops then.
@@ -155,6 +182,10 @@ func (a *App) Connected(ctx context.Context, conn *Connection) {
 	a.lifecycle.mu.RUnlock()
 	for _, fn := range fns {
 		fn(ctx, conn)
+	}
+	if conn.since != "" {
+		a.Recover(ctx, conn, conn.since)
+		conn.since = ""
 	}
 }
 

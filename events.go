@@ -19,6 +19,12 @@ type Event struct {
 	// Context is the call that caused the event; nil for custom events and for
 	// events of other instances.
 	Context *HookContext
+	// ID names the event across instances ("<instance>-<n>"); the app sets
+	// it for local events.
+	ID string
+	// Position is the event's place in the history (see history.go), set
+	// when it is delivered; 0 before.
+	Position uint64
 	// Remote marks an event that happened on another instance and reached this
 	// one through multi-instance sync. Listeners that forward events skip these.
 	Remote bool
@@ -68,12 +74,24 @@ func (a *App) Receive(ctx context.Context, e Event) {
 	a.emit(ctx, e)
 }
 
-// emit gives an event to the listeners, then to the channels.
+// emit gives an event to the listeners, then to the channels (through the
+// relay when one is set, see SetRelay).
 func (a *App) emit(ctx context.Context, e Event) {
+	if e.ID == "" {
+		e.ID = a.newEventID()
+	}
 	if p := a.listeners.Load(); p != nil {
 		for _, l := range *p {
 			l.fn(ctx, e)
 		}
 	}
-	a.Dispatch(ctx, e)
+	if e.Remote {
+		a.Deliver(ctx, e)
+		return
+	}
+	if r := a.relay.Load(); r != nil {
+		(*r)(ctx, e)
+		return
+	}
+	a.Deliver(ctx, e)
 }

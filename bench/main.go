@@ -9,7 +9,9 @@
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
 // repository. HTTP load comes from wrk (installed with apt-get when missing);
-// socket load from socket.io-client in Node, the same client for both servers.
+// socket load from two generators, each the same for both servers: Go's
+// (internal/sioclient, in this process) and Node's (socket.io-client,
+// test/js/load-generator.mjs).
 // MongoDB storage is one embedded FerretDB process shared by both servers.
 package main
 
@@ -33,6 +35,7 @@ type options struct {
 	connections int
 	storages    []string
 	only        string
+	idle        int
 	feathers    string
 	out         string
 }
@@ -47,7 +50,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each load run")
 	flag.IntVar(&o.connections, "connections", 50, "concurrent HTTP connections")
 	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
-	flag.StringVar(&o.only, "only", "", "rest or sockets (default both)")
+	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets) or idle (default all)")
+	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md)")
 	var so soakOptions
@@ -123,19 +127,25 @@ func run(o options) error {
 			// so that one phase's leftovers (a big collection, ten thousand
 			// closing sockets) do not weigh on the next.
 			phases := []struct {
-				name string
-				run  func(*target) error
+				name, group string
+				run         func(*target) error
 			}{
-				{"sockets", func(t *target) error { return r.measureSockets(t, o, root) }},
-				{"rest", func(t *target) error { return r.measureREST(t, o) }},
+				{"sockets", "sockets", func(t *target) error { return r.measureSockets(t, o, root) }},
+				{"idle", "sockets", func(t *target) error { return r.measureIdle("Go")(t, o, root) }},
+				{"idle", "sockets", func(t *target) error { return r.measureIdle("Node")(t, o, root) }},
+				{"rest", "rest", func(t *target) error { return r.measureREST(t, o) }},
 			}
 			for _, ph := range phases {
-				if o.only != "" && o.only != ph.name {
+				if o.only != "" && o.only != ph.name && o.only != ph.group {
 					continue
 				}
 				phase++
 				if err := runPhase(t, tmp, phase, ph.run); err != nil {
-					return fmt.Errorf("%s %s: %w", t.name, ph.name, err)
+					// The other phases still run: one failure does not
+					// throw away a long run's figures.
+					err = fmt.Errorf("%s %s %s: %w", t.name, t.storage, ph.name, err)
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					r.failures = append(r.failures, err.Error())
 				}
 			}
 		}

@@ -16,6 +16,7 @@ type report struct {
 	options  options
 	loads    []load
 	memory   []memoryUse
+	failures []string
 }
 
 type bcryptFigures struct {
@@ -85,14 +86,25 @@ func (r *report) String() string {
 		}
 	}
 	if len(r.memory) > 0 {
-		b.WriteString("\n| idle authenticated sockets | storage | server | resident before | with sockets | per 1,000 sockets |\n|---|---|---|---:|---:|---:|\n")
+		b.WriteString("\n| idle authenticated sockets | generator | storage | server | resident before | with sockets | per 1,000 sockets | Feathers ÷ Pinion |\n|---|---|---|---|---:|---:|---:|---:|\n")
 		for _, m := range r.memory {
-			fmt.Fprintf(&b, "| %d | %s | %s | %.0f MB | %.0f MB | %.1f MB |\n", m.sockets, m.storage, m.target,
-				float64(m.baseline)/1e6, float64(m.loaded)/1e6, m.perThousandSocket/1e6)
+			ratio := ""
+			if m.target == "Pinion" {
+				for _, f := range r.memory {
+					if f.target == "Feathers" && f.storage == m.storage && f.generator == m.generator && m.perThousandSocket > 0 {
+						ratio = fmt.Sprintf("%.2f×", f.perThousandSocket/m.perThousandSocket)
+					}
+				}
+			}
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %.0f MB | %.0f MB | %.1f MB | %s |\n", m.sockets, m.generator, m.storage, m.target,
+				float64(m.baseline)/1e6, float64(m.loaded)/1e6, m.perThousandSocket/1e6, ratio)
 		}
 	}
-	if n := retries.Load(); n > 0 {
-		fmt.Fprintf(&b, "\nSocket setups retried after the server dropped them (zishang520/socket.io#195 and load): %d.\n", n)
+	for _, f := range r.failures {
+		fmt.Fprintf(&b, "\n**Failed:** %s\n", f)
+	}
+	if n, m := retries.Load(), nodeRetries.Load(); n > 0 || m > 0 {
+		fmt.Fprintf(&b, "\nSocket setups retried after the server dropped them or did not answer within 15 s (zishang520/socket.io#195 and load): %d by the Go generator, %d by the Node one.\n", n, m)
 	}
 	b.WriteString("\nLogin limit: cores ÷ one bcrypt comparison at cost 10, measured just before each login run.\n")
 	for _, l := range r.loads {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,8 +17,8 @@ import (
 )
 
 // measureSockets runs the socket.io workloads: method calls answered by acks
-// with 1 and 50 clients, one event fanned out to 1,000 authenticated sockets,
-// and the memory of 10,000 idle authenticated sockets.
+// with 1 and 50 clients, and one event fanned out to 1,000 authenticated
+// sockets, by the Go generator and by the Node one.
 func (r *report) measureSockets(t *target, o options, root string) error {
 	for _, clients := range []int{1, 50} {
 		fmt.Fprintf(os.Stderr, "%s %s: socket acks, %d clients\n", t.name, t.storage, clients)
@@ -31,17 +34,88 @@ func (r *report) measureSockets(t *target, o options, root string) error {
 	if err != nil {
 		return err
 	}
-	l.workload, l.storage, l.target = "event fan-out to 1,000 sockets (latency)", t.storage, t.name
+	l.workload, l.storage, l.target = "event fan-out to 1,000 sockets (latency), Go generator", t.storage, t.name
 	r.loads = append(r.loads, l)
 
-	fmt.Fprintf(os.Stderr, "%s %s: 10,000 idle authenticated sockets\n", t.name, t.storage)
-	m, err := idle(t, 10000)
-	if err != nil {
+	fmt.Fprintf(os.Stderr, "%s %s: fan-out to 1,000 sockets, Node generator\n", t.name, t.storage)
+	if l, err = nodeFanout(t, root, 1000, 30); err != nil {
 		return err
 	}
-	m.storage, m.target = t.storage, t.name
-	r.memory = append(r.memory, m)
+	l.workload, l.storage, l.target = "event fan-out to 1,000 sockets (latency), Node generator", t.storage, t.name
+	r.loads = append(r.loads, l)
 	return nil
+}
+
+// idleSockets are the phases that measure the memory of 10,000 idle
+// authenticated sockets, one per generator, each on a fresh process.
+func (r *report) measureIdle(generator string) func(*target, options, string) error {
+	return func(t *target, o options, root string) error {
+		fmt.Fprintf(os.Stderr, "%s %s: %d idle authenticated sockets, %s generator\n", t.name, t.storage, o.idle, generator)
+		var m memoryUse
+		var err error
+		if generator == "Go" {
+			m, err = idle(t, o.idle)
+		} else {
+			m, err = nodeIdle(t, root, o.idle)
+		}
+		if err != nil {
+			return err
+		}
+		m.storage, m.target, m.generator = t.storage, t.name, generator
+		r.memory = append(r.memory, m)
+		return nil
+	}
+}
+
+// node runs the Node generator (test/js/load-generator.mjs).
+func nodeGenerator(root string, args ...string) *exec.Cmd {
+	cmd := exec.Command("node", append([]string{filepath.Join(root, "test", "js", "load-generator.mjs")}, args...)...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+func nodeFanout(t *target, root string, n, events int) (load, error) {
+	out, err := nodeGenerator(root, "fanout", t.url, t.token, strconv.Itoa(n), strconv.Itoa(events)).Output()
+	if err != nil {
+		return load{}, fmt.Errorf("node generator: %w", err)
+	}
+	var res struct {
+		P50, P99                float64
+		Received, Want, Retries int
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
+		return load{}, fmt.Errorf("node generator said %q: %w", out, err)
+	}
+	nodeRetries.Add(int64(res.Retries))
+	return load{p50: res.P50, p99: res.P99, errors: res.Want - res.Received,
+		note: fmt.Sprintf("%d of %d events received", res.Received, res.Want)}, nil
+}
+
+func nodeIdle(t *target, root string, n int) (memoryUse, error) {
+	pid := t.process.Process.Pid
+	base := rss(pid)
+	cmd := nodeGenerator(root, "idle", t.url, t.token, strconv.Itoa(n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return memoryUse{}, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return memoryUse{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return memoryUse{}, err
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	var res struct{ Open, Retries int }
+	if err := json.NewDecoder(stdout).Decode(&res); err != nil || res.Open != n {
+		return memoryUse{}, fmt.Errorf("node generator opened %d of %d sockets: %v", res.Open, n, err)
+	}
+	nodeRetries.Add(int64(res.Retries))
+	time.Sleep(5 * time.Second)
+	loaded := rss(pid)
+	return memoryUse{sockets: n, baseline: base, loaded: loaded,
+		perThousandSocket: float64(loaded-base) / float64(n) * 1000}, nil
 }
 
 // acks measures calls per second: each client calls get on one message, waits
@@ -138,6 +212,7 @@ func fanout(t *target, n, events int) (load, error) {
 
 type memoryUse struct {
 	storage, target   string
+	generator         string
 	sockets           int
 	baseline, loaded  int64
 	perThousandSocket float64
@@ -201,8 +276,9 @@ func openMany(t *target, n int, onEvent func(string, json.RawMessage, time.Time)
 	return conns, nil
 }
 
-// retries counts sockets opened again after the server dropped them.
-var retries atomic.Int64
+// retries counts sockets opened again after the server dropped them, by
+// the Go generator and by the Node one.
+var retries, nodeRetries atomic.Int64
 
 func closeAll(conns []*sioclient.Conn) {
 	for _, c := range conns {

@@ -132,3 +132,21 @@ func TestEarlierVersionDispatch(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// Without JetStream on the server, "auto" shares events on NATS core and
+// "on" refuses to start.
+func TestJetStreamModes(t *testing.T) {
+	url := natsServer(t)
+	app := pinion.New()
+	node, err := cluster.Join(ctx, app, cluster.Options{URL: url})
+	if err != nil || node.JetStream() {
+		t.Fatalf("auto without JetStream: %v, JetStream %v", err, err == nil && node.JetStream())
+	}
+	node.Close()
+	if _, err := cluster.Join(ctx, pinion.New(), cluster.Options{URL: url, JetStream: "on"}); err == nil {
+		t.Fatal(`"on" joined a server without JetStream`)
+	}
+	if _, err := cluster.Join(ctx, pinion.New(), cluster.Options{URL: url, JetStream: "maybe"}); err == nil {
+		t.Fatal(`"maybe" accepted`)
+	}
+}

@@ -85,6 +85,9 @@ type Config struct {
 	Metrics Metrics `json:"metrics"`
 	// DatabaseTimeouts bound what waits for the database.
 	DatabaseTimeouts DatabaseTimeouts `json:"databaseTimeouts"`
+	// Realtime is the event history kept for clients that come back, how
+	// events are shared between instances, and presence.
+	Realtime Realtime `json:"realtime"`
 	// Authentication is the "authentication" object, decoded by the authentication
 	// package; kept raw here so this package does not depend on it.
 	Authentication json.RawMessage `json:"authentication,omitempty"`
@@ -169,6 +172,34 @@ func (t *DatabaseTimeouts) applyDefaults() {
 			*d.v = Duration(d.def)
 		}
 	}
+}
+
+// Realtime configures history, recovery, sharing and presence.
+type Realtime struct {
+	// History bounds the events kept for recovery (in memory, and in the
+	// JetStream stream with several instances): MaxEvents (default 1000;
+	// -1 keeps none), MaxAge (default "5m"), MaxBytes (default 16 MiB),
+	// MaxReplay (default MaxEvents).
+	History struct {
+		MaxEvents int      `json:"maxEvents"`
+		MaxAge    Duration `json:"maxAge"`
+		MaxBytes  int      `json:"maxBytes"`
+		MaxReplay int      `json:"maxReplay"`
+	} `json:"history"`
+	// JetStream is "auto" (JetStream when the NATS server has it), "on" or
+	// "off" (NATS core: at most once). NATS_JETSTREAM sets it.
+	JetStream string `json:"jetstream"`
+	// PresenceInterval is how often an instance shares its presence, and
+	// PresenceTimeout how long another's lasts without news (defaults 5s
+	// and 15s).
+	PresenceInterval Duration `json:"presenceInterval"`
+	PresenceTimeout  Duration `json:"presenceTimeout"`
+}
+
+// HistoryOptions are the core's history bounds.
+func (r Realtime) HistoryOptions() pinion.HistoryOptions {
+	h := r.History
+	return pinion.HistoryOptions{MaxEvents: h.MaxEvents, MaxAge: time.Duration(h.MaxAge), MaxBytes: h.MaxBytes, MaxReplay: h.MaxReplay}
 }
 
 // Duration is a time.Duration written as Go text in JSON ("30s").
@@ -294,6 +325,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("STORAGE", &c.Storage)
 	set("MONGODB_URL", &c.MongoDBURL)
 	set("NATS_URL", &c.NATSURL)
+	set("NATS_JETSTREAM", &c.Realtime.JetStream)
 	set("DATA_DIR", &c.DataDir)
 	set("LOG_LEVEL", &c.LogLevel)
 	set("AUTH_SECRET", &c.AuthSecret)
@@ -381,6 +413,15 @@ func (c *Config) validate() error {
 	}
 	if p := c.Metrics.Path; p != "" && !strings.HasPrefix(p, "/") {
 		errs = append(errs, fmt.Errorf("metrics.path %q must start with /", p))
+	}
+	switch c.Realtime.JetStream {
+	case "", "auto", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("realtime.jetstream %q: want auto, on or off", c.Realtime.JetStream))
+	}
+	if r := c.Realtime; r.History.MaxEvents < -1 || r.History.MaxAge < 0 || r.History.MaxBytes < 0 || r.History.MaxReplay < 0 ||
+		r.PresenceInterval < 0 || r.PresenceTimeout < 0 {
+		errs = append(errs, fmt.Errorf("realtime: negative limits"))
 	}
 	if c.BodyLimit <= 0 {
 		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))

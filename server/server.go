@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/pinionhq/pinion"
@@ -26,6 +27,7 @@ import (
 	"github.com/pinionhq/pinion/services/memory"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/mongodb"
+	"github.com/pinionhq/pinion/services/presence"
 	"github.com/pinionhq/pinion/services/rooms"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/tracing"
@@ -83,7 +85,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	} else if s.Tracing.Enabled() {
 		logger.Info("exporting traces over OTLP")
 	}
-	app := pinion.New(pinion.WithLogger(logger), pinion.WithExposedErrors(!cfg.Production()))
+	app := pinion.New(pinion.WithLogger(logger), pinion.WithExposedErrors(!cfg.Production()),
+		pinion.WithHistory(cfg.Realtime.HistoryOptions()))
 	s.App = app
 	if cfg.Storage != "memory" {
 		// First of the app's hooks, so that it sees what all the others do.
@@ -126,6 +129,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	users.Register(app, userStore)
 	messages.Register(app, messageStore)
 	rooms.Register(app)
+	// Who is in a room: its members see it (presence service, events).
+	app.TrackPresence(func(channel string) bool { return strings.HasPrefix(channel, rooms.Prefix) })
+	presence.Register(app)
 	// Every event goes to the authenticated connections, except messages
 	// for a room, which go to its members only.
 	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
@@ -164,11 +170,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	}
 	if cfg.NATSURL != "" {
 		host, _ := os.Hostname()
-		if s.node, err = cluster.Join(ctx, app, cluster.Options{URL: cfg.NATSURL, Name: "pinion " + host}); err != nil {
+		if s.node, err = cluster.Join(ctx, app, cluster.Options{URL: cfg.NATSURL, Name: "pinion " + host,
+			JetStream: cfg.Realtime.JetStream, History: cfg.Realtime.HistoryOptions(),
+			PresenceInterval: time.Duration(cfg.Realtime.PresenceInterval), PresenceTimeout: time.Duration(cfg.Realtime.PresenceTimeout)}); err != nil {
 			s.close(ctx)
 			return nil, err
 		}
-		logger.Info("sharing events with other instances", "nats", cfg.NATSURL)
+		logger.Info("sharing events with other instances", "nats", cfg.NATSURL, "jetstream", s.node.JetStream())
 	}
 	return s, nil
 }

@@ -140,3 +140,73 @@ func TestStreamRevoked(t *testing.T) {
 		})
 	}
 }
+
+// A stream opened again with since= gets what it missed, in order, before
+// new events; a position that is not one gets a "recovery failed" frame.
+func TestStreamRecovery(t *testing.T) {
+	p := startPinion(t, "memory", configDir(t, `{"realtime": {"history": {"maxReplay": 3}}}`))
+	token := login(t, p.URL, "stream-recovery@example.com")
+	open := func(since string) *websocket.Conn {
+		t.Helper()
+		_, m := api(t, p.URL, "POST", "/authentication/tickets", token, nil)
+		url := "ws" + strings.TrimPrefix(p.URL, "http") + "/stream?t=" + m["ticket"].(string)
+		if since != "" {
+			url += "&since=" + since
+		}
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		return ws
+	}
+	type frame struct {
+		Path, Event, ID, Position string
+		Data                      map[string]any
+	}
+	next := func(ws *websocket.Conn) frame {
+		t.Helper()
+		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f frame
+		json.Unmarshal(msg, &f)
+		return f
+	}
+	post := func(text string) {
+		if status, m := api(t, p.URL, "POST", "/messages", token, map[string]any{"text": text}); status != 201 {
+			t.Fatalf("create: %d %v", status, m)
+		}
+	}
+	ws := open("")
+	post("s1")
+	first := next(ws)
+	if first.Data["text"] != "s1" || first.Position == "" || first.ID == "" {
+		t.Fatalf("frame %+v", first)
+	}
+	ws.Close()
+	post("s2")
+	post("s3")
+	back := open(first.Position)
+	post("s4")
+	var got []string
+	for range 3 {
+		got = append(got, next(back).Data["text"].(string))
+	}
+	if strings.Join(got, " ") != "s2 s3 s4" {
+		t.Fatalf("recovered %v", got)
+	}
+	post("s5") // from s1, four are missed now: more than maxReplay
+	epoch := first.Position[:strings.LastIndexByte(first.Position, '.')]
+	for since, want := range map[string]string{"garbage": "BadRequest ", epoch + ".99999": "BadRequest ",
+		"other.1": "Gone epoch", first.Position: "Gone limit"} {
+		f := next(open(since))
+		data, _ := f.Data["data"].(map[string]any)
+		reason, _ := data["reason"].(string)
+		if f.Path != "recovery" || f.Event != "failed" || fmt.Sprint(f.Data["name"], " ", reason) != want {
+			t.Errorf("since=%s: %+v, want %s", since, f, want)
+		}
+	}
+}

@@ -26,7 +26,7 @@ type Conn struct {
 	mu        sync.Mutex
 	nextID    int
 	pending   map[int]chan []json.RawMessage
-	onEvent   func(name string, data json.RawMessage, at time.Time)
+	onEvent   func(Event)
 	closed    chan struct{}
 	connected chan error // the answer to CONNECT
 	once      sync.Once
@@ -48,6 +48,23 @@ func DialHeader(base string, h http.Header, onEvent func(name string, data json.
 // DialAuth is DialHeader with the CONNECT packet's auth payload, as
 // io(url, {auth: {…}}) sends it ({token} or {ticket} for Pinion).
 func DialAuth(base string, h http.Header, auth map[string]any, onEvent func(name string, data json.RawMessage, at time.Time)) (*Conn, error) {
+	var fn func(Event)
+	if onEvent != nil {
+		fn = func(e Event) { onEvent(e.Name, e.Data, e.At) }
+	}
+	return DialEvents(base, h, auth, fn)
+}
+
+// Event is an event received, with the meta argument Pinion sends after
+// the data of service events ({"id":…,"position":…}), nil when none came.
+type Event struct {
+	Name       string
+	Data, Meta json.RawMessage
+	At         time.Time
+}
+
+// DialEvents is DialAuth with events received whole.
+func DialEvents(base string, h http.Header, auth map[string]any, onEvent func(Event)) (*Conn, error) {
 	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
 	ws, _, err := dialer.Dial(url, h)
 	if err != nil {
@@ -118,7 +135,8 @@ func (c *Conn) read() {
 		case strings.HasPrefix(s, "42"):
 			if c.onEvent != nil {
 				if name, data, ok := splitEvent(msg); ok {
-					c.onEvent(name, data, at)
+					data, meta := splitMeta(data)
+					c.onEvent(Event{Name: name, Data: data, Meta: meta, At: at})
 				}
 			}
 		case strings.HasPrefix(s, "43"):
@@ -228,4 +246,17 @@ func slowSplit(msg []byte) (string, json.RawMessage, bool) {
 		data = args[1]
 	}
 	return name, data, true
+}
+
+// metaStart begins the meta argument of a service event.
+var metaStart = []byte(`,{"id":"`)
+
+// splitMeta takes the meta argument off the end of an event's arguments
+// (`{…},{"id":"…","position":"…"}`) without decoding the data.
+func splitMeta(args json.RawMessage) (data, meta json.RawMessage) {
+	i := bytes.LastIndex(args, metaStart)
+	if i < 0 || bytes.IndexByte(args[i+2:], '{') >= 0 || !bytes.HasSuffix(args, []byte(`"}`)) {
+		return args, nil
+	}
+	return args[:i], args[i+1:]
 }

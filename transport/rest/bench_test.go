@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -50,6 +51,23 @@ func BenchmarkFind(b *testing.B) {
 		w := httptest.NewRecorder()
 		engine.ServeHTTP(w, req)
 		if w.Code != 200 {
+			b.Fatal(w.Code, w.Body)
+		}
+	}
+}
+
+// BenchmarkCreate is POST /messages: the record created, its event given to
+// the listeners, the history and the channels (none connected), the answer.
+func BenchmarkCreate(b *testing.B) {
+	engine, _ := benchServer(b)
+	body := `{"text":"a chat message of ordinary length","userId":1,"createdAt":1795354726418}`
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/messages", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		engine.ServeHTTP(w, req)
+		if w.Code != 201 {
 			b.Fatal(w.Code, w.Body)
 		}
 	}

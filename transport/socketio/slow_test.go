@@ -59,7 +59,8 @@ var stalledDialer = &websocket.Dialer{
 // by everything sent to a stalled client for as long as it stayed.
 func TestSlowReaderIsDisconnected(t *testing.T) {
 	logs := &syncBuffer{}
-	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	// No history: the test measures what the transport holds.
+	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(logs, nil))), pinion.WithHistory(pinion.HistoryOptions{MaxEvents: -1}))
 	app.Use("things", &calls{})
 	app.OnConnection(func(ctx context.Context, conn *pinion.Connection) { app.Channel("all").Join(conn) })
 	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("all")} })

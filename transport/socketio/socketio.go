@@ -82,11 +82,13 @@ type Server struct {
 
 	opened, refused, delivered, dropped atomic.Uint64 // see Stats
 
-	mu       sync.Mutex
-	conns    map[socket.SocketId]*pinion.Connection
-	closed   map[string]uint64          // by reason, see Stats
-	tooSlows map[engine.Socket]struct{} // closed by tooSlow, until their disconnect
-	frames   frameCache
+	mu        sync.Mutex
+	conns     map[socket.SocketId]*pinion.Connection
+	closed    map[string]uint64          // by reason, see Stats
+	tooSlows  map[engine.Socket]struct{} // closed by tooSlow, until their disconnect
+	frames    frameCache
+	methodSet map[string]pinion.Method // the methods of the services, shared by every socket
+	methodGen int                      // the number of services methodSet was made for
 }
 
 // New returns the transport for app.
@@ -255,21 +257,37 @@ func (s *Server) Connections() int {
 // handshake creates the connection and lets the Handshake option log it in
 // before the client is told it is connected, as Feathers does with an
 // Authorization header on the handshake.
+//
+// It runs on a goroutine of its own, which ends with it: the login (a token
+// verified, hooks, the user looked up) would otherwise grow the stack of the
+// connection's reader goroutine, which lives as long as the connection, and
+// keep it grown. The reader waits meanwhile (the CONNECT's gate, parser.go),
+// so the client's next packets still come after it.
 func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)) {
+	// Taken here, before the decoder looks whether it was.
+	gate := takeGate(sock.Handshake().Auth)
+	go s.doHandshake(sock, gate, next)
+}
+
+func (s *Server) doHandshake(sock *socket.Socket, gate *connectGate, next func(*socket.ExtendedError)) {
 	r := sock.Request().Request()
 	conn := pinion.NewConnection(pinion.ConnectionOptions{
-		ID:         string(sock.Id()),
-		Provider:   pinion.ProviderSocketIO,
-		Headers:    r.Header.Clone(),
+		ID:       string(sock.Id()),
+		Provider: pinion.ProviderSocketIO,
+		// The library keeps the handshake request for the socket's
+		// life, and nothing changes its headers: shared, not copied.
+		Headers:    r.Header,
 		RemoteAddr: sock.Handshake().Address,
 		Send:       func(event string, data any) { s.send(sock, event, data) },
+		Message:    func(m *pinion.Message) { s.message(sock, m) },
+		Position:   position(sock),
 		Close:      func() { sock.Disconnect(false) },
 	})
 	// The library drops a socket whose transport closes before it is
 	// connected without any event; a login made by the handshake would then
 	// never end. The listener goes first, so that a close during a slow login
 	// (a polling client gone, a missed ping) is seen too.
-	st := &pending{conn: conn, gate: takeGate(sock.Handshake().Auth)}
+	st := &pending{conn: conn, gate: gate}
 	onClose := func(...any) {
 		st.gate.open()
 		if st.settle(closed) {
@@ -352,9 +370,26 @@ func (s *Server) connected(sock *socket.Socket) {
 	s.mu.Unlock()
 	s.opened.Add(1)
 
-	for _, m := range s.methods() {
-		sock.On(string(m), func(args ...any) { s.call(conn, m, args) })
-	}
+	// One listener for every method, not one per method: each listener
+	// is a few hundred bytes of the library's per-socket event tables.
+	// The library calls it as the packet is read; the call runs on the
+	// socket's task queue, in order, as the library's own handlers would.
+	methods := s.methods()
+	sock.OnAny(func(args ...any) {
+		if len(args) == 0 {
+			return
+		}
+		name, _ := args[0].(string)
+		m, ok := methods[name]
+		if !ok {
+			return // not a method: no answer, as in Feathers
+		}
+		sock.Enqueue(func() {
+			if sock.Connected() {
+				s.call(conn, m, args[1:])
+			}
+		})
+	})
 	sock.On("disconnect", func(args ...any) {
 		reason := "unknown"
 		if len(args) > 0 {
@@ -377,18 +412,19 @@ func (s *Server) connected(sock *socket.Socket) {
 
 // methods are the event names handled: every method some service exposes, as
 // Feathers registers them. Other names get no answer at all, as in Feathers.
-func (s *Server) methods() []pinion.Method {
-	seen := map[pinion.Method]bool{}
-	var out []pinion.Method
-	for _, svc := range s.app.Services() {
-		for _, m := range svc.Methods() {
-			if !seen[m] {
-				seen[m] = true
-				out = append(out, m)
+func (s *Server) methods() map[string]pinion.Method {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.methodSet == nil || s.methodGen != len(s.app.Services()) {
+		out := map[string]pinion.Method{}
+		for _, svc := range s.app.Services() {
+			for _, m := range svc.Methods() {
+				out[string(m)] = m
 			}
 		}
+		s.methodSet, s.methodGen = out, len(s.app.Services())
 	}
-	return out
+	return s.methodSet
 }
 
 // send delivers an event to one socket. Channels hand every connection of an
@@ -410,6 +446,31 @@ func (s *Server) send(sock *socket.Socket, event string, data any) {
 	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
 }
 
+// message delivers a service event with its position, as a second argument
+// after the data: `2["messages created",{…},{"id":…,"position":…}]`. A
+// Feathers client hands it to the listener as its second parameter, which
+// listeners written for Feathers ignore. The frame is built once per message
+// and written to every connection as is.
+func (s *Server) message(sock *socket.Socket, m *pinion.Message) {
+	if !sock.Connected() {
+		s.dropped.Add(1)
+		return
+	}
+	s.delivered.Add(1)
+	frame := s.frames.message(m)
+	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
+}
+
+// position is where a client that comes back stopped: `since` in its
+// handshake's auth payload (io(url, {auth: {since}})) or query string.
+func position(sock *socket.Socket) string {
+	hs := sock.Handshake()
+	if p, ok := hs.Auth["since"].(string); ok {
+		return p
+	}
+	return sock.Request().Query().Peek("since")
+}
+
 // frameCache remembers the last frame built: a fan-out asks for the same one
 // once per connection.
 type frameCache struct {
@@ -418,6 +479,31 @@ type frameCache struct {
 	data  *byte
 	n     int
 	frame []byte
+
+	msg      *pinion.Message
+	msgFrame []byte
+}
+
+// message returns the EVENT packet of m.
+func (c *frameCache) message(m *pinion.Message) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.msg == m {
+		return c.msgFrame
+	}
+	name, _ := json.Marshal(m.Event)
+	frame := make([]byte, 0, len(name)+len(m.Data)+len(m.Meta)+5)
+	frame = append(frame, '2', '[')
+	frame = append(frame, name...)
+	frame = append(frame, ',')
+	frame = append(frame, m.Data...)
+	if len(m.Meta) > 0 {
+		frame = append(frame, ',')
+		frame = append(frame, m.Meta...)
+	}
+	frame = append(frame, ']')
+	c.msg, c.msgFrame = m, frame
+	return frame
 }
 
 // get returns the socket.io EVENT packet `2["<event>",<raw>]`.

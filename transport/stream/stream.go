@@ -1,9 +1,14 @@
 // Package stream is a plain WebSocket transport that only listens, like
 // nano-stream-ws: GET /stream?t=<ticket> upgrades to a WebSocket that pushes the
 // service events the user's channels receive, as JSON text frames
-// {"path": "messages", "event": "created", "data": {…}}, and ignores what the
-// client sends. The ticket is single-use and short-lived, so no long-lived
-// token travels in a URL.
+// {"path": "messages", "event": "created", "data": {…}, "id": …, "position": …},
+// and ignores what the client sends. The ticket is single-use and
+// short-lived, so no long-lived token travels in a URL.
+//
+// A client that comes back passes the position of the last frame it got:
+// GET /stream?t=<ticket>&since=<position>. It receives what it missed, in
+// order, before anything new, or a frame {"path": "recovery", "event":
+// "failed", "data": <Feathers error>} telling it to fetch again.
 package stream
 
 import (
@@ -68,9 +73,11 @@ func New(app *pinion.App, opts Options) *Handler {
 }
 
 type frame struct {
-	Path  string          `json:"path"`
-	Event string          `json:"event"`
-	Data  json.RawMessage `json:"data"`
+	Path     string          `json:"path"`
+	Event    string          `json:"event"`
+	Data     json.RawMessage `json:"data"`
+	ID       string          `json:"id,omitempty"`
+	Position string          `json:"position,omitempty"`
 }
 
 // A ping goes out every pingInterval; a client silent for readTimeout (no
@@ -87,30 +94,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, pinion.BadRequest("GET /stream expects a WebSocket upgrade"))
 		return
 	}
-	frames := make(chan []byte, h.opts.Buffer)
+	size := h.opts.Buffer
+	if r.URL.Query().Get("since") != "" {
+		size += h.app.MaxReplay() // a recovery queues what was missed at once
+	}
+	frames := make(chan []byte, size)
 	overflow := make(chan struct{})
 	var overflowed atomic.Bool
 	closing := make(chan struct{}) // the server ends the stream (conn.Close)
 	var closeOnce sync.Once
+	queue := func(b []byte, ok bool) {
+		if !ok {
+			return
+		}
+		select {
+		case frames <- b:
+		default:
+			if overflowed.CompareAndSwap(false, true) {
+				close(overflow)
+			}
+		}
+	}
 	conn := pinion.NewConnection(pinion.ConnectionOptions{
 		ID:         fmt.Sprintf("stream-%d", h.nextID.Add(1)),
 		Provider:   Provider,
 		Headers:    r.Header.Clone(),
 		RemoteAddr: r.RemoteAddr,
-		Send: func(event string, data any) {
-			b, ok := encode(event, data)
-			if !ok {
-				return
-			}
-			select {
-			case frames <- b:
-			default:
-				if overflowed.CompareAndSwap(false, true) {
-					close(overflow)
-				}
-			}
-		},
-		Close: func() { closeOnce.Do(func() { close(closing) }) },
+		Send:       func(event string, data any) { queue(encode(event, data, "", "")) },
+		Message:    func(m *pinion.Message) { queue(encode(m.Event, m.Data, m.ID, m.Position)) },
+		Position:   r.URL.Query().Get("since"),
+		Close:      func() { closeOnce.Do(func() { close(closing) }) },
 	})
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	err := h.opts.Login(ctx, conn, r.URL.Query().Get("t"))
@@ -175,8 +188,9 @@ loop:
 	h.app.Disconnected(context.Background(), conn)
 }
 
-// encode builds a frame from "<path> <event>" and the event's data.
-func encode(name string, data any) ([]byte, bool) {
+// encode builds a frame from "<path> <event>", the event's data, id and
+// position.
+func encode(name string, data any, id, position string) ([]byte, bool) {
 	i := strings.LastIndexByte(name, ' ')
 	if i < 0 {
 		return nil, false
@@ -188,7 +202,7 @@ func encode(name string, data any) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	b, err := json.Marshal(frame{Path: name[:i], Event: name[i+1:], Data: raw})
+	b, err := json.Marshal(frame{Path: name[:i], Event: name[i+1:], Data: raw, ID: id, Position: position})
 	return b, err == nil
 }
 

@@ -9,34 +9,29 @@ import (
 )
 
 // Queue serializes function execution through a single goroutine.
-// It uses an unbounded slice backed by a condition variable to ensure
-// Enqueue never blocks the caller.
+// It uses an unbounded slice to ensure Enqueue never blocks the caller.
+//
+// The goroutine runs only while there are tasks: Enqueue starts it when the
+// queue is idle, and it ends once the queue is empty. An idle queue (a
+// connection that sends nothing) holds no goroutine and no task slice.
 type Queue struct {
 	mu           sync.Mutex
-	cond         *sync.Cond
 	tasks        []func()
+	running      bool // a goroutine is running the tasks
 	shuttingDown bool
+	closed       bool // done is closed
 	done         chan struct{}
 }
 
-// New creates a new Queue and starts the internal consumer goroutine.
+// New creates a new Queue. Its goroutine starts with the first task.
 func New() *Queue {
-	q := &Queue{
-		tasks: make([]func(), 0, 1024),
-		done:  make(chan struct{}),
-	}
-	q.cond = sync.NewCond(&q.mu)
-
-	// No finalizer: the running loop holds q, so it could never run while the
-	// loop does, and q.cond points back into q, so a finalizer keeps q (and its
-	// task slice) from ever being freed once the loop has ended. Owners stop the
-	// loop with Close or TryClose.
-	go q.loop()
-	return q
+	// No finalizer: an idle queue has nothing to stop, and a running
+	// goroutine ends by itself once the tasks are done. Owners stop the
+	// queue with Close or TryClose.
+	return &Queue{done: make(chan struct{})}
 }
 
 // Enqueue adds a task to the queue for sequential execution.
-// It returns nil on success, or ErrQueueFull if a max size is set and the queue is at capacity.
 // It returns immediately and NEVER blocks.
 func (q *Queue) Enqueue(task func()) {
 	if task == nil {
@@ -51,7 +46,10 @@ func (q *Queue) Enqueue(task func()) {
 	}
 
 	q.tasks = append(q.tasks, task)
-	q.cond.Signal()
+	if !q.running {
+		q.running = true
+		go q.loop()
+	}
 }
 
 // Size returns the number of pending tasks in the queue.
@@ -61,30 +59,29 @@ func (q *Queue) Size() int {
 	return len(q.tasks)
 }
 
-// loop is the main consumer goroutine.
+// loop runs the tasks, one after the other, until there are none.
 func (q *Queue) loop() {
-	defer close(q.done)
-
 	for {
 		task, ok := q.get()
 		if !ok {
-			// Queue is empty and shutting down
 			return
 		}
 		q.execute(task)
 	}
 }
 
-// get safely retrieves the next task from the queue, blocking if necessary.
+// get takes the next task, or reports false, and marks the queue idle, when
+// there is none.
 func (q *Queue) get() (func(), bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 
-	for len(q.tasks) == 0 && !q.shuttingDown {
-		q.cond.Wait()
-	}
-
-	if len(q.tasks) == 0 && q.shuttingDown {
+	if len(q.tasks) == 0 {
+		q.running = false
+		q.tasks = nil // an idle queue keeps no slice
+		if q.shuttingDown {
+			q.closeDone()
+		}
 		return nil, false
 	}
 
@@ -93,12 +90,15 @@ func (q *Queue) get() (func(), bool) {
 	q.tasks[0] = nil
 	q.tasks = q.tasks[1:]
 
-	if len(q.tasks) == 0 {
-		// Reset cursor when queue logically empties out to reuse backing array space
-		q.tasks = q.tasks[:0]
-	}
-
 	return task, true
+}
+
+// closeDone closes done once. q.mu is held.
+func (q *Queue) closeDone() {
+	if !q.closed {
+		q.closed = true
+		close(q.done)
+	}
 }
 
 // execute runs the task with built-in panic recovery.
@@ -116,11 +116,7 @@ func (q *Queue) execute(task func()) {
 // Close shuts down the Queue gracefully.
 // It waits for all previously enqueued tasks to complete before returning.
 func (q *Queue) Close() {
-	q.mu.Lock()
-	q.shuttingDown = true
-	q.cond.Broadcast()
-	q.mu.Unlock()
-
+	q.TryClose()
 	<-q.done
 }
 
@@ -128,6 +124,8 @@ func (q *Queue) Close() {
 func (q *Queue) TryClose() {
 	q.mu.Lock()
 	q.shuttingDown = true
-	q.cond.Broadcast()
+	if !q.running {
+		q.closeDone()
+	}
 	q.mu.Unlock()
 }

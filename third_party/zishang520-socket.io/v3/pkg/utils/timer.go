@@ -2,61 +2,48 @@ package utils
 
 import (
 	"runtime"
+	"sync"
 	"time"
 )
 
+// Timer is a timeout or an interval. It runs on time.AfterFunc: no
+// goroutine waits for it, one runs its function when it fires.
 type Timer struct {
-	timer  *time.Timer
-	sleep  time.Duration
-	fn     func()
-	stopCh chan struct{}
+	mu      sync.Mutex
+	timer   *time.Timer
+	sleep   time.Duration
+	stopped bool // by Stop: it never fires again
 }
 
+// Refresh starts the timeout again from now, whether it fired or not, as
+// Node's timeout.refresh() does; a Timer stopped with Stop stays stopped.
 func (t *Timer) Refresh() *Timer {
-	defer t.timer.Reset(t.sleep)
-
-	if !t.timer.Stop() {
-		// Idempotent repeated calls
-		go t.fn()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.stopped {
+		t.timer.Reset(t.sleep)
 	}
-
 	return t
 }
 
+// Unref stops the timer once nothing refers to it any more.
 func (t *Timer) Unref() {
-	stopCh := t.stopCh
-	runtime.AddCleanup(t, func(timer *time.Timer) {
-		if timer.Stop() {
-			close(stopCh)
-		}
-	}, t.timer)
+	runtime.AddCleanup(t, func(timer *time.Timer) { timer.Stop() }, t.timer)
 }
 
 func SetTimeout(fn func(), sleep time.Duration) *Timer {
-	timer := &Timer{
-		timer:  time.NewTimer(sleep),
-		sleep:  sleep,
-		stopCh: make(chan struct{}, 1), // holds a Stop until the goroutine reads it
-	}
-	timer.fn = func() {
-		defer func() {
-			// Ensure channel is drained to prevent leaks
-			select {
-			case <-timer.stopCh:
-			default:
-			}
-		}()
-
-		select {
-		case <-timer.timer.C:
+	t := &Timer{sleep: sleep}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.timer = time.AfterFunc(sleep, func() {
+		t.mu.Lock()
+		stopped := t.stopped
+		t.mu.Unlock()
+		if !stopped {
 			fn()
-		case <-timer.stopCh:
-			return
 		}
-	}
-	// Idempotent repeated calls
-	go timer.fn()
-	return timer
+	})
+	return t
 }
 
 func ClearTimeout(timer *Timer) {
@@ -65,48 +52,32 @@ func ClearTimeout(timer *Timer) {
 	}
 }
 
-// Stop stops the timer and ends its goroutine. The stop is kept in stopCh
-// until the goroutine reads it: it may not be waiting yet, and an interval's
-// goroutine may be between a tick and its Reset, when t.timer.Stop() reports
-// false although the interval would go on.
+// Stop stops the timer: its function does not run again (a run already
+// started finishes).
 func (t *Timer) Stop() {
-	t.timer.Stop()
-	select {
-	case t.stopCh <- struct{}{}:
-	default:
-		// A stop is already pending.
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	if t.timer != nil {
+		t.timer.Stop()
 	}
 }
 
 func SetInterval(fn func(), sleep time.Duration) *Timer {
-	timer := &Timer{
-		timer:  time.NewTimer(sleep),
-		sleep:  sleep,
-		stopCh: make(chan struct{}, 1), // holds a Stop until the goroutine reads it
-	}
-	timer.fn = func() {
-		defer func() {
-			// Ensure channel is drained to prevent leaks
-			select {
-			case <-timer.stopCh:
-			default:
-			}
-		}()
-
-		for {
-			select {
-			case <-timer.timer.C:
-				timer.timer.Reset(timer.sleep)
-				// Idempotent repeated calls
-				go fn()
-			case <-timer.stopCh:
-				return
-			}
+	t := &Timer{sleep: sleep}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.timer = time.AfterFunc(sleep, func() {
+		t.mu.Lock()
+		if t.stopped {
+			t.mu.Unlock()
+			return
 		}
-	}
-	// Idempotent repeated calls
-	go timer.fn()
-	return timer
+		t.timer.Reset(t.sleep)
+		t.mu.Unlock()
+		fn()
+	})
+	return t
 }
 
 func ClearInterval(timer *Timer) {
