@@ -1,5 +1,5 @@
 // Package server assembles Pinion's default app, the feathers-chat server: users,
-// messages and authentication on MongoDB (or the embedded store, or memory),
+// messages and authentication on the embedded SQLite store (or MongoDB, or memory),
 // served over REST and socket.io, with health checks and graceful shutdown, and
 // its own chat page at "/" (page.go).
 // cmd/server runs it; end-to-end tests start it in-process.
@@ -18,6 +18,7 @@ import (
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/mongostore"
+	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/openapi"
@@ -26,6 +27,7 @@ import (
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/mongodb"
 	"github.com/pinionhq/pinion/services/rooms"
+	"github.com/pinionhq/pinion/services/sqlite"
 	"github.com/pinionhq/pinion/services/users"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -40,8 +42,9 @@ type Server struct {
 	Config *config.Config
 
 	logger *slog.Logger
-	db     *database
-	store  *mongostore.Store
+	db     *database  // storage mongodb
+	lite   *sqlite.DB // storage sqlite
+	store  interface{ Close() }
 	node   *cluster.Node
 	http   *serve.Server
 }
@@ -64,6 +67,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	}
 
 	s := &Server{Config: cfg, logger: logger}
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
 	app := pinion.New(pinion.WithLogger(logger), pinion.WithExposedErrors(!cfg.Production()))
 	s.App = app
 
@@ -76,8 +82,22 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		// Memory ids are numbers (0, 1, …), so userId is one too.
 		messageStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate,
 			Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.Number}}})
-	default:
-		if s.db, err = openDatabase(ctx, cfg, logger); err != nil {
+	case "sqlite":
+		if s.lite, err = openSQLite(ctx, cfg, logger); err != nil {
+			return nil, err
+		}
+		userStore = sqlite.New(s.lite, "users", userOptions(cfg))
+		messageStore = sqlite.New(s.lite, "messages", messageOptions(cfg))
+		store := sqlitestore.New(s.lite, sqlitestore.Options{Logger: logger})
+		if err := store.Start(ctx); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		s.store = store
+		authOpts = append(authOpts, authentication.WithRevocations(store), authentication.WithThrottle(store),
+			authentication.WithRefreshTokens(store), authentication.WithTickets(store))
+	default: // mongodb
+		if s.db, err = openDatabase(ctx, cfg); err != nil {
 			return nil, err
 		}
 		userStore = mongodb.New(s.db.db.Collection("users"), mongodb.Options{Options: paginate,
@@ -86,13 +106,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 			Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
 			Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "createdAt", Value: -1}}}},
 		})
-		s.store = mongostore.New(s.db.db, mongostore.Options{Logger: logger})
-		if err := s.store.Start(ctx); err != nil {
+		store := mongostore.New(s.db.db, mongostore.Options{Logger: logger})
+		if err := store.Start(ctx); err != nil {
 			s.close(ctx)
 			return nil, err
 		}
-		authOpts = append(authOpts, authentication.WithRevocations(s.store), authentication.WithThrottle(s.store),
-			authentication.WithRefreshTokens(s.store), authentication.WithTickets(s.store))
+		s.store = store
+		authOpts = append(authOpts, authentication.WithRevocations(store), authentication.WithThrottle(store),
+			authentication.WithRefreshTokens(store), authentication.WithTickets(store))
 	}
 	authOpts = append(authOpts, authentication.WithCookieOrigins(explicit(cfg.Origins)...))
 
@@ -127,7 +148,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		IdleTimeout:       time.Duration(cfg.Timeouts.Idle),
 		MaxQueuedBytes:    cfg.Sockets.MaxQueuedBytes,
 		MaxQueuedPackets:  cfg.Sockets.MaxQueuedPackets,
-		Ready:             s.db.ping,
+		Ready:             s.ready,
 		Routes:            PageRoutes(), // the chat page at "/", its files under /app/
 		Setup:             ctx,
 	})
@@ -144,6 +165,35 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		logger.Info("sharing events with other instances", "nats", cfg.NATSURL)
 	}
 	return s, nil
+}
+
+// userOptions are the users table's on the embedded store: emails are unique.
+func userOptions(cfg *config.Config) sqlite.Options {
+	return sqlite.Options{Options: adapter.Options{Paginate: cfg.Paginate},
+		Indexes: []sqlite.Index{{Fields: []string{"email"}, Unique: true}}}
+}
+
+// messageOptions are the messages table's on the embedded store, indexed
+// for the chat's queries: the newest messages (createdAt), those of a room or
+// of no room, newest first ({channel, createdAt}), a user's (userId).
+func messageOptions(cfg *config.Config) sqlite.Options {
+	return sqlite.Options{
+		Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
+		Indexes: []sqlite.Index{{Fields: []string{"createdAt"}}, {Fields: []string{"channel", "createdAt"}}, {Fields: []string{"userId"}}},
+	}
+}
+
+// ready answers whether the database answers, for /readyz.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	switch {
+	case s.db != nil:
+		return s.db.ping(ctx)
+	case s.lite != nil:
+		return s.lite.Ping(ctx)
+	}
+	return nil
 }
 
 // explicit drops "*" from an origin list: a wildcard never vouches for a
@@ -201,6 +251,9 @@ func (s *Server) closeStores(ctx context.Context) error {
 	}
 	if s.db != nil {
 		errs = append(errs, s.db.close(ctx))
+	}
+	if s.lite != nil {
+		errs = append(errs, s.lite.Close())
 	}
 	return errors.Join(errs...)
 }
