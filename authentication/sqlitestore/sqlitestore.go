@@ -480,3 +480,17 @@ func (s *Store) UseTicket(ctx context.Context, jti string, exp time.Time) error 
 	}
 	return nil
 }
+
+// ImportFailures sets the failure count of key as another store had it (a
+// window opened at start, kept until until), for migrations.
+func (s *Store) ImportFailures(ctx context.Context, key string, count int, start, until time.Time) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO auth_attempts (key, count, start, until) VALUES (?, ?, ?, ?)",
+			key, count, start.UnixNano(), until.UnixNano())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlitestore: %w", err)
+	}
+	return nil
+}
