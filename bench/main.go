@@ -4,6 +4,7 @@
 //
 //	go run ./bench                 # REST and sockets, memory and MongoDB storage
 //	go run ./bench -only rest -storage memory -duration 5s
+//	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
@@ -34,6 +35,9 @@ type options struct {
 	only        string
 	feathers    string
 	out         string
+	scale       bool
+	scaleMax    int
+	scaleOnly   string
 }
 
 func main() {
@@ -48,9 +52,19 @@ func main() {
 	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
 	flag.StringVar(&o.only, "only", "", "rest or sockets (default both)")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
-	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md)")
+	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md, or <date>-scale.md)")
+	flag.BoolVar(&o.scale, "scale", false, "measure the storage at 1k, 10k and 100k records instead (see scale.go)")
+	flag.IntVar(&o.scaleMax, "scale-max", 0, "with -scale: the largest size to measure (default 100000)")
+	flag.StringVar(&o.scaleOnly, "scale-store", "", "with -scale: sqlite or ferretdb (default both)")
 	flag.Parse()
 	o.storages = strings.Split(storages, ",")
+	if o.scale {
+		if err := runScale(o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -190,9 +190,9 @@ func copyCollection(ctx context.Context, cfg *config.Config, f *ferretdb.File, c
 		var opts sqlite.Options
 		switch c.Name {
 		case "users":
-			opts = userOptions(cfg)
+			opts = UserOptions(cfg)
 		case "messages":
-			opts = messageOptions(cfg)
+			opts = MessageOptions(cfg)
 		default:
 			logger.Info("migrating a collection the server does not use, into a table of its name without indexes", "collection", c.Name)
 		}

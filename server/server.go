@@ -75,7 +75,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 
 	var userStore, messageStore any
 	var authOpts []authentication.Option
-	paginate := adapter.Options{Paginate: cfg.Paginate}
 	switch cfg.Storage {
 	case "memory":
 		userStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate}, Unique: []string{"email"}})
@@ -86,8 +85,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		if s.lite, err = openSQLite(ctx, cfg, logger); err != nil {
 			return nil, err
 		}
-		userStore = sqlite.New(s.lite, "users", userOptions(cfg))
-		messageStore = sqlite.New(s.lite, "messages", messageOptions(cfg))
+		userStore = sqlite.New(s.lite, "users", UserOptions(cfg))
+		messageStore = sqlite.New(s.lite, "messages", MessageOptions(cfg))
 		store := sqlitestore.New(s.lite, sqlitestore.Options{Logger: logger})
 		if err := store.Start(ctx); err != nil {
 			s.close(ctx)
@@ -100,12 +99,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		if s.db, err = openDatabase(ctx, cfg); err != nil {
 			return nil, err
 		}
-		userStore = mongodb.New(s.db.db.Collection("users"), mongodb.Options{Options: paginate,
-			Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_1")}}})
-		messageStore = mongodb.New(s.db.db.Collection("messages"), mongodb.Options{
-			Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
-			Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "createdAt", Value: -1}}}},
-		})
+		userStore = mongodb.New(s.db.db.Collection("users"), MongoUserOptions(cfg))
+		messageStore = mongodb.New(s.db.db.Collection("messages"), MongoMessageOptions(cfg))
 		store := mongostore.New(s.db.db, mongostore.Options{Logger: logger})
 		if err := store.Start(ctx); err != nil {
 			s.close(ctx)
@@ -167,19 +162,33 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	return s, nil
 }
 
-// userOptions are the users table's on the embedded store: emails are unique.
-func userOptions(cfg *config.Config) sqlite.Options {
+// UserOptions are the users table's on the embedded store: emails are unique.
+func UserOptions(cfg *config.Config) sqlite.Options {
 	return sqlite.Options{Options: adapter.Options{Paginate: cfg.Paginate},
 		Indexes: []sqlite.Index{{Fields: []string{"email"}, Unique: true}}}
 }
 
-// messageOptions are the messages table's on the embedded store, indexed
+// MessageOptions are the messages table's on the embedded store, indexed
 // for the chat's queries: the newest messages (createdAt), those of a room or
 // of no room, newest first ({channel, createdAt}), a user's (userId).
-func messageOptions(cfg *config.Config) sqlite.Options {
+func MessageOptions(cfg *config.Config) sqlite.Options {
 	return sqlite.Options{
 		Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
 		Indexes: []sqlite.Index{{Fields: []string{"createdAt"}}, {Fields: []string{"channel", "createdAt"}}, {Fields: []string{"userId"}}},
+	}
+}
+
+// MongoUserOptions are the users collection's on MongoDB.
+func MongoUserOptions(cfg *config.Config) mongodb.Options {
+	return mongodb.Options{Options: adapter.Options{Paginate: cfg.Paginate},
+		Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_1")}}}
+}
+
+// MongoMessageOptions are the messages collection's on MongoDB.
+func MongoMessageOptions(cfg *config.Config) mongodb.Options {
+	return mongodb.Options{
+		Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
+		Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "createdAt", Value: -1}}}},
 	}
 }
 
