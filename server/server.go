@@ -170,11 +170,12 @@ func UserOptions(cfg *config.Config) sqlite.Options {
 
 // MessageOptions are the messages table's on the embedded store, indexed
 // for the chat's queries: the newest messages (createdAt), those of a room or
-// of no room, newest first ({channel, createdAt}), a user's (userId).
+// of no room, newest first ({channel, createdAt}, counted per room, so that
+// the total of such a page is one lookup), a user's (userId).
 func MessageOptions(cfg *config.Config) sqlite.Options {
 	return sqlite.Options{
 		Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
-		Indexes: []sqlite.Index{{Fields: []string{"createdAt"}}, {Fields: []string{"channel", "createdAt"}}, {Fields: []string{"userId"}}},
+		Indexes: []sqlite.Index{{Fields: []string{"createdAt"}}, {Fields: []string{"channel", "createdAt"}, Counted: true}, {Fields: []string{"userId"}}},
 	}
 }
 
