@@ -1,9 +1,9 @@
-// Command todos-users is a typed todos service with users and
-// authentication, in an SQLite file under ./data (or in the MongoDB at
-// MONGODB_URL: the same types work on both adapters): every user sees and
-// changes only their own todos.
+// Command todos-mongo is a typed todos service with users and
+// authentication, on the MongoDB at MONGODB_URL or, without it, on the
+// embedded store (an SQLite file under ./data; the same types work on both
+// adapters): every user sees and changes only their own todos.
 //
-//	go run ./examples/todos-users
+//	go run ./examples/todos-mongo
 //	curl -s localhost:3030/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","password":"correct horse"}'
 //	TOKEN=$(curl -s localhost:3030/authentication -H 'Content-Type: application/json' \
 //	  -d '{"strategy":"local","email":"ada@example.com","password":"correct horse"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
