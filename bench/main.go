@@ -5,6 +5,7 @@
 //	go run ./bench                 # REST and sockets, memory and MongoDB storage
 //	go run ./bench -only rest -storage memory -duration 5s
 //	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
+//	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
@@ -38,6 +39,9 @@ type options struct {
 	idle        int
 	feathers    string
 	out         string
+	scale       bool
+	scaleMax    int
+	scaleOnly   string
 }
 
 func main() {
@@ -53,7 +57,10 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets) or idle (default all)")
 	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
-	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md)")
+	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md, or <date>-scale.md)")
+	flag.BoolVar(&o.scale, "scale", false, "measure the storage at 1k, 10k and 100k records instead (see scale.go)")
+	flag.IntVar(&o.scaleMax, "scale-max", 0, "with -scale: the largest size to measure (default 100000)")
+	flag.StringVar(&o.scaleOnly, "scale-store", "", "with -scale: sqlite or ferretdb (default both)")
 	var so soakOptions
 	flag.DurationVar(&so.duration, "soak", 0, "instead of the comparison, a soak test of this length: mixed REST and socket load on Pinion alone, then a ledger")
 	flag.IntVar(&so.listeners, "listeners", 20, "soak: sockets connected throughout, which must receive every event")
@@ -69,6 +76,13 @@ func main() {
 		return
 	}
 	o.storages = strings.Split(storages, ",")
+	if o.scale {
+		if err := runScale(o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

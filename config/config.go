@@ -50,17 +50,24 @@ type Config struct {
 
 	Host string `json:"host"`
 	Port int    `json:"port"`
-	// Storage is "mongodb" (MONGODB_URL, or the embedded store) or "memory"
-	// (nothing persists; for demos and benchmarks).
+	// Storage is "sqlite" (the embedded store: one SQLite file in DataDir),
+	// "mongodb" (the MongoDB at MongoDBURL) or "memory" (nothing persists; for
+	// demos and benchmarks). Left empty, the default, it is "mongodb" when
+	// MongoDBURL is set and "sqlite" otherwise; Load resolves it. "mongodb"
+	// without MongoDBURL, which used to start an embedded MongoDB-compatible
+	// store, is "sqlite" with a warning (see Warnings).
 	Storage string `json:"storage"`
-	// MongoDBURL selects an external MongoDB; empty starts the embedded store.
+	// MongoDBURL selects an external MongoDB.
 	MongoDBURL string `json:"mongodbUrl"`
+	// SQLite configures the embedded store.
+	SQLite SQLite `json:"sqlite"`
 	// NATSURL, when set, shares service events with the other instances
 	// connected to the same NATS (see package cluster).
 	NATSURL string `json:"natsUrl"`
 	// Database is the database name used when MongoDBURL names none.
 	Database string `json:"database"`
-	// DataDir holds the embedded store's files and generated secrets.
+	// DataDir holds the embedded store's file (pinion.db) and generated
+	// secrets.
 	DataDir  string `json:"dataDir"`
 	LogLevel string `json:"logLevel"`
 	// Origins allowed for CORS and socket handshakes; "*" allows any.
@@ -93,6 +100,19 @@ type Config struct {
 	Authentication json.RawMessage `json:"authentication,omitempty"`
 	// AuthSecret is AUTH_SECRET, which overrides authentication.secret.
 	AuthSecret string `json:"-"`
+	// Warnings are what Load accepted but found outdated, for the server to
+	// log.
+	Warnings []string `json:"-"`
+}
+
+// SQLite configures the embedded store.
+type SQLite struct {
+	// Synchronous is "full" (the default: an acknowledged write survives a
+	// power cut, for an fsync per commit) or "normal" (it survives the end of
+	// the process at any moment, kill -9 included, but a power cut or kernel
+	// crash may lose the last commits; never the file's integrity).
+	// SQLITE_SYNCHRONOUS overrides it.
+	Synchronous string `json:"synchronous"`
 }
 
 // Timeouts are the HTTP server's limits on slow clients, as Go durations
@@ -324,6 +344,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("HOST", &c.Host)
 	set("STORAGE", &c.Storage)
 	set("MONGODB_URL", &c.MongoDBURL)
+	set("SQLITE_SYNCHRONOUS", &c.SQLite.Synchronous)
 	set("NATS_URL", &c.NATSURL)
 	set("NATS_JETSTREAM", &c.Realtime.JetStream)
 	set("DATA_DIR", &c.DataDir)
@@ -380,11 +401,30 @@ func (c *Config) validate() error {
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("logLevel %q: want debug, info, warn or error", c.LogLevel))
 	}
-	if c.Storage != "mongodb" && c.Storage != "memory" {
-		errs = append(errs, fmt.Errorf("storage %q: want mongodb or memory", c.Storage))
+	switch c.Storage {
+	case "":
+		c.Storage = "sqlite"
+		if c.MongoDBURL != "" {
+			c.Storage = "mongodb"
+		}
+	case "mongodb":
+		if c.MongoDBURL == "" {
+			c.Storage = "sqlite"
+			c.Warnings = append(c.Warnings, "storage \"mongodb\" without MONGODB_URL: using the embedded store, which is SQLite now (storage \"sqlite\", the default); data of the former embedded store is migrated")
+		}
+	case "sqlite", "memory":
+	default:
+		errs = append(errs, fmt.Errorf("storage %q: want sqlite, mongodb or memory", c.Storage))
 	}
-	if c.MongoDBURL == "" && c.DataDir == "" {
-		errs = append(errs, errors.New("dataDir is empty and no MONGODB_URL is set: the embedded store needs a directory"))
+	switch c.SQLite.Synchronous = strings.ToLower(c.SQLite.Synchronous); c.SQLite.Synchronous {
+	case "":
+		c.SQLite.Synchronous = "full"
+	case "full", "normal":
+	default:
+		errs = append(errs, fmt.Errorf("sqlite.synchronous %q (SQLITE_SYNCHRONOUS): want full or normal", c.SQLite.Synchronous))
+	}
+	if c.Storage == "sqlite" && c.DataDir == "" {
+		errs = append(errs, errors.New("dataDir is empty: the embedded store (storage sqlite) needs a directory"))
 	}
 	if c.MongoDBURL != "" && !strings.HasPrefix(c.MongoDBURL, "mongodb://") && !strings.HasPrefix(c.MongoDBURL, "mongodb+srv://") {
 		errs = append(errs, errors.New("MONGODB_URL must start with mongodb:// or mongodb+srv://"))

@@ -66,6 +66,9 @@ func TestInvalid(t *testing.T) {
 		{"env", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
 		{"trusted proxies", map[string]string{"default.json": good}, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, `"proxy.local" is neither`},
 		{"mongodb url", map[string]string{"default.json": good}, map[string]string{"MONGODB_URL": "http://x"}, "MONGODB_URL"},
+		{"storage", map[string]string{"default.json": good}, map[string]string{"STORAGE": "ferretdb"}, "want sqlite, mongodb or memory"},
+		{"synchronous", map[string]string{"default.json": good}, map[string]string{"SQLITE_SYNCHRONOUS": "off"}, "sqlite.synchronous"},
+		{"sqlite without dir", map[string]string{"default.json": `{"port":1,"dataDir":"","database":"p","logLevel":"info","bodyLimit":1}`}, nil, "dataDir is empty"},
 		{"paginate", map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":60,"max":50}}`}, nil, "paginate"},
 		{"env file broken", map[string]string{"default.json": good, "development.json": `[]`}, nil, "development.json"},
 		{"missing dir", nil, map[string]string{"CONFIG_DIR": "/nonexistent/pinion"}, "no such file"},
@@ -84,6 +87,37 @@ func TestInvalid(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestStorage checks how the storage is chosen: the embedded SQLite store
+// unless a MongoDB URL is given, whatever an older configuration says.
+func TestStorage(t *testing.T) {
+	cases := []struct {
+		name, storage, url, want, sync string
+		warned                         bool
+	}{
+		{"default", "", "", "sqlite", "full", false},
+		{"default with a url", "", "mongodb://db/chat", "mongodb", "full", false},
+		{"mongodb with a url", "mongodb", "mongodb://db/chat", "mongodb", "full", false},
+		{"mongodb without a url (an older configuration)", "mongodb", "", "sqlite", "full", true},
+		{"sqlite despite a url", "sqlite", "mongodb://db/chat", "sqlite", "full", false},
+		{"memory", "memory", "", "memory", "full", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"CONFIG_DIR": ".", "STORAGE": tc.storage, "MONGODB_URL": tc.url}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Storage != tc.want || c.SQLite.Synchronous != tc.sync || (len(c.Warnings) > 0) != tc.warned {
+				t.Errorf("storage %q, synchronous %q, warnings %q; want %q, %q, warned %v", c.Storage, c.SQLite.Synchronous, c.Warnings, tc.want, tc.sync, tc.warned)
+			}
+		})
+	}
+	c, err := Load(env(map[string]string{"CONFIG_DIR": ".", "SQLITE_SYNCHRONOUS": "NORMAL"}))
+	if err != nil || c.SQLite.Synchronous != "normal" {
+		t.Errorf("SQLITE_SYNCHRONOUS=NORMAL: %v %v", c, err)
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package server assembles Pinion's default app, the feathers-chat server: users,
-// messages and authentication on MongoDB (or the embedded store, or memory),
+// messages and authentication on the embedded SQLite store (or MongoDB, or memory),
 // served over REST and socket.io, with health checks and graceful shutdown, and
 // its own chat page at "/" (page.go).
 // cmd/server runs it; end-to-end tests start it in-process.
@@ -19,6 +19,7 @@ import (
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/mongostore"
+	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/metrics"
@@ -29,6 +30,7 @@ import (
 	"github.com/pinionhq/pinion/services/mongodb"
 	"github.com/pinionhq/pinion/services/presence"
 	"github.com/pinionhq/pinion/services/rooms"
+	"github.com/pinionhq/pinion/services/sqlite"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/tracing"
 
@@ -53,8 +55,9 @@ type Server struct {
 	Tracing *tracing.Tracing
 
 	logger *slog.Logger
-	db     *database
-	store  *mongostore.Store
+	db     *database  // storage mongodb
+	lite   *sqlite.DB // storage sqlite
+	store  interface{ Close() }
 	node   *cluster.Node
 	http   *serve.Server
 }
@@ -77,6 +80,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	}
 
 	s := &Server{Config: cfg, logger: logger}
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
 	if cfg.Metrics.Enabled {
 		s.Metrics = metrics.New()
 	}
@@ -95,30 +101,40 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 
 	var userStore, messageStore any
 	var authOpts []authentication.Option
-	paginate := adapter.Options{Paginate: cfg.Paginate}
 	switch cfg.Storage {
 	case "memory":
 		userStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate}, Unique: []string{"email"}})
 		// Memory ids are numbers (0, 1, …), so userId is one too.
 		messageStore = memory.New(memory.Options{Options: adapter.Options{ID: "_id", Paginate: cfg.Paginate,
 			Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.Number}}})
-	default:
-		if s.db, err = openDatabase(ctx, cfg, logger, s.Metrics, s.Tracing); err != nil {
+	case "sqlite":
+		if s.lite, err = openSQLite(ctx, cfg, logger); err != nil {
 			return nil, err
 		}
-		userStore = mongodb.New(s.db.db.Collection("users"), mongodb.Options{Options: paginate,
-			Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_1")}}})
-		messageStore = mongodb.New(s.db.db.Collection("messages"), mongodb.Options{
-			Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
-			Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "createdAt", Value: -1}}}},
-		})
-		s.store = mongostore.New(s.db.db, mongostore.Options{Logger: logger})
-		if err := s.store.Start(ctx); err != nil {
+		userStore = sqlite.New(s.lite, "users", UserOptions(cfg))
+		messageStore = sqlite.New(s.lite, "messages", MessageOptions(cfg))
+		store := sqlitestore.New(s.lite, sqlitestore.Options{Logger: logger})
+		if err := store.Start(ctx); err != nil {
 			s.close(ctx)
 			return nil, err
 		}
-		authOpts = append(authOpts, authentication.WithRevocations(s.store), authentication.WithThrottle(s.store),
-			authentication.WithRefreshTokens(s.store), authentication.WithTickets(s.store))
+		s.store = store
+		authOpts = append(authOpts, authentication.WithRevocations(store), authentication.WithThrottle(store),
+			authentication.WithRefreshTokens(store), authentication.WithTickets(store))
+	default: // mongodb
+		if s.db, err = openDatabase(ctx, cfg, logger, s.Metrics, s.Tracing); err != nil {
+			return nil, err
+		}
+		userStore = mongodb.New(s.db.db.Collection("users"), MongoUserOptions(cfg))
+		messageStore = mongodb.New(s.db.db.Collection("messages"), MongoMessageOptions(cfg))
+		store := mongostore.New(s.db.db, mongostore.Options{Logger: logger})
+		if err := store.Start(ctx); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		s.store = store
+		authOpts = append(authOpts, authentication.WithRevocations(store), authentication.WithThrottle(store),
+			authentication.WithRefreshTokens(store), authentication.WithTickets(store))
 	}
 	authOpts = append(authOpts, authentication.WithCookieOrigins(explicit(cfg.Origins)...))
 
@@ -155,7 +171,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		IdleTimeout:       time.Duration(cfg.Timeouts.Idle),
 		MaxQueuedBytes:    cfg.Sockets.MaxQueuedBytes,
 		MaxQueuedPackets:  cfg.Sockets.MaxQueuedPackets,
-		Ready:             s.db.ping,
+		Ready:             s.ready,
 		Routes:            PageRoutes(), // the chat page at "/", its files under /app/
 		ReadyTimeout:      time.Duration(cfg.DatabaseTimeouts.Ready),
 		Metrics:           s.Metrics,
@@ -179,6 +195,50 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		logger.Info("sharing events with other instances", "nats", cfg.NATSURL, "jetstream", s.node.JetStream())
 	}
 	return s, nil
+}
+
+// UserOptions are the users table's on the embedded store: emails are unique.
+func UserOptions(cfg *config.Config) sqlite.Options {
+	return sqlite.Options{Options: adapter.Options{Paginate: cfg.Paginate},
+		Indexes: []sqlite.Index{{Fields: []string{"email"}, Unique: true}}}
+}
+
+// MessageOptions are the messages table's on the embedded store, indexed
+// for the chat's queries: the newest messages (createdAt), those of a room or
+// of no room, newest first ({channel, createdAt}, counted per room, so that
+// the total of such a page is one lookup), a user's (userId).
+func MessageOptions(cfg *config.Config) sqlite.Options {
+	return sqlite.Options{
+		Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
+		Indexes: []sqlite.Index{{Fields: []string{"createdAt"}}, {Fields: []string{"channel", "createdAt"}, Counted: true}, {Fields: []string{"userId"}}},
+	}
+}
+
+// MongoUserOptions are the users collection's on MongoDB.
+func MongoUserOptions(cfg *config.Config) mongodb.Options {
+	return mongodb.Options{Options: adapter.Options{Paginate: cfg.Paginate},
+		Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_1")}}}
+}
+
+// MongoMessageOptions are the messages collection's on MongoDB.
+func MongoMessageOptions(cfg *config.Config) mongodb.Options {
+	return mongodb.Options{
+		Options: adapter.Options{Paginate: cfg.Paginate, Fields: adapter.Fields{"createdAt": adapter.Number, "userId": adapter.ObjectID}},
+		Indexes: []mongo.IndexModel{{Keys: bson.D{{Key: "createdAt", Value: -1}}}},
+	}
+}
+
+// ready answers whether the database answers, for /readyz.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	switch {
+	case s.db != nil:
+		return s.db.ping(ctx)
+	case s.lite != nil:
+		return s.lite.Ping(ctx)
+	}
+	return nil
 }
 
 // explicit drops "*" from an origin list: a wildcard never vouches for a
@@ -236,6 +296,9 @@ func (s *Server) closeStores(ctx context.Context) error {
 	}
 	if s.db != nil {
 		errs = append(errs, s.db.close(ctx))
+	}
+	if s.lite != nil {
+		errs = append(errs, s.lite.Close())
 	}
 	errs = append(errs, s.Tracing.Shutdown(ctx))
 	return errors.Join(errs...)

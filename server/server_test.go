@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +45,7 @@ func (s slow) Find(ctx context.Context, p *pinion.Params) (any, error) {
 }
 
 func TestHealthAndGracefulShutdown(t *testing.T) {
-	for _, storage := range []string{"mongodb", "memory"} {
+	for _, storage := range []string{"sqlite", "memory"} {
 		t.Run(storage, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			srv, err := server.New(ctx, load(t, storage), quiet)
@@ -263,4 +265,87 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestEmbeddedStore checks the default storage: one SQLite file in the data
+// directory, closed (checkpointed into that one file) at shutdown, whose
+// users, messages and logouts outlive a restart.
+func TestEmbeddedStore(t *testing.T) {
+	cfg := load(t, "")
+	if cfg.Storage != "sqlite" {
+		t.Fatalf("the default storage is %q", cfg.Storage)
+	}
+	start := func() (string, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		srv, err := server.New(ctx, cfg, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, ln) }()
+		return "http://" + ln.Addr().String(), func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		}
+	}
+	call := func(method, url, token string, body any) (int, map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, url, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	login := func(base string) string {
+		t.Helper()
+		status, res := call("POST", base+"/authentication", "", map[string]any{"strategy": "local", "email": "ada@example.com", "password": "correct horse"})
+		if status != 201 {
+			t.Fatalf("login: %d %v", status, res)
+		}
+		return res["accessToken"].(string)
+	}
+
+	base, stop := start()
+	if status, res := call("POST", base+"/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse"}); status != 201 {
+		t.Fatalf("signup: %d %v", status, res)
+	}
+	if status, _ := call("POST", base+"/users", "", map[string]any{"email": "ada@example.com", "password": "another one"}); status != 409 {
+		t.Fatalf("a second signup with the same email: %d, want 409", status)
+	}
+	token := login(base)
+	if status, res := call("POST", base+"/messages", token, map[string]any{"text": "kept"}); status != 201 {
+		t.Fatalf("message: %d %v", status, res)
+	}
+	if status, _ := call("DELETE", base+"/authentication", token, nil); status != 200 {
+		t.Fatalf("logout: %d", status)
+	}
+	stop()
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, server.DatabaseFile)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(cfg.DataDir, server.DatabaseFile+"-wal")); err == nil && fi.Size() > 0 {
+		t.Errorf("the WAL holds %d bytes after shutdown: the database was not closed", fi.Size())
+	}
+
+	base, stop = start()
+	defer stop()
+	if status, _ := call("GET", base+"/messages", token, nil); status != 401 {
+		t.Errorf("a token logged out before the restart: %d, want 401", status)
+	}
+	status, res := call("GET", base+"/messages", login(base), nil)
+	if status != 200 || res["total"] != 1.0 {
+		t.Errorf("messages after the restart: %d %v", status, res)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,31 +17,45 @@ import (
 
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/metrics"
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/services/sqlite"
 	"github.com/pinionhq/pinion/tracing"
 )
 
-// database is the MongoDB the server uses: the one at MONGODB_URL, or an
-// embedded one under the data directory.
+// DatabaseFile is the name of the embedded store's file in the data directory.
+const DatabaseFile = "pinion.db"
+
+// openSQLite opens the embedded store, DATA_DIR/pinion.db, first migrating
+// the data of the former embedded store (FerretDB's files under
+// DATA_DIR/mongodb) when the file does not exist yet (see migrate.go).
+func openSQLite(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*sqlite.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("the data directory %s: %w", cfg.DataDir, err)
+	}
+	path := filepath.Join(cfg.DataDir, DatabaseFile)
+	sync := sqlite.Full
+	if cfg.SQLite.Synchronous == "normal" {
+		sync = sqlite.Normal
+	}
+	if err := migrateFerretDB(ctx, cfg, path, sync, logger); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(path, sqlite.WithSynchronous(sync))
+	if err != nil {
+		return nil, fmt.Errorf("opening the embedded store: %w", err)
+	}
+	logger.Info("embedded store opened", "file", db.Path(), "synchronous", cfg.SQLite.Synchronous)
+	return db, nil
+}
+
+// database is the MongoDB at MONGODB_URL.
 type database struct {
-	db       *mongo.Database
-	client   *mongo.Client
-	embedded *embedded.Server
+	db     *mongo.Database
+	client *mongo.Client
 }
 
 func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, m *metrics.Metrics, t *tracing.Tracing) (*database, error) {
 	uri, name := cfg.MongoDBURL, cfg.Database
-	d := &database{}
-	if uri == "" {
-		dir := filepath.Join(cfg.DataDir, "mongodb")
-		srv, err := embedded.Start(ctx, dir, logger)
-		if err != nil {
-			return nil, fmt.Errorf("starting the embedded store in %s: %w", dir, err)
-		}
-		d.embedded = srv
-		uri = srv.URI()
-		logger.Info("embedded MongoDB-compatible store started", "dir", dir, "uri", uri)
-	} else if n := databaseName(uri); n != "" {
+	if n := databaseName(uri); n != "" {
 		name = n
 	}
 	opts := options.Client().ApplyURI(uri).SetTimeout(30 * time.Second)
@@ -52,10 +67,9 @@ func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, 
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
-		d.close(ctx)
 		return nil, fmt.Errorf("connecting to MongoDB: %w", err)
 	}
-	d.client = client
+	d := &database{client: client}
 	if err := waitFor(ctx, client, redact(uri), time.Duration(cfg.DatabaseTimeouts.Startup), logger); err != nil {
 		d.close(ctx)
 		return nil, err
@@ -131,15 +145,11 @@ func (d *database) ping(ctx context.Context) error {
 	return d.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
 }
 
-// close disconnects first, so that the embedded server does not wait for idle
-// connections, then stops the embedded server.
+// close disconnects from MongoDB.
 func (d *database) close(ctx context.Context) error {
 	var errs []error
 	if d.client != nil {
 		errs = append(errs, d.client.Disconnect(ctx))
-	}
-	if d.embedded != nil {
-		errs = append(errs, d.embedded.Close())
 	}
 	return errors.Join(errs...)
 }

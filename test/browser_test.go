@@ -24,7 +24,7 @@ import (
 // Without it they skip. Screenshots of each step go to the test's temporary
 // directory, or to $PINION_SCREENSHOTS when set (kept after the test).
 // $PINION_BROWSER_STORAGE picks the storage of the main test (memory by
-// default; "mongodb" is the embedded store).
+// default; "sqlite" is the embedded store).
 
 // chromium finds the browser, or skips the test.
 func chromium(t *testing.T) string {

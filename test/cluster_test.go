@@ -14,10 +14,26 @@ import (
 	"github.com/pinionhq/pinion/services/mongodb/embedded"
 )
 
-// TestTwoInstances runs two Pinion instances on one MongoDB and one NATS: a
+// TestTwoInstances runs two Pinion instances on one database and one NATS: a
 // client of one instance gets the events caused on the other, and a logout on
-// one ends the session on the other.
+// one ends the session on the other. The database is a MongoDB (the embedded
+// FerretDB of the tests) or the embedded store's file, shared by the two
+// processes through their data directory.
 func TestTwoInstances(t *testing.T) {
+	t.Run("mongodb", func(t *testing.T) {
+		store, err := embedded.Start(context.Background(), t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		twoInstances(t, "mongodb", map[string]string{"MONGODB_URL": strings.TrimSuffix(store.URI(), "/") + "/cluster"})
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		twoInstances(t, "sqlite", map[string]string{"DATA_DIR": t.TempDir()})
+	})
+}
+
+func twoInstances(t *testing.T, storage string, env map[string]string) {
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatal(err)
@@ -27,14 +43,9 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal("NATS did not start")
 	}
 	t.Cleanup(ns.Shutdown)
-	store, err := embedded.Start(context.Background(), t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	env := map[string]string{"MONGODB_URL": strings.TrimSuffix(store.URI(), "/") + "/cluster", "NATS_URL": ns.ClientURL()}
-	a := startPinion(t, "mongodb", env)
-	b := startPinion(t, "mongodb", env)
+	env["NATS_URL"] = ns.ClientURL()
+	a := startPinion(t, storage, env)
+	b := startPinion(t, storage, env)
 
 	token := login(t, a.URL, "cluster@example.com")
 	var mu sync.Mutex
@@ -72,7 +83,8 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal("a password crossed the cluster to a client")
 	}
 
-	// Logout on A: the socket on B hears of the revocation (through MongoDB).
+	// Logout on A: the socket on B hears of the revocation (through the
+	// database).
 	if status, _ := api(t, a.URL, "DELETE", "/authentication", token, nil); status != 200 {
 		t.Fatal("logout on A")
 	}

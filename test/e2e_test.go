@@ -144,7 +144,7 @@ func indent(s string) string {
 
 func TestRESTClient(t *testing.T) {
 	nodeModules(t)
-	for _, storage := range []string{"mongodb", "memory"} {
+	for _, storage := range []string{"sqlite", "memory"} {
 		t.Run(storage, func(t *testing.T) {
 			p := startPinion(t, storage, nil)
 			runNode(t, "js/rest.test.mjs", map[string]string{"PINION_URL": p.URL})
@@ -154,7 +154,7 @@ func TestRESTClient(t *testing.T) {
 
 func TestSocketClient(t *testing.T) {
 	nodeModules(t)
-	p := startPinion(t, "mongodb", nil)
+	p := startPinion(t, "sqlite", nil)
 	for _, mode := range []string{"polling,websocket", "websocket", "polling"} {
 		t.Run(mode, func(t *testing.T) {
 			runNode(t, "js/socket.test.mjs", map[string]string{"PINION_URL": p.URL, "SOCKET_TRANSPORTS": mode})

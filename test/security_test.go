@@ -81,7 +81,7 @@ func userID(t *testing.T, base, token, email string) string {
 // filters, sorts and selections that name it are refused, over REST and
 // sockets, at any depth of the query.
 func TestProtectedFieldsInQueries(t *testing.T) {
-	for _, storage := range []string{"memory", "mongodb"} {
+	for _, storage := range []string{"memory", "sqlite"} {
 		t.Run(storage, func(t *testing.T) {
 			p := startPinion(t, storage, nil)
 			login(t, p.URL, "victim@example.com")
@@ -426,7 +426,7 @@ func TestForgedTokenShapes(t *testing.T) {
 
 // Field names no database takes are a 400, not a 500 with the driver's text.
 func TestInvalidFieldNames(t *testing.T) {
-	p := startPinion(t, "mongodb", nil)
+	p := startPinion(t, "sqlite", nil)
 	token := login(t, p.URL, "fields@example.com")
 	for _, q := range []string{"a%00b=1", "$sort[$where]=1", "$select[]=$where", "$select[]=$", "a..b=1", "a[b%00]=1"} {
 		if status, m := get(t, p.URL, "/messages", q, token); status != 400 {

@@ -29,6 +29,7 @@ type Store struct {
 	revocations *mongo.Collection
 	attempts    *mongo.Collection
 	refresh     *mongo.Collection
+	refreshUses *mongo.Collection
 	tickets     *mongo.Collection
 	mem         *authentication.MemoryStore
 	interval    time.Duration
@@ -50,8 +51,8 @@ type Options struct {
 	Logger       *slog.Logger
 }
 
-// New returns a store on the "revocations", "login_attempts", "refresh_tokens"
-// and "used_tickets" collections of db.
+// New returns a store on the "revocations", "login_attempts", "refresh_tokens",
+// "used_refresh_tokens" and "used_tickets" collections of db.
 // Call Start before use.
 func New(db *mongo.Database, opts Options) *Store {
 	if opts.SyncInterval <= 0 {
@@ -64,6 +65,7 @@ func New(db *mongo.Database, opts Options) *Store {
 		revocations: db.Collection("revocations"),
 		attempts:    db.Collection("login_attempts"),
 		refresh:     db.Collection("refresh_tokens"),
+		refreshUses: db.Collection("used_refresh_tokens"),
 		tickets:     db.Collection("used_tickets"),
 		mem:         authentication.NewMemoryStore(),
 		interval:    opts.SyncInterval,
@@ -74,7 +76,7 @@ func New(db *mongo.Database, opts Options) *Store {
 // Start loads the current revocations, creates the indexes and starts the sync.
 func (s *Store) Start(ctx context.Context) error {
 	s.refreshIndexes(ctx)
-	for _, c := range []*mongo.Collection{s.revocations, s.attempts, s.refresh, s.tickets} {
+	for _, c := range []*mongo.Collection{s.revocations, s.attempts, s.refresh, s.refreshUses, s.tickets} {
 		_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{
 			Keys:    bson.D{{Key: "until", Value: 1}},
 			Options: options.Index().SetExpireAfterSeconds(0),
@@ -166,7 +168,7 @@ func (s *Store) sync(ctx context.Context) error {
 		if _, err := s.revocations.DeleteMany(ctx, bson.M{"until": bson.M{"$lt": now}}); err != nil {
 			return fmt.Errorf("mongostore: purging revocations: %w", err)
 		}
-		for _, c := range []*mongo.Collection{s.attempts, s.refresh, s.tickets} {
+		for _, c := range []*mongo.Collection{s.attempts, s.refresh, s.refreshUses, s.tickets} {
 			if _, err := c.DeleteMany(ctx, bson.M{"until": bson.M{"$lt": now}}); err != nil {
 				return fmt.Errorf("mongostore: purging %s: %w", c.Name(), err)
 			}
@@ -274,23 +276,35 @@ func (s *Store) Wait(ctx context.Context, key string, limit int, window time.Dur
 }
 
 // Fail implements authentication.Throttler: it counts within the current window,
-// or starts a new one.
+// or starts a new one. Concurrent failures of one key all count on MongoDB:
+// the increment is one atomic update, and a window is (re)started only by an
+// upsert that matches no current window, whose insert fails on the duplicate
+// _id when another caller got there first, which sends this one back to the
+// increment. (FerretDB applies $inc in its own process, so concurrent
+// increments there can still be lost.)
 func (s *Store) Fail(ctx context.Context, key string, window time.Duration) error {
-	now := time.Now()
-	res, err := s.attempts.UpdateOne(ctx,
-		bson.M{"_id": key, "start": bson.M{"$gt": now.Add(-window)}},
-		bson.M{"$inc": bson.M{"count": 1}})
-	if err != nil {
-		return fmt.Errorf("mongostore: %w", err)
+	for range 8 {
+		now := time.Now()
+		res, err := s.attempts.UpdateOne(ctx,
+			bson.M{"_id": key, "start": bson.M{"$gt": now.Add(-window)}},
+			bson.M{"$inc": bson.M{"count": 1}})
+		if err != nil {
+			return fmt.Errorf("mongostore: %w", err)
+		}
+		if res.MatchedCount > 0 {
+			return nil
+		}
+		a := attempt{ID: key, Count: 1, Start: now, Until: now.Add(window)}
+		_, err = s.attempts.ReplaceOne(ctx, bson.M{"_id": key, "start": bson.M{"$lte": now.Add(-window)}}, a, options.Replace().SetUpsert(true))
+		if err == nil {
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("mongostore: %w", err)
+		}
+		// Another caller opened the window meanwhile: count in it.
 	}
-	if res.MatchedCount > 0 {
-		return nil
-	}
-	a := attempt{ID: key, Count: 1, Start: now, Until: now.Add(window)}
-	if _, err := s.attempts.ReplaceOne(ctx, bson.M{"_id": key}, a, options.Replace().SetUpsert(true)); err != nil {
-		return fmt.Errorf("mongostore: %w", err)
-	}
-	return nil
+	return fmt.Errorf("mongostore: counting a failure of %q: too much contention", key)
 }
 
 // Reset implements authentication.Throttler.

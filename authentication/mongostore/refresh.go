@@ -38,26 +38,34 @@ func (s *Store) SaveRefresh(ctx context.Context, r authentication.RefreshRecord)
 	return nil
 }
 
-// UseRefresh implements authentication.RefreshTokens. Marking the token used
-// is one atomic update, so two instances racing with the same token cannot both
-// win: the loser sees a reuse.
+// UseRefresh implements authentication.RefreshTokens. A token is spent by
+// inserting its jti into the "used_refresh_tokens" collection: the first
+// insert wins, every later one is a duplicate key, so two instances racing
+// with the same token cannot both win, on MongoDB or on a server whose
+// findAndModify is not atomic (FerretDB's is a find, then an update).
 func (s *Store) UseRefresh(ctx context.Context, jti string) (authentication.RefreshRecord, error) {
 	var d refreshDoc
-	err := s.refresh.FindOneAndUpdate(ctx, bson.M{"_id": jti, "used": false}, bson.M{"$set": bson.M{"used": true}}).Decode(&d)
-	if err == nil {
-		return d.record(), nil
-	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return authentication.RefreshRecord{}, fmt.Errorf("mongostore: %w", err)
-	}
-	err = s.refresh.FindOne(ctx, bson.M{"_id": jti}).Decode(&d)
+	err := s.refresh.FindOne(ctx, bson.M{"_id": jti}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return authentication.RefreshRecord{}, authentication.ErrRefreshUnknown
 	}
 	if err != nil {
 		return authentication.RefreshRecord{}, fmt.Errorf("mongostore: %w", err)
 	}
-	return d.record(), authentication.ErrRefreshReused
+	if d.Used { // its family was revoked
+		return d.record(), authentication.ErrRefreshReused
+	}
+	_, err = s.refreshUses.InsertOne(ctx, bson.M{"_id": jti, "until": d.Until})
+	if mongo.IsDuplicateKeyError(err) {
+		return d.record(), authentication.ErrRefreshReused
+	}
+	if err != nil {
+		return authentication.RefreshRecord{}, fmt.Errorf("mongostore: %w", err)
+	}
+	if _, err := s.refresh.UpdateOne(ctx, bson.M{"_id": jti}, bson.M{"$set": bson.M{"used": true}}); err != nil {
+		return authentication.RefreshRecord{}, fmt.Errorf("mongostore: %w", err)
+	}
+	return d.record(), nil
 }
 
 // RevokeFamily implements authentication.RefreshTokens.

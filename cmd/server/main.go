@@ -1,12 +1,12 @@
 // Command server runs Pinion's default app: the feathers-chat server (users,
-// messages, authentication) over REST and socket.io, on MongoDB or, without
-// MONGODB_URL, on an embedded store under ./data.
+// messages, authentication) over REST and socket.io, on the embedded SQLite
+// store (./data/pinion.db) or, with MONGODB_URL, on MongoDB.
 //
 //	go run ./cmd/server
 //
 // Configuration: config/default.json, config/$APP_ENV.json (CONFIG_DIR moves
 // the directory), then APP_ENV, PORT, HOST, MONGODB_URL, NATS_URL, DATA_DIR,
-// AUTH_SECRET, LOG_LEVEL, STORAGE, ORIGINS, TRUSTED_PROXIES, METRICS,
+// AUTH_SECRET, LOG_LEVEL, STORAGE, SQLITE_SYNCHRONOUS, ORIGINS, TRUSTED_PROXIES, METRICS,
 // METRICS_ADDR. An invalid configuration exits with status 2. DEBUG_ADDR
 // (e.g. 127.0.0.1:6060) serves Go's profiling endpoints on a separate
 // address. OTEL_EXPORTER_OTLP_ENDPOINT exports traces over OTLP (see package

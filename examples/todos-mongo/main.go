@@ -1,7 +1,7 @@
 // Command todos-mongo is a typed todos service with users and
-// authentication, on the embedded MongoDB-compatible store under ./data
-// (or the MongoDB at MONGODB_URL): every user sees and changes only their
-// own todos.
+// authentication, on the MongoDB at MONGODB_URL or, without it, on the
+// embedded store (an SQLite file under ./data; the same types work on both
+// adapters): every user sees and changes only their own todos.
 //
 //	go run ./examples/todos-mongo
 //	curl -s localhost:3030/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","password":"correct horse"}'
@@ -13,44 +13,53 @@ package main
 import (
 	"context"
 	"log"
-	"log/slog"
 	"os"
+	"path/filepath"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/services/mongodb"
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/services/sqlite"
 )
 
 // User is an account; the password is stored as a bcrypt hash and never sent.
+// Its id is an ObjectId's hex, which both adapters make.
 type User struct {
-	ID       bson.ObjectID `json:"_id" readOnly:"true"`
-	Email    string        `json:"email" required:"true" format:"email" maxLength:"254"`
-	Password string        `json:"password,omitempty" required:"true" minLength:"8" maxLength:"72" protected:"true"`
+	ID       string `json:"_id" readOnly:"true"`
+	Email    string `json:"email" required:"true" format:"email" maxLength:"254"`
+	Password string `json:"password,omitempty" required:"true" minLength:"8" maxLength:"72" protected:"true"`
 }
 
 // Todo belongs to the user who created it.
 type Todo struct {
-	ID    bson.ObjectID `json:"_id" readOnly:"true"`
-	Title string        `json:"title" required:"true" minLength:"1" maxLength:"200"`
-	Done  bool          `json:"done"`
-	Owner string        `json:"owner" readOnly:"true"`
+	ID    string `json:"_id" readOnly:"true"`
+	Title string `json:"title" required:"true" minLength:"1" maxLength:"200"`
+	Done  bool   `json:"done"`
+	Owner string `json:"owner" readOnly:"true"`
+}
+
+// stores are the typed services of users and todos.
+type stores struct {
+	users *adapter.Typed[User, string]
+	todos *adapter.Typed[Todo, string]
+	close func()
 }
 
 func main() {
 	ctx := context.Background()
-	db, closeDB, err := open(ctx, os.Getenv("MONGODB_URL"), "data")
+	st, err := open(ctx, os.Getenv("MONGODB_URL"), "data")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer closeDB()
-	app, err := newApp(db, "data")
+	defer st.close()
+	app, err := newApp(st, "data")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,8 +68,8 @@ func main() {
 	}
 }
 
-// newApp registers users, authentication and todos on db.
-func newApp(db *mongo.Database, dataDir string) (*pinion.App, error) {
+// newApp registers users, authentication and todos on the stores.
+func newApp(st stores, dataDir string) (*pinion.App, error) {
 	app := pinion.New()
 	cfg := authentication.DefaultConfig()
 	cfg.Secret = os.Getenv("AUTH_SECRET")
@@ -70,13 +79,12 @@ func newApp(db *mongo.Database, dataDir string) (*pinion.App, error) {
 	if _, err := authentication.Install(app, cfg); err != nil {
 		return nil, err
 	}
-	unique := mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}
-	pinion.Use(app, "users", mongodb.Typed[User, bson.ObjectID](db.Collection("users"), mongodb.Options{Indexes: []mongo.IndexModel{unique}}),
+	pinion.Use(app, "users", st.users,
 		pinion.WithHooks(pinion.Hooks{
 			Around: pinion.AroundMap{pinion.MethodFind: {authentication.Authenticate("jwt")}, pinion.MethodGet: {authentication.Authenticate("jwt")}},
 			Before: pinion.HookMap{pinion.MethodCreate: {local.HashPassword("password")}},
 		}), pinion.WithMethods(pinion.MethodFind, pinion.MethodGet, pinion.MethodCreate))
-	pinion.Use(app, "todos", mongodb.Typed[Todo, bson.ObjectID](db.Collection("todos"), mongodb.Options{}), pinion.WithHooks(pinion.Hooks{
+	pinion.Use(app, "todos", st.todos, pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 		Before: pinion.HookMap{pinion.All: {ownTodos}, pinion.MethodCreate: {pinion.Typed(stampOwner)}, pinion.MethodUpdate: {pinion.Typed(stampOwner)}},
 	}))
@@ -107,24 +115,38 @@ func stampOwner(ctx context.Context, c pinion.Context[Todo]) error {
 	return nil
 }
 
-// open connects to the MongoDB at url, or starts the embedded store in dir.
-func open(ctx context.Context, url, dir string) (*mongo.Database, func(), error) {
-	var store *embedded.Server
+// open opens the stores: in the SQLite file dir/todos.db, or, when url is
+// set, in the MongoDB there. Emails are unique in both; todos are indexed by
+// owner, which every call of a client filters on.
+func open(ctx context.Context, url, dir string) (stores, error) {
 	if url == "" {
-		var err error
-		if store, err = embedded.Start(ctx, dir, slog.Default()); err != nil {
-			return nil, nil, err
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return stores{}, err
 		}
-		url = store.URI()
+		db, err := sqlite.Open(filepath.Join(dir, "todos.db"))
+		if err != nil {
+			return stores{}, err
+		}
+		return stores{
+			users: sqlite.Typed[User, string](db, "users", sqlite.Options{Indexes: []sqlite.Index{{Fields: []string{"email"}, Unique: true}}}),
+			todos: sqlite.Typed[Todo, string](db, "todos", sqlite.Options{Indexes: []sqlite.Index{{Fields: []string{"owner"}}}}),
+			close: func() { db.Close() },
+		}, nil
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(url))
 	if err != nil {
-		return nil, nil, err
+		return stores{}, err
 	}
-	return client.Database("todos"), func() {
-		client.Disconnect(context.Background())
-		if store != nil {
-			store.Close()
-		}
-	}, nil
+	return onMongo(client.Database("todos"), func() { client.Disconnect(context.Background()) }), nil
+}
+
+// onMongo returns the stores in db.
+func onMongo(db *mongo.Database, close func()) stores {
+	unique := mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}
+	owner := mongo.IndexModel{Keys: bson.D{{Key: "owner", Value: 1}}}
+	return stores{
+		users: mongodb.Typed[User, string](db.Collection("users"), mongodb.Options{Indexes: []mongo.IndexModel{unique}}),
+		todos: mongodb.Typed[Todo, string](db.Collection("todos"), mongodb.Options{Indexes: []mongo.IndexModel{owner}}),
+		close: close,
+	}
 }

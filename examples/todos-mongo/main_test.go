@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pinionhq/pinion/serve"
+	"github.com/pinionhq/pinion/services/mongodb/mongodbtest"
 )
 
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
@@ -29,15 +30,27 @@ func call(t *testing.T, method, url, token string, body any) (int, map[string]an
 	return resp.StatusCode, m
 }
 
-// Users sign up and log in; each sees and changes only their own todos.
+func TestMain(m *testing.M) { mongodbtest.Main(m) }
+
+// Users sign up and log in; each sees and changes only their own todos, in
+// SQLite and in MongoDB (mongodbtest's).
 func TestTodosWithUsers(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		st, err := open(context.Background(), "", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.close()
+		todosWithUsers(t, st)
+	})
+	t.Run("mongodb", func(t *testing.T) {
+		todosWithUsers(t, onMongo(mongodbtest.DB(t), func() {}))
+	})
+}
+
+func todosWithUsers(t *testing.T, st stores) {
 	dir := t.TempDir()
-	db, closeDB, err := open(context.Background(), "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeDB()
-	app, err := newApp(db, dir)
+	app, err := newApp(st, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,11 @@ func (s *Service) Find(ctx context.Context, params *pinion.Params) (any, error) 
 			return err
 		}
 		if q.Paginated() {
-			if err := db.scan(ctx, "SELECT count(*) FROM "+sc.table+whereClause(cond), c.args, &total); err != nil {
+			stmt, args, ok := c.countQuery(q.Where)
+			if !ok {
+				stmt, args = "SELECT count(*) FROM "+sc.table+whereClause(cond), c.args
+			}
+			if err := db.scan(ctx, stmt, args, &total); err != nil {
 				return err
 			}
 		}

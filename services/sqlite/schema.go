@@ -20,6 +20,8 @@ type schema struct {
 	unique []uniqueIndex
 	insert string // INSERT of id, data and the columns, in order
 	update string // UPDATE of data and the columns WHERE seq = ?
+	// counts are the counts tables of the counted fields (quoted), by field.
+	counts map[string]string
 }
 
 // column is the pair of columns of an indexed field (quoted names).
@@ -130,6 +132,11 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 				delete(existing, name)
 			}
 		}
+		counted := s.countedFields()
+		kept, err := s.dropCounts(ctx, tx, counted)
+		if err != nil {
+			return err
+		}
 		cols, err := s.columns(ctx, tx)
 		if err != nil {
 			return err
@@ -174,7 +181,7 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 				return err
 			}
 		}
-		return nil
+		return s.createCounts(ctx, tx, counted, kept)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: setting up the table %s: %w", s.table, err)
@@ -183,7 +190,10 @@ func (s *Service) migrate(ctx context.Context) (*schema, error) {
 }
 
 func (s *Service) newSchema(fields []string) *schema {
-	sc := &schema{table: ident(s.table), byName: map[string]*column{}}
+	sc := &schema{table: ident(s.table), byName: map[string]*column{}, counts: map[string]string{}}
+	for _, f := range s.countedFields() {
+		sc.counts[f] = ident(s.countsName(f))
+	}
 	names := []string{"id", "data"}
 	values := []string{"?", "jsonb(?)"}
 	sets := []string{"data = jsonb(?)"}

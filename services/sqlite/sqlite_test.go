@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/adapter/adaptertest"
 	"github.com/pinionhq/pinion/services/sqlite"
@@ -46,9 +47,31 @@ func TestAdapterIndexed(t *testing.T) {
 	var n atomic.Int64
 	var indexes []sqlite.Index
 	for _, f := range []string{"name", "age", "created", "createdAt", "read", "at", "seen", "tags", "x", "rank", "address.city", "address.zip", "_id"} {
-		indexes = append(indexes, sqlite.Index{Fields: []string{f}})
+		// Counted too: totals of one equality come from the counts.
+		indexes = append(indexes, sqlite.Index{Fields: []string{f}, Counted: f != "_id"})
 	}
 	adaptertest.Run(t, "_id", func(t testing.TB, opts adapter.Options) any {
 		return sqlite.New(db, fmt.Sprintf("people%d", n.Add(1)), sqlite.Options{Options: opts, Indexes: indexes})
+	})
+}
+
+func TestTyped(t *testing.T) {
+	db := openDB(t)
+	var n atomic.Int64
+	adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[string], string] {
+		return sqlite.Typed[adaptertest.Person[string], string](db, fmt.Sprintf("people%d", n.Add(1)), sqlite.Options{Options: opts})
+	})
+}
+
+// TestTypedIndexed runs the typed suite with the fields it queries indexed.
+func TestTypedIndexed(t *testing.T) {
+	db := openDB(t)
+	var n atomic.Int64
+	var indexes []sqlite.Index
+	for _, f := range []string{"name", "age", "height", "admin", "born", "address.city", "tags", "rank"} {
+		indexes = append(indexes, sqlite.Index{Fields: []string{f}})
+	}
+	adaptertest.RunTyped(t, func(t testing.TB, opts adapter.Options) pinion.TypedService[adaptertest.Person[string], string] {
+		return sqlite.Typed[adaptertest.Person[string], string](db, fmt.Sprintf("people%d", n.Add(1)), sqlite.Options{Options: opts, Indexes: indexes})
 	})
 }

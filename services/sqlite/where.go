@@ -316,11 +316,22 @@ func (c *compiler) listBranch(t *target, test func(subject) string) string {
 	return "(" + fieldSubject{t}.kind(kindList) + " AND EXISTS (SELECT 1 FROM json_each(data, " + t.path + ") AS e WHERE " + elem + "))"
 }
 
+// isNull is the test that a subject is null or missing. On an indexed field
+// it also names the value column, which is NULL for every such record: both
+// columns fixed, an index on {field, other} reads the records in the order of
+// other, so "no room, newest first" needs no sort.
+func isNull(s subject) string {
+	if f, ok := s.(fieldSubject); ok && f.t.col != nil {
+		return "(" + f.kind(kindNull) + " AND " + f.t.col.value + " IS NULL)"
+	}
+	return s.kind(kindNull)
+}
+
 // equal is the test that a subject equals the normalised value v.
 func (c *compiler) equal(s subject, v any) string {
 	k := kindOf(v)
 	if k == kindNull {
-		return s.kind(kindNull)
+		return isNull(s)
 	}
 	if f, ok := s.(fieldSubject); ok && f.t.col == nil {
 		// One JSON lookup instead of two: the JSON text of the field, as
@@ -343,7 +354,7 @@ func (c *compiler) oneOf(s subject, values []any) string {
 	for _, k := range slices.Sorted(maps.Keys(byKind)) {
 		vs := byKind[k]
 		if k == kindNull {
-			parts = append(parts, s.kind(kindNull))
+			parts = append(parts, isNull(s))
 			continue
 		}
 		if len(vs) == 1 {

@@ -83,6 +83,10 @@ func start() {
 	}
 }
 
+// Embedded reports whether the tests run on the embedded FerretDB (no
+// MONGODB_TEST_URL), for tests of what FerretDB does differently from MongoDB.
+func Embedded() bool { return os.Getenv(EnvURL) == "" }
+
 // DB returns a new database with a unique name, dropped when the test and its
 // subtests end.
 func DB(t testing.TB) *mongo.Database {
