@@ -91,7 +91,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	st := startStore(t)
 	cfg := load(t, "mongodb")
-	cfg.MongoDBURL = "mongodb://" + st.proxy.Addr() + "/outage"
+	cfg.Storage, cfg.MongoDBURL = "mongodb", "mongodb://"+st.proxy.Addr()+"/outage"
 	cfg.DatabaseTimeouts.Call = config.Duration(time.Second)
 	cfg.DatabaseTimeouts.Ready = config.Duration(500 * time.Millisecond)
 	var logs syncBuffer
@@ -314,7 +314,7 @@ func TestStartupWaitsForTheDatabase(t *testing.T) {
 	st := startStore(t)
 	st.proxy.Refuse()
 	cfg := load(t, "mongodb")
-	cfg.MongoDBURL = "mongodb://" + st.proxy.Addr() + "/startup"
+	cfg.Storage, cfg.MongoDBURL = "mongodb", "mongodb://"+st.proxy.Addr()+"/startup"
 	cfg.DatabaseTimeouts.Startup = config.Duration(1500 * time.Millisecond)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))

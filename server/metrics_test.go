@@ -214,7 +214,10 @@ func TestMetricsInProduction(t *testing.T) {
 
 // With MongoDB storage, the driver's pool and the readiness are followed.
 func TestMetricsDatabase(t *testing.T) {
-	srv, err := server.New(context.Background(), load(t, "mongodb"), quiet)
+	st := startStore(t)
+	cfg := load(t, "mongodb")
+	cfg.Storage, cfg.MongoDBURL = "mongodb", "mongodb://"+st.proxy.Addr()+"/metrics"
+	srv, err := server.New(context.Background(), cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -361,7 +361,7 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 
 // patch patches the targets and returns their new data. Either all of them
 // change or, on an error, none.
-func (s *Service) patch(id any, match matcher, p *patchOps) ([]map[string]any, error) {
+func (s *Service) patch(id any, match matcher, p *adapter.PatchOps) ([]map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	targets, err := s.targets(id, match)
@@ -370,7 +370,7 @@ func (s *Service) patch(id any, match matcher, p *patchOps) ([]map[string]any, e
 	}
 	next := make([]map[string]any, len(targets))
 	for i, e := range targets {
-		if next[i], err = p.apply(e.data); err != nil {
+		if next[i], err = apply(p, e.data); err != nil {
 			return nil, err
 		}
 		if err := s.checkUnique(next[i], e, next[:i]); err != nil {

@@ -169,7 +169,7 @@ func (s *Service) Patch(ctx context.Context, id, data any, params *pinion.Params
 		}
 		seqs := make([]int64, len(targets))
 		for i, t := range targets {
-			next, err := p.apply(t.rec)
+			next, err := apply(p, t.rec)
 			if err != nil {
 				return err
 			}
