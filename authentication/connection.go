@@ -225,13 +225,9 @@ func (s *Service) endMatching(ctx context.Context, match func(*session) bool, ev
 // revoked ends the sessions that a revocation voids: one token, every token
 // of a login, or every token of a subject issued before validAfter.
 func (s *Service) revoked(ctx context.Context, r Revocation) {
-	family, isLogin := revokedFamily(r)
 	s.endMatching(ctx, func(se *session) bool {
-		if isLogin {
-			return loginOf(se.claims) == family && se.issuer == r.Issuer
-		}
-		if r.JTI != "" {
-			return se.jti == r.JTI && se.issuer == r.Issuer
+		if r.JTI != "" { // a token, or a whole login (see logins.go)
+			return (se.jti == r.JTI || loginOf(se.claims) == r.JTI) && se.issuer == r.Issuer
 		}
 		iat, _ := se.claims["iat"].(float64)
 		return se.sub == r.Subject && int64(iat) < r.ValidAfter.Unix()

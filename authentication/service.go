@@ -475,7 +475,7 @@ func (s *Service) checkRevoked(ctx context.Context, claims map[string]any) error
 	iss, _ := claims["iss"].(string)
 	jti, _ := claims["jti"].(string)
 	family, _ := claims[claimFamily].(string)
-	for _, key := range [2]string{jti, familyKey(family)} {
+	for _, key := range [2]string{jti, family} {
 		if key == "" {
 			continue
 		}
