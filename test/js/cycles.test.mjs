@@ -12,17 +12,35 @@ const cycles = Number(process.env.CYCLES || 10)
 const parallel = Number(process.env.PARALLEL || 4)
 const token = process.env.PINION_TOKEN
 
+// within rejects when promise has not settled in ms: a cycle that hangs says
+// at which step, and in which engine state, instead of the run being killed.
+function within(ms, step, socket, promise) {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const engine = socket.io.engine
+      reject(new Error(`${step}: nothing after ${ms} ms (engine ${engine?.id} ${engine?.readyState} over ${engine?.transport?.name}, upgrading ${engine?.upgrading})`))
+    }, ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 async function cycle() {
   const socket = io(url, { transports, auth: { token }, reconnection: false, forceNew: true })
   try {
-    await new Promise((resolve, reject) => {
+    await within(10000, 'connect', socket, new Promise((resolve, reject) => {
       socket.once('connect', resolve)
       socket.once('connect_error', reject)
-    })
+    }))
     if (transports.length > 1) {
       // Leave once upgraded, as most pages do.
-      if (socket.io.engine.transport.name !== 'websocket') {
-        await new Promise((resolve) => socket.io.engine.once('upgrade', resolve))
+      const engine = socket.io.engine
+      if (engine.transport.name !== 'websocket') {
+        await within(10000, 'upgrade', socket, new Promise((resolve, reject) => {
+          engine.once('upgrade', resolve)
+          engine.once('upgradeError', reject)
+          engine.once('close', (reason) => reject(new Error(`closed before the upgrade: ${reason}`)))
+        }))
       }
     }
     const [err, page] = await new Promise((resolve, reject) =>
