@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -105,7 +106,7 @@ func startPinion(t *testing.T, storage string, env map[string]string) *instance 
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("server shutdown: %v", err)
+			t.Errorf("server shutdown: %v\n%s", err, goroutines())
 		}
 	})
 	return &instance{URL: "http://" + ln.Addr().String(), srv: srv}
@@ -130,8 +131,21 @@ func runNode(t *testing.T, file string, env map[string]string) {
 		t.Logf("node --test %s:\n%s", file, indent(out.String()))
 	}
 	if err != nil {
+		// A script killed, or one whose step waited in vain ("nothing
+		// after", js/cycles.test.mjs), hung on something: show on what.
+		if ctx.Err() != nil || strings.Contains(out.String(), "nothing after") {
+			t.Logf("what the process was doing when %s failed:\n%s", file, goroutines())
+		}
 		t.Fatalf("%s failed: %v", file, err)
 	}
+}
+
+// goroutines is the stack of every goroutine of the test process, the
+// in-process server's among them: what a hang was waiting on.
+func goroutines() string {
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 1)
+	return indent(b.String())
 }
 
 func indent(s string) string {

@@ -25,8 +25,28 @@ function within(ms, step, socket, promise) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+// timeline records what the connection's engine sent and received, and the
+// polls of its polling transport, in ms since it was made: a failed cycle
+// shows it.
+function timeline(engine) {
+  const start = performance.now()
+  const events = []
+  const note = (what) => events.push(`${Math.round(performance.now() - start)}ms ${what}`)
+  const data = (p) => (p.data === undefined ? '' : ` ${String(p.data).slice(0, 40)}`)
+  engine.on('packet', (p) => note(`< ${p.type}${data(p)} (${engine.transport?.name})`))
+  engine.on('packetCreate', (p) => note(`> ${p.type}${data(p)}`))
+  engine.on('upgrading', (t) => note(`upgrading to ${t.name}`))
+  engine.on('upgrade', (t) => note(`upgraded to ${t.name}`))
+  engine.on('upgradeError', (err) => note(`upgrade failed: ${err.message}`))
+  engine.on('close', (reason) => note(`closed: ${reason}`))
+  const polling = engine.transport
+  for (const event of ['poll', 'pollComplete', 'drain']) polling.on(event, () => note(`polling ${event}`))
+  return events
+}
+
 async function cycle() {
   const socket = io(url, { transports, auth: { token }, reconnection: false, forceNew: true })
+  const events = timeline(socket.io.engine)
   try {
     await within(10000, 'connect', socket, new Promise((resolve, reject) => {
       socket.once('connect', resolve)
@@ -48,6 +68,9 @@ async function cycle() {
     )
     assert.equal(err, null)
     assert.ok(Array.isArray(page.data))
+  } catch (err) {
+    err.message += `\nengine ${socket.io.engine.id}:\n  ${events.join('\n  ')}`
+    throw err
   } finally {
     socket.disconnect()
   }
