@@ -99,12 +99,16 @@ func unique(prefix string) string {
 	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano(), counter.Add(1))
 }
 
-// eventually waits up to 5s for cond.
-func eventually(t *testing.T, what string, cond func() bool) {
+// eventually waits up to 5 s for cond; the optional state says what there
+// was instead.
+func eventually(t *testing.T, what string, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
+			for _, s := range state {
+				what += " (" + s() + ")"
+			}
 			t.Fatalf("%s never happened", what)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -392,10 +396,13 @@ func (s suite) races(t *testing.T) {
 			must(t, err)
 		}
 		want := base.Add((n - 1) * time.Second)
+		var va, vb time.Time
 		eventually(t, "both instances holding the latest of concurrent cut-offs", func() bool {
-			va, _ := a.ValidAfter(ctx, sub)
-			vb, _ := b.ValidAfter(ctx, sub)
+			va, _ = a.ValidAfter(ctx, sub)
+			vb, _ = b.ValidAfter(ctx, sub)
 			return va.Equal(want) && vb.Equal(want)
+		}, func() string {
+			return fmt.Sprintf("the instances hold cut-offs %v and %v after the base, want %v", va.Sub(base), vb.Sub(base), want.Sub(base))
 		})
 	})
 }
