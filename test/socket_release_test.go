@@ -54,7 +54,8 @@ func TestSocketDisconnectsRelease(t *testing.T) {
 				t.Errorf("10s after the clients left: %v, before: %v", u, base)
 			}
 			if ch := p.srv.App.Channels(); len(ch) > 0 {
-				t.Errorf("channels still have members: %v", ch)
+				// A connection left behind: show what holds it.
+				t.Errorf("channels still have members: %v\n%s", ch, goroutines())
 			}
 		})
 	}
