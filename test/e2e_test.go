@@ -132,8 +132,9 @@ func runNode(t *testing.T, file string, env map[string]string) {
 	}
 	if err != nil {
 		// A script killed, or one whose step waited in vain ("nothing
-		// after", js/cycles.test.mjs), hung on something: show on what.
-		if ctx.Err() != nil || strings.Contains(out.String(), "nothing after") {
+		// after", js/cycles.test.mjs) or whose upgrade was given up ("probe
+		// error"), hung on something: show on what.
+		if ctx.Err() != nil || strings.Contains(out.String(), "nothing after") || strings.Contains(out.String(), "probe error") {
 			t.Logf("what the process was doing when %s failed:\n%s", file, goroutines())
 		}
 		t.Fatalf("%s failed: %v", file, err)
