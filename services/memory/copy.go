@@ -68,27 +68,3 @@ func normalizeList[T any](list []T) ([]any, error) {
 	return out, nil
 }
 
-// cloneRecord deep-copies a stored (normalised) record.
-func cloneRecord(rec map[string]any) map[string]any {
-	out := make(map[string]any, len(rec))
-	for k, v := range rec {
-		out[k] = clone(v)
-	}
-	return out
-}
-
-func clone(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneRecord(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = clone(e)
-		}
-		return out
-	case []byte:
-		return bytes.Clone(x)
-	}
-	return v
-}

@@ -104,7 +104,7 @@ func (s *Service) result(rec map[string]any, q *adapter.Query) map[string]any {
 	if s.lend {
 		return q.Project(rec, s.opts.ID)
 	}
-	return cloneRecord(q.Project(rec, s.opts.ID))
+	return adapter.CloneRecord(q.Project(rec, s.opts.ID))
 }
 
 func (s *Service) results(recs []map[string]any, q *adapter.Query) []map[string]any {

@@ -298,30 +298,6 @@ func reviveMap(m map[string]any) {
 	}
 }
 
-// cloneRecord deep-copies a normalised record.
-func cloneRecord(rec map[string]any) map[string]any {
-	out := make(map[string]any, len(rec))
-	for k, v := range rec {
-		out[k] = clone(v)
-	}
-	return out
-}
-
-func clone(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneRecord(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = clone(e)
-		}
-		return out
-	case []byte:
-		return bytes.Clone(x)
-	}
-	return v
-}
 
 // Kinds of values, in the order the memory adapter (and Feathers' sorter)
 // sorts them: null and missing first, then numbers, strings, booleans, dates,
