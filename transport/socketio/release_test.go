@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -359,5 +360,52 @@ func TestRefusedHandshakeReleasesTheConnection(t *testing.T) {
 	}
 	if ch := app.Channels(); len(ch) != 0 || s.Connections() != 0 {
 		t.Errorf("after a refused handshake: channels %v, %d connections", ch, s.Connections())
+	}
+}
+
+// A client that leaves while it is being connected is ended too, whether it
+// left before the handshake, during it, or between the library's connect and
+// the transport's listeners: no connection stays tracked or in a channel.
+func TestLeavingWhileConnecting(t *testing.T) {
+	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	app.Use("things", &calls{})
+	s := socketio.New(app, socketio.Options{Origins: []string{"*"},
+		Handshake: func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error {
+			app.Channel("authenticated").Join(conn)
+			return nil
+		}})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", s.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+
+	d := &websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	const clients = 400
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			ws, _, err := d.Dial(wsURL(srv.URL), nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, _, err := ws.ReadMessage(); err != nil { // the open packet
+				t.Error(err)
+				return
+			}
+			ws.WriteMessage(websocket.TextMessage, []byte("40"))
+			// Gone at once, or a little later: around the handshake and
+			// the connect.
+			time.Sleep(time.Duration(i%20) * 50 * time.Microsecond)
+			closeReset(ws)
+		})
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for (s.Connections() != 0 || len(app.Channels()) != 0) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ch := app.Channels(); len(ch) != 0 || s.Connections() != 0 {
+		t.Errorf("%d clients gone while connecting: channels %v, %d connections still tracked", clients, ch, s.Connections())
 	}
 }

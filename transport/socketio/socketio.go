@@ -390,6 +390,20 @@ func (s *Server) connected(sock *socket.Socket) {
 			}
 		})
 	})
+	var once sync.Once
+	gone := func(reason string) {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.conns, sock.Id())
+			if _, ok := s.tooSlows[sock.Conn()]; ok {
+				delete(s.tooSlows, sock.Conn())
+				reason = "too slow"
+			}
+			s.closed[reason]++
+			s.mu.Unlock()
+			s.app.Disconnected(context.Background(), conn)
+		})
+	}
 	sock.On("disconnect", func(args ...any) {
 		reason := "unknown"
 		if len(args) > 0 {
@@ -397,16 +411,17 @@ func (s *Server) connected(sock *socket.Socket) {
 				reason = r
 			}
 		}
-		s.mu.Lock()
-		delete(s.conns, sock.Id())
-		if _, ok := s.tooSlows[sock.Conn()]; ok {
-			delete(s.tooSlows, sock.Conn())
-			reason = "too slow"
-		}
-		s.closed[reason]++
-		s.mu.Unlock()
-		s.app.Disconnected(context.Background(), conn)
+		gone(reason)
 	})
+	// The library marks the socket connected, then emits "connection" (this
+	// call) on the socket's queue, while a client that leaves is closed on
+	// another goroutine: one that left in between had its "disconnect"
+	// emitted before the listener above was there, and its connection would
+	// have stayed in its channels for good.
+	if !sock.Connected() {
+		gone("left while connecting")
+		return
+	}
 	s.app.Connected(conn.Context(), conn)
 }
 
