@@ -130,3 +130,5 @@ require (
 )
 
 replace github.com/zishang520/socket.io/v3 v3.0.2 => ./third_party/zishang520-socket.io/v3
+
+replace github.com/zishang520/socket.io/servers/engine/v3 v3.0.2 => ./third_party/zishang520-socket.io/servers/engine

@@ -52,6 +52,11 @@ type polling struct {
 	released atomic.Bool
 }
 
+// Start passes the engine's Start on: the session's data requests wait for
+// it (third_party/zishang520-socket.io, patch 0005), so a wrapper that
+// hid it would keep them waiting.
+func (p *polling) Start() { p.Transport.(transports.Polling).Start() }
+
 // OnRequest implements transports.Transport: the engine hands every request
 // of the session to it, and a POST is read, handled and answered before it
 // returns.
