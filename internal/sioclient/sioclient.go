@@ -84,11 +84,6 @@ func DialEvents(base string, h http.Header, auth map[string]any, onEvent func(Ev
 }
 
 func (c *Conn) connect(auth map[string]any) error {
-	// Engine.IO v3.0.2 starts reading a WebSocket before socket.io listens to
-	// it, so a CONNECT sent at once after the open packet is sometimes dropped
-	// (zishang520/socket.io#195). A moment's wait makes that rare; sending it
-	// twice would make a second socket, so a lost one fails the dial instead.
-	time.Sleep(5 * time.Millisecond)
 	packet := "40"
 	if auth != nil {
 		b, err := json.Marshal(auth)

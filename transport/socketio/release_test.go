@@ -72,11 +72,11 @@ func wsURL(base string) string {
 }
 
 // lost is how long a client waits for an answer before it takes its packet
-// for lost. Engine.IO v3.0.2 drops what a client sends in the moment after a
-// connection or an upgrade opens, before the engine listens to it
-// (zishang520/socket.io#195): a CONNECT, an upgrade probe. A few milliseconds'
-// wait before sending makes that rare, as in sioclient; the race detector
-// makes it common again. The tests then start over, as a real client would.
+// for lost. What a client sends at once (a CONNECT as soon as it has the open
+// packet, an upgrade probe as soon as the WebSocket is open) reaches the
+// server: the engine takes nothing from a client before it listens to it
+// (third_party/zishang520-socket.io, patch 0005). The clients here send at
+// once, as real ones do, so a regression fails these tests.
 const lost = 3 * time.Second
 
 func timedOut(err error) bool {
@@ -89,30 +89,23 @@ func timedOut(err error) bool {
 // long).
 func dialRaw(t *testing.T, d *websocket.Dialer, base string) *websocket.Conn {
 	t.Helper()
-	for attempt := 1; ; attempt++ {
-		ws, _, err := d.Dial(wsURL(base), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, msg, err := ws.ReadMessage(); err != nil || len(msg) == 0 || msg[0] != '0' {
-			t.Fatalf("no Engine.IO open packet: %q %v", msg, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-		if err := ws.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
-			t.Fatal(err)
-		}
-		ws.SetReadDeadline(time.Now().Add(lost))
-		_, msg, err := ws.ReadMessage()
-		if err == nil && strings.HasPrefix(string(msg), "40") {
-			ws.SetReadDeadline(time.Time{})
-			return ws
-		}
-		ws.Close()
-		if attempt == 3 || !timedOut(err) {
-			t.Fatalf("no CONNECT answer: %q %v", msg, err)
-		}
-		t.Logf("CONNECT lost (zishang520/socket.io#195): connecting again")
+	ws, _, err := d.Dial(wsURL(base), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, msg, err := ws.ReadMessage(); err != nil || len(msg) == 0 || msg[0] != '0' {
+		t.Fatalf("no Engine.IO open packet: %q %v", msg, err)
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadDeadline(time.Now().Add(lost))
+	_, msg, err := ws.ReadMessage()
+	if err != nil || !strings.HasPrefix(string(msg), "40") {
+		t.Fatalf("no CONNECT answer: %q %v", msg, err)
+	}
+	ws.SetReadDeadline(time.Time{})
+	return ws
 }
 
 // closeClean ends a WebSocket as a browser does: a close frame, then the TCP
@@ -189,41 +182,37 @@ func dialPolling(t *testing.T, client *http.Client, base string) *pollSession {
 			t.Fatalf("no Engine.IO open packet: %q", open)
 		}
 		p.sid, p.url = hs.Sid, u+"&sid="+hs.Sid
-		time.Sleep(5 * time.Millisecond)
 		p.post("40")
 		msg, err := p.poll(lost)
 		if err == nil && strings.HasPrefix(msg, "40") {
 			return p
 		}
-		// The poll given up ends the session.
+		// Over polling, under the race detector, the answer to a CONNECT
+		// still goes missing now and then (a cause not found yet; over a
+		// WebSocket it does not). The poll given up ends the session; a
+		// client connects again.
 		if attempt == 3 || !timedOut(err) {
 			t.Fatalf("no CONNECT answer: %q %v", msg, err)
 		}
-		t.Logf("CONNECT lost (zishang520/socket.io#195): connecting again")
+		t.Logf("no answer to a CONNECT over polling: connecting again")
 	}
 }
 
 // probe opens the WebSocket a client upgrades a polling session to, and
-// checks it with the probe ping. It reports false, with the WebSocket still
-// open, when the probe was lost.
-func (p *pollSession) probe(d *websocket.Dialer, base string) (*websocket.Conn, bool) {
+// checks it with the probe ping.
+func (p *pollSession) probe(d *websocket.Dialer, base string) *websocket.Conn {
 	p.t.Helper()
 	ws, _, err := d.Dial(wsURL(base)+"&sid="+p.sid, nil)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond)
 	ws.WriteMessage(websocket.TextMessage, []byte("2probe"))
 	ws.SetReadDeadline(time.Now().Add(lost))
-	_, msg, err := ws.ReadMessage()
-	if err == nil && string(msg) == "3probe" {
-		ws.SetReadDeadline(time.Time{})
-		return ws, true
-	}
-	if !timedOut(err) {
+	if _, msg, err := ws.ReadMessage(); err != nil || string(msg) != "3probe" {
 		p.t.Fatalf("probe: %q %v", msg, err)
 	}
-	return ws, false
+	ws.SetReadDeadline(time.Time{})
+	return ws
 }
 
 // Every way a client can leave gives back what its connection held: the
@@ -247,20 +236,8 @@ func TestDisconnectsReleaseEverything(t *testing.T) {
 	// probed is a connected polling session and its probed WebSocket.
 	probed := func(t *testing.T) (*pollSession, *websocket.Conn) {
 		t.Helper()
-		for attempt := 1; ; attempt++ {
-			p := dialPolling(t, httpc, url)
-			ws, ok := p.probe(d, url)
-			if ok {
-				return p, ws
-			}
-			closeReset(ws)
-			p.post("1")
-			left(t)
-			if attempt == 3 {
-				t.Fatal("the upgrade probe was lost 3 times")
-			}
-			t.Logf("upgrade probe lost (zishang520/socket.io#195): connecting again")
-		}
+		p := dialPolling(t, httpc, url)
+		return p, p.probe(d, url)
 	}
 	const cycles = 200
 	for _, tc := range []struct {

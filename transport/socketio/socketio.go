@@ -122,9 +122,8 @@ func New(app *pinion.App, opts Options) *Server {
 	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
 	// Transports the client ends are released (transports.go).
 	so.SetTransports(releasingTransports())
-	// Engine.IO v3.0.2 can drop a CONNECT that arrives while the connection is
-	// being set up (zishang520/socket.io#195); the client then waits for the
-	// connect timeout and reconnects. 10s instead of 45s bounds that wait.
+	// A connection that never joins the namespace is closed after 10 s (45 s
+	// by default): it holds an engine session and its timers for nothing.
 	so.SetConnectTimeout(10 * time.Second)
 	so.SetCors(&types.Cors{Origin: s.corsOrigin(), Credentials: true})
 	so.SetAllowRequest(func(ctx *types.HttpContext) error {
