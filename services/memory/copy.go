@@ -67,4 +67,3 @@ func normalizeList[T any](list []T) ([]any, error) {
 	}
 	return out, nil
 }
-

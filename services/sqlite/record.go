@@ -298,7 +298,6 @@ func reviveMap(m map[string]any) {
 	}
 }
 
-
 // Kinds of values, in the order the memory adapter (and Feathers' sorter)
 // sorts them: null and missing first, then numbers, strings, booleans, dates,
 // lists, objects, and bytes last. Stored in an indexed field's kind column,
