@@ -2,7 +2,7 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-# The patched socket.io module go.mod replaces (third_party/zishang520-socket.io/README.md).
+# The patched socket.io modules go.mod replaces (third_party/zishang520-socket.io/README.md).
 COPY third_party ./third_party
 RUN go mod download
 COPY . .
