@@ -167,9 +167,20 @@ func (ch *Channel) Send(data any) *Channel {
 	return &c
 }
 
-// Has reports whether conn is in ch.
+// Has reports whether conn is in ch: in one of its channels, and accepted
+// by its filter.
 func (ch *Channel) Has(conn *Connection) bool {
-	return slices.Contains(ch.Connections(), conn)
+	r := &ch.app.channels
+	r.mu.RLock()
+	in := false
+	for _, name := range ch.names {
+		if _, ok := r.byName[name][conn]; ok {
+			in = true
+			break
+		}
+	}
+	r.mu.RUnlock()
+	return in && (ch.filter == nil || ch.filter(conn))
 }
 
 // Connections returns the members of ch, each once.
@@ -203,6 +214,11 @@ func (ch *Channel) Len() int { return len(ch.Connections()) }
 
 // Publisher decides which channels receive an event. Returning nothing sends it
 // nowhere.
+//
+// A publisher only chooses channels: it runs while the event is given its
+// position and sent, with the app's event order held, so that a connection
+// recovering meanwhile misses nothing. It must not call services that emit
+// events, nor App.Position: those wait for that order, and would wait forever.
 type Publisher func(ctx context.Context, e Event) []*Channel
 
 type publishers struct {
@@ -364,22 +380,6 @@ func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage) {
 			c.deliver(m)
 		}
 	}
-}
-
-// includes reports whether conn is in ch: in one of its channels, and
-// accepted by its filter.
-func (ch *Channel) includes(conn *Connection) bool {
-	r := &ch.app.channels
-	r.mu.RLock()
-	in := false
-	for _, name := range ch.names {
-		if _, ok := r.byName[name][conn]; ok {
-			in = true
-			break
-		}
-	}
-	r.mu.RUnlock()
-	return in && (ch.filter == nil || ch.filter(conn))
 }
 
 func (a *App) encode(v any) json.RawMessage {

@@ -339,7 +339,7 @@ func (a *App) replay(ctx context.Context, conn *Connection, en *entry) {
 	}
 	meta := metaOf(en.e, a.history.epoch)
 	for _, ch := range fn(ctx, en.e) {
-		if ch == nil || !ch.includes(conn) {
+		if ch == nil || !ch.Has(conn) {
 			continue
 		}
 		data := en.data

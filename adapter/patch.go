@@ -114,11 +114,12 @@ func pushed(v any) []any {
 	return []any{v}
 }
 
-// Apply writes the patch into next, a copy of the stored record that the
-// caller made (the values of the patch may then be shared by the records of
-// a multi patch, so next must not be changed in place afterwards), and
-// returns it. The id keeps its stored value, or stays absent.
-func (p *PatchOps) Apply(stored, next map[string]any) (map[string]any, error) {
+// Apply returns a copy of the stored record with the patch written into it
+// (the values of the patch may be shared by the records of a multi patch, so
+// the copy must not be changed in place afterwards). The id keeps its stored
+// value, or stays absent.
+func (p *PatchOps) Apply(stored map[string]any) (map[string]any, error) {
+	next := CloneRecord(stored)
 	for _, f := range slices.Sorted(maps.Keys(p.set)) {
 		setPath(next, f, p.set[f])
 	}

@@ -70,6 +70,10 @@ type Options struct {
 	// History bounds the stream: the events kept (default 1,000) and for how
 	// long (default 5 minutes). Use the app's HistoryOptions.
 	History pinion.HistoryOptions
+	// Counted, if set, is told of every event shared with the other
+	// instances: received false for one this instance published, true for
+	// one it got from another (metrics.Metrics.ClusterEvent).
+	Counted func(received bool)
 	// Replicas of the stream in a NATS cluster (default 1).
 	Replicas int
 	// Wait bounds how long a call waits for its own event to come back from
@@ -245,6 +249,15 @@ func (n *Node) publish(ctx context.Context, e pinion.Event) {
 	}
 	if err := n.nc.Publish(n.subject, b); err != nil {
 		n.logger.Warn("cluster: publishing an event", "error", err)
+		return
+	}
+	n.count(false)
+}
+
+// count tells Options.Counted of an event shared: published, or received.
+func (n *Node) count(received bool) {
+	if n.opts.Counted != nil {
+		n.opts.Counted(received)
 	}
 }
 
@@ -258,6 +271,7 @@ func (n *Node) receive(msg *nats.Msg) {
 	if m.Origin == n.id {
 		return
 	}
+	n.count(true)
 	n.app.Receive(context.Background(), e)
 }
 
@@ -443,6 +457,7 @@ func (j *jetStream) publishing() {
 			_, err := j.js.Publish(ctx, j.n.subject, b, jetstream.WithMsgID(e.ID))
 			cancel()
 			if err == nil {
+				j.n.count(false)
 				break
 			}
 			j.n.logger.Debug("cluster: publishing an event again", "error", err)
@@ -496,6 +511,7 @@ func (j *jetStream) handle(b []byte, seq uint64, history bool) {
 		j.n.app.Deliver(context.Background(), l.e)
 		close(l.delivered)
 	default:
+		j.n.count(true)
 		j.n.app.Receive(context.Background(), e)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +149,41 @@ func TestJetStreamModes(t *testing.T) {
 	}
 	if _, err := cluster.Join(ctx, pinion.New(), cluster.Options{URL: url, JetStream: "maybe"}); err == nil {
 		t.Fatal(`"maybe" accepted`)
+	}
+}
+
+// Options.Counted hears of each event shared: published by the instance it
+// came from, received by the other, and by no one twice.
+func TestEventsCounted(t *testing.T) {
+	url := natsServer(t)
+	var published, received [2]atomic.Int64
+	var svcs [2]*pinion.Service
+	for i := range 2 {
+		app := pinion.New()
+		svcs[i] = app.Use("messages", memory.New(memory.Options{}))
+		node, err := cluster.Join(ctx, app, cluster.Options{URL: url, Counted: func(in bool) {
+			if in {
+				received[i].Add(1)
+			} else {
+				published[i].Add(1)
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { node.Close() })
+	}
+	for range 3 {
+		if _, err := svcs[0].Create(ctx, map[string]any{"text": "hello"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for received[1].Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // nothing more comes
+	if got := [4]int64{published[0].Load(), received[0].Load(), published[1].Load(), received[1].Load()}; got != [4]int64{3, 0, 0, 3} {
+		t.Errorf("A published %d, received %d; B published %d, received %d; want 3, 0, 0, 3", got[0], got[1], got[2], got[3])
 	}
 }

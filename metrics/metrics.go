@@ -10,8 +10,8 @@
 //     from authentication.Service.Stats);
 //   - the database's readiness (Database) and its driver's connection pool
 //     (PoolMonitor);
-//   - events shared with other instances (ClusterEvent, the hook point for
-//     package cluster);
+//   - events shared with other instances (ClusterEvent, which the server
+//     hands to package cluster as cluster.Options.Counted);
 //   - the Go runtime and the process (CPU, memory, file descriptors).
 //
 // Every metric is named pinion_*, except the runtime's go_* and process_*.
@@ -208,9 +208,7 @@ func Code(err error) string {
 
 // ClusterEvent counts one service event shared with other instances: one
 // received from them when received is true, one published to them
-// otherwise. It is the hook point for multi-instance sync (package
-// cluster): whoever wires the cluster calls it for every event it sends or
-// receives.
+// otherwise. It is what cluster.Options.Counted takes.
 func (m *Metrics) ClusterEvent(received bool) {
 	direction := "out"
 	if received {

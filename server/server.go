@@ -188,7 +188,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		host, _ := os.Hostname()
 		if s.node, err = cluster.Join(ctx, app, cluster.Options{URL: cfg.NATSURL, Name: "pinion " + host,
 			JetStream: cfg.Realtime.JetStream, History: cfg.Realtime.HistoryOptions(),
-			PresenceInterval: time.Duration(cfg.Realtime.PresenceInterval), PresenceTimeout: time.Duration(cfg.Realtime.PresenceTimeout)}); err != nil {
+			PresenceInterval: time.Duration(cfg.Realtime.PresenceInterval), PresenceTimeout: time.Duration(cfg.Realtime.PresenceTimeout),
+			Counted: s.clusterCounted()}); err != nil {
 			s.close(ctx)
 			return nil, err
 		}
@@ -228,10 +229,18 @@ func MongoMessageOptions(cfg *config.Config) mongodb.Options {
 	}
 }
 
-// ready answers whether the database answers, for /readyz.
+// clusterCounted counts the events shared with other instances in the
+// metrics, if there are metrics.
+func (s *Server) clusterCounted() func(received bool) {
+	if s.Metrics == nil {
+		return nil
+	}
+	return s.Metrics.ClusterEvent
+}
+
+// ready answers whether the database answers, for /readyz; serve bounds it
+// (databaseTimeouts.ready).
 func (s *Server) ready(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
 	switch {
 	case s.db != nil:
 		return s.db.ping(ctx)

@@ -139,9 +139,6 @@ func redact(uri string) string {
 
 // ping is the readiness check; serve bounds it (databaseTimeouts.ready).
 func (d *database) ping(ctx context.Context) error {
-	if d == nil {
-		return nil
-	}
 	return d.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
 }
 

@@ -12,5 +12,5 @@ func parsePatch(data any, id string) (*adapter.PatchOps, error) {
 // never changed in place, so values of the patch may be shared by the
 // records of a multi patch.
 func apply(p *adapter.PatchOps, rec map[string]any) (map[string]any, error) {
-	return p.Apply(rec, adapter.CloneRecord(rec))
+	return p.Apply(rec)
 }

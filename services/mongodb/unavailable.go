@@ -102,13 +102,12 @@ func Unavailable(ctx context.Context, err error, timeout time.Duration) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || mongo.IsTimeout(err) {
 		switch {
-		case ctx.Err() == nil && !errors.Is(err, context.Canceled):
+		case ctx.Err() == nil && !errors.Is(err, context.Canceled),
 			// The deadline has not passed: the driver gave up early, seeing
 			// that the database's round trips take longer than the time
 			// left ("calculated server-side timeout … is less than or
 			// equal to 0").
-			return errUnavailable.WithData(map[string]any{"reason": fmt.Sprintf("no answer within %s", timeout)}).Wrap(err)
-		case ctx.Err() != nil && errors.Is(context.Cause(ctx), errCallTimeout):
+			ctx.Err() != nil && errors.Is(context.Cause(ctx), errCallTimeout):
 			return errUnavailable.WithData(map[string]any{"reason": fmt.Sprintf("no answer within %s", timeout)}).Wrap(err)
 		case ctx.Err() != nil:
 			return err // the caller's own deadline or cancellation

@@ -23,7 +23,7 @@ func parsePatch(data any, id string) (*adapter.PatchOps, error) {
 // is checked, nesting depth included, and shares nothing with the patch or
 // with the other records of a multi patch). The id never changes.
 func apply(p *adapter.PatchOps, rec map[string]any) (map[string]any, error) {
-	next, err := p.Apply(rec, adapter.CloneRecord(rec))
+	next, err := p.Apply(rec)
 	if err != nil {
 		return nil, err
 	}

@@ -429,14 +429,14 @@ func (s *Server) connected(sock *socket.Socket) {
 func (s *Server) methods() map[string]pinion.Method {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.methodSet == nil || s.methodGen != len(s.app.Services()) {
+	if svcs := s.app.Services(); s.methodSet == nil || s.methodGen != len(svcs) {
 		out := map[string]pinion.Method{}
-		for _, svc := range s.app.Services() {
+		for _, svc := range svcs {
 			for _, m := range svc.Methods() {
 				out[string(m)] = m
 			}
 		}
-		s.methodSet, s.methodGen = out, len(s.app.Services())
+		s.methodSet, s.methodGen = out, len(svcs)
 	}
 	return s.methodSet
 }
