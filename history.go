@@ -142,6 +142,10 @@ func (a *App) Epoch() string {
 // MaxReplay is the most events one recovery sends (HistoryOptions).
 func (a *App) MaxReplay() int { return a.history.opts.MaxReplay }
 
+// HistoryOptions are the bounds of the app's event history (WithHistory),
+// defaults filled in.
+func (a *App) HistoryOptions() HistoryOptions { return a.history.opts }
+
 // InstanceID names this app instance in event ids.
 func (a *App) InstanceID() string { return a.instance }
 

@@ -67,9 +67,6 @@ type Options struct {
 	// Stream is the JetStream stream's name (default: from Subject,
 	// "pinion.events" → "PINION_EVENTS").
 	Stream string
-	// History bounds the stream: the events kept (default 1,000) and for how
-	// long (default 5 minutes). Use the app's HistoryOptions.
-	History pinion.HistoryOptions
 	// Counted, if set, is told of every event shared with the other
 	// instances: received false for one this instance published, true for
 	// one it got from another (metrics.Metrics.ClusterEvent).
@@ -331,13 +328,7 @@ func startJetStream(ctx context.Context, n *Node) (*jetStream, error) {
 		}
 		return nil, err
 	}
-	h := n.opts.History
-	if h.MaxEvents == 0 {
-		h.MaxEvents = 1000
-	}
-	if h.MaxAge <= 0 {
-		h.MaxAge = 5 * time.Minute
-	}
+	h := n.app.HistoryOptions() // the stream keeps what the app's history keeps
 	cfg := jetstream.StreamConfig{
 		Name:        n.opts.Stream,
 		Description: "Pinion service events (history for recovery)",

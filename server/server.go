@@ -187,7 +187,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	if cfg.NATSURL != "" {
 		host, _ := os.Hostname()
 		if s.node, err = cluster.Join(ctx, app, cluster.Options{URL: cfg.NATSURL, Name: "pinion " + host,
-			JetStream: cfg.Realtime.JetStream, History: cfg.Realtime.HistoryOptions(),
+			JetStream:        cfg.Realtime.JetStream,
 			PresenceInterval: time.Duration(cfg.Realtime.PresenceInterval), PresenceTimeout: time.Duration(cfg.Realtime.PresenceTimeout),
 			Counted: s.clusterCounted()}); err != nil {
 			s.close(ctx)

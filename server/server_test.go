@@ -291,26 +291,9 @@ func TestEmbeddedStore(t *testing.T) {
 			}
 		}
 	}
-	call := func(method, url, token string, body any) (int, map[string]any) {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, url, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
 	login := func(base string) string {
 		t.Helper()
-		status, res := call("POST", base+"/authentication", "", map[string]any{"strategy": "local", "email": "ada@example.com", "password": "correct horse"})
+		status, res := call(t, "POST", base+"/authentication", "", map[string]any{"strategy": "local", "email": "ada@example.com", "password": "correct horse"})
 		if status != 201 {
 			t.Fatalf("login: %d %v", status, res)
 		}
@@ -318,17 +301,17 @@ func TestEmbeddedStore(t *testing.T) {
 	}
 
 	base, stop := start()
-	if status, res := call("POST", base+"/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse"}); status != 201 {
+	if status, res := call(t, "POST", base+"/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse"}); status != 201 {
 		t.Fatalf("signup: %d %v", status, res)
 	}
-	if status, _ := call("POST", base+"/users", "", map[string]any{"email": "ada@example.com", "password": "another one"}); status != 409 {
+	if status, _ := call(t, "POST", base+"/users", "", map[string]any{"email": "ada@example.com", "password": "another one"}); status != 409 {
 		t.Fatalf("a second signup with the same email: %d, want 409", status)
 	}
 	token := login(base)
-	if status, res := call("POST", base+"/messages", token, map[string]any{"text": "kept"}); status != 201 {
+	if status, res := call(t, "POST", base+"/messages", token, map[string]any{"text": "kept"}); status != 201 {
 		t.Fatalf("message: %d %v", status, res)
 	}
-	if status, _ := call("DELETE", base+"/authentication", token, nil); status != 200 {
+	if status, _ := call(t, "DELETE", base+"/authentication", token, nil); status != 200 {
 		t.Fatalf("logout: %d", status)
 	}
 	stop()
@@ -341,10 +324,10 @@ func TestEmbeddedStore(t *testing.T) {
 
 	base, stop = start()
 	defer stop()
-	if status, _ := call("GET", base+"/messages", token, nil); status != 401 {
+	if status, _ := call(t, "GET", base+"/messages", token, nil); status != 401 {
 		t.Errorf("a token logged out before the restart: %d, want 401", status)
 	}
-	status, res := call("GET", base+"/messages", login(base), nil)
+	status, res := call(t, "GET", base+"/messages", login(base), nil)
 	if status != 200 || res["total"] != 1.0 {
 		t.Errorf("messages after the restart: %d %v", status, res)
 	}

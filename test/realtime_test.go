@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +14,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/faultproxy"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/services/mongodb/embedded"
 )
@@ -36,67 +35,16 @@ func jetStreamServer(t *testing.T) string {
 	return ns.ClientURL()
 }
 
-// proxy forwards TCP connections to a NATS server and can cut them: an
+// natsProxy is a proxy to the NATS server at natsURL that can cut it: an
 // instance behind it loses NATS while the others keep it.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, natsURL string) *proxy {
+func natsProxy(t *testing.T, natsURL string) (*faultproxy.Proxy, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := faultproxy.New(strings.TrimPrefix(natsURL, "nats://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: strings.TrimPrefix(natsURL, "nats://")}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.setCut(true) })
-	return p
-}
-
-func (p *proxy) URL() string { return "nats://" + p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go func() { io.Copy(up, c); up.Close() }()
-		go func() { io.Copy(c, up); c.Close() }()
-	}
-}
-
-// setCut cuts every connection and refuses new ones, or lets them through
-// again.
-func (p *proxy) setCut(cut bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = cut
-	if cut {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
-	}
+	t.Cleanup(p.Close)
+	return p, "nats://" + p.Addr()
 }
 
 // recorder keeps the service events a socket receives, with their meta.
@@ -148,13 +96,13 @@ func realtimeConfig(t *testing.T) map[string]string {
 // others received its events.
 func TestJetStreamCutOff(t *testing.T) {
 	natsURL := jetStreamServer(t)
-	px := newProxy(t, natsURL)
+	px, pxURL := natsProxy(t, natsURL)
 	env := func(url string) map[string]string {
 		e := realtimeConfig(t)
 		e["NATS_URL"] = url
 		return e
 	}
-	a := startPinion(t, "memory", env(px.URL()))
+	a := startPinion(t, "memory", env(pxURL))
 	b := startPinion(t, "memory", env(natsURL))
 	c := startPinion(t, "memory", env(natsURL))
 	tokens := map[*instance]string{}
@@ -180,7 +128,7 @@ func TestJetStreamCutOff(t *testing.T) {
 	post(b, "before")
 	eventually(t, "the first event on A", func() bool { return len(onA[0].named("messages created")) == 1 })
 
-	px.setCut(true)
+	px.Refuse()
 	var wg sync.WaitGroup
 	for _, in := range []*instance{b, c} {
 		wg.Add(1)
@@ -204,7 +152,7 @@ func TestJetStreamCutOff(t *testing.T) {
 	if n := len(onB.named("messages created")); n < 20 {
 		t.Fatalf("B's socket got only %d events while A was cut off", n)
 	}
-	px.setCut(false)
+	px.Restore()
 	wg.Wait()
 
 	const total = 1 + 40 + 2
@@ -274,7 +222,7 @@ func withRoomClaims(in *instance) {
 // that goes silent (cut off from NATS) loses its users after the timeout.
 func TestPresenceAcrossInstances(t *testing.T) {
 	natsURL := jetStreamServer(t)
-	px := newProxy(t, natsURL)
+	px, pxURL := natsProxy(t, natsURL)
 	store, err := embedded.Start(context.Background(), t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +234,7 @@ func TestPresenceAcrossInstances(t *testing.T) {
 		e["MONGODB_URL"] = strings.TrimSuffix(store.URI(), "/") + "/presence"
 		return e
 	}
-	a := startPinion(t, "mongodb", env(px.URL()))
+	a := startPinion(t, "mongodb", env(pxURL))
 	b := startPinion(t, "mongodb", env(natsURL))
 	withRoomClaims(a)
 	withRoomClaims(b)
@@ -359,7 +307,7 @@ func TestPresenceAcrossInstances(t *testing.T) {
 
 	// A goes silent: B forgets ada after the timeout (1s), and tells bob.
 	start := time.Now()
-	px.setCut(true)
+	px.Refuse()
 	eventually(t, "bob hearing ada leave", func() bool {
 		return slices.Contains(presenceOf(bobEvents), "left rooms/general "+sub(ada))
 	})
@@ -369,7 +317,7 @@ func TestPresenceAcrossInstances(t *testing.T) {
 	if status, _ := api(t, b.URL, "GET", "/presence/rooms%2Fgeneral", ada, nil); status != 403 {
 		t.Errorf("ada is gone from B's view, yet a member: %d", status)
 	}
-	px.setCut(false) // back: she joins again
+	px.Restore() // back: she joins again
 	eventually(t, "bob hearing ada again", func() bool {
 		p := presenceOf(bobEvents)
 		return p[len(p)-1] == "joined rooms/general "+sub(ada)
