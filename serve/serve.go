@@ -168,7 +168,7 @@ func (s *Server) routes() http.Handler {
 		engine.Use(m.Gin()) // first: it sees the status whatever ends the request
 	}
 	engine.Use(tracing.RequestIDs())
-	if t := s.opts.Tracing.Gin(); t != nil {
+	if t := s.opts.Tracing.Gin("/healthz", "/readyz", s.opts.MetricsPath); t != nil {
 		engine.Use(t)
 	}
 	engine.Use(recovery(s.logger), requestLog(s.logger), bodyDeadline(s.opts.BodyTimeout), rest.CORS(s.opts.Origins))

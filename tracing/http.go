@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,14 +20,15 @@ import (
 // it, so the calls it makes are its children. socket.io's own requests
 // (long-polling, the WebSocket) and the health, readiness and metrics
 // endpoints make none: socket calls have spans of their own, children of
-// their handshake's traceparent. Nil when t is nil.
-func (t *Tracing) Gin() gin.HandlerFunc {
+// their handshake's traceparent. The server names those endpoints, skip
+// (their paths are its options). Nil when t is nil.
+func (t *Tracing) Gin(skip ...string) gin.HandlerFunc {
 	if t == nil {
 		return nil
 	}
 	return func(c *gin.Context) {
 		r := c.Request
-		if skip(r.URL.Path) {
+		if slices.Contains(skip, r.URL.Path) || strings.HasPrefix(r.URL.Path, "/socket.io/") {
 			c.Next()
 			return
 		}
@@ -56,14 +58,6 @@ func (t *Tracing) Gin() gin.HandlerFunc {
 		}()
 		c.Next()
 	}
-}
-
-func skip(path string) bool {
-	switch path {
-	case "/healthz", "/readyz", "/metrics":
-		return true
-	}
-	return strings.HasPrefix(path, "/socket.io/")
 }
 
 type requestIDKey struct{}

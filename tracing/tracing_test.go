@@ -227,3 +227,30 @@ func grepLine(text, what string) string {
 	}
 	return ""
 }
+
+// The server's own endpoints (health, readiness, metrics at its configured
+// path) and socket.io's requests make no request span; a service path does.
+func TestEndpointsWithoutSpans(t *testing.T) {
+	var logs bytes.Buffer
+	exp, base := setup(t, &logs)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/socket.io/?EIO=4&transport=polling"} {
+		exp.Reset()
+		if resp, err := http.Get(base + path); err != nil {
+			t.Fatal(err)
+		} else {
+			resp.Body.Close()
+		}
+		if spans := exp.GetSpans(); len(spans) != 0 {
+			t.Errorf("GET %s made spans %v", path, names(spans))
+		}
+	}
+	exp.Reset()
+	if resp, err := http.Get(base + "/things"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	if spans := exp.GetSpans(); len(spans) == 0 {
+		t.Error("GET /things made no span")
+	}
+}
