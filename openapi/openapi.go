@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -38,7 +39,7 @@ func Document(app *pinion.App, info Info) map[string]any {
 	if info.Version == "" {
 		info.Version = "1.0.0"
 	}
-	b := &builder{schemas: map[string]any{}, paths: map[string]any{}}
+	b := &builder{schemas: map[string]any{}, paths: map[string]any{}, names: map[string]bool{}}
 	b.schemas["Error"] = errorSchema
 	for _, svc := range app.Services() {
 		b.service(svc)
@@ -80,6 +81,7 @@ func Handler(app *pinion.App, info Info) http.Handler {
 type builder struct {
 	schemas map[string]any
 	paths   map[string]any
+	names   map[string]bool // the services' component names
 }
 
 // shapes are the component schemas of one service.
@@ -96,7 +98,7 @@ func (b *builder) service(svc *pinion.Service) {
 	if len(methods) == 0 {
 		return
 	}
-	name := componentName(svc.Path())
+	name := b.unique(ComponentName(svc.Path()))
 	sh := b.shapes(svc, name)
 	docs := svc.Docs()
 	tag := svc.Path()
@@ -119,7 +121,7 @@ func (b *builder) service(svc *pinion.Service) {
 			summary = s
 		}
 		o := map[string]any{
-			"operationId": operationID(svc.Path(), string(m), extra["multi"] == true),
+			"operationId": operationID(name, string(m), extra["multi"] == true),
 			"tags":        []any{tag},
 			"summary":     summary,
 			"responses":   responses,
@@ -189,7 +191,7 @@ func (b *builder) service(svc *pinion.Service) {
 		}
 	}
 	if custom := customMethods(methods); len(custom) > 0 {
-		b.custom(svc, coll, custom, docs, op)
+		b.custom(svc, name, coll, custom, docs, op)
 	}
 	if len(coll) > 0 {
 		if len(params) > 0 {
@@ -213,7 +215,7 @@ func (b *builder) service(svc *pinion.Service) {
 // the method named in X-Service-Method. OpenAPI has one operation per path
 // and verb, so create and the custom methods share the POST, told apart by
 // the header.
-func (b *builder) custom(svc *pinion.Service, coll map[string]any, custom []pinion.Method, docs pinion.Docs, op func(pinion.Method, string, map[string]any, map[string]any) map[string]any) {
+func (b *builder) custom(svc *pinion.Service, name string, coll map[string]any, custom []pinion.Method, docs pinion.Docs, op func(pinion.Method, string, map[string]any, map[string]any) map[string]any) {
 	names := make([]any, len(custom))
 	for i, m := range custom {
 		names[i] = string(m)
@@ -227,7 +229,7 @@ func (b *builder) custom(svc *pinion.Service, coll map[string]any, custom []pini
 		post = op(custom[0], "Call a custom method of "+svc.Path(), map[string]any{
 			"200": map[string]any{"description": "What the method answers.", "content": jsonContent(map[string]any{})},
 		}, map[string]any{"requestBody": map[string]any{"content": jsonContent(map[string]any{})}})
-		post["operationId"] = operationID(svc.Path(), "custom", false)
+		post["operationId"] = operationID(name, "custom", false)
 		coll["post"] = post
 	} else {
 		post["responses"].(map[string]any)["200"] = map[string]any{"description": "What a custom method answers.", "content": jsonContent(map[string]any{})}
@@ -382,9 +384,10 @@ func pathTemplate(path string) (string, []any) {
 	return "/" + tmpl, params
 }
 
-// componentName is a schema name for a service path: "users" → "Users",
-// "authentication/tickets" → "AuthenticationTickets".
-func componentName(path string) string {
+// ComponentName is the schema name of a service path: "users" → "Users",
+// "authentication/tickets" → "AuthenticationTickets", "2fa" → "Service2fa"
+// (a name starts with a letter). Package typescript names its types so too.
+func ComponentName(path string) string {
 	var b strings.Builder
 	up := true
 	for _, r := range path {
@@ -398,11 +401,27 @@ func componentName(path string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	name := b.String()
+	if name == "" || !unicode.IsLetter(rune(name[0])) {
+		name = "Service" + name
+	}
+	return name
 }
 
-func operationID(path, method string, multi bool) string {
-	id := method + componentName(path)
+// unique gives a service's component name once: a second "ToDos" ("to-dos",
+// "to_dos") is "ToDos2", as in package typescript, so that neither schemas
+// nor operation ids are shared.
+func (b *builder) unique(name string) string {
+	n := name
+	for i := 2; b.names[n]; i++ {
+		n = name + strconv.Itoa(i)
+	}
+	b.names[n] = true
+	return n
+}
+
+func operationID(name, method string, multi bool) string {
+	id := method + name
 	if multi {
 		id += "Many"
 	}

@@ -181,3 +181,35 @@ func TestServedDocs(t *testing.T) {
 		t.Errorf("/docs does not lead to /docs/: %s", resp.Request.URL.Path)
 	}
 }
+
+// Services whose paths make one name ("to-dos", "to_dos") get a schema and
+// operation ids each, named as package typescript names their types.
+func TestNamesOnce(t *testing.T) {
+	app := pinion.New()
+	app.Use("to-dos", memory.New(memory.Options{}))
+	app.Use("to_dos", memory.New(memory.Options{}))
+	app.Use("2fa", memory.New(memory.Options{}))
+	b, err := openapi.JSON(app, openapi.Info{Title: "Names"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := valid(t, b)
+	for _, name := range []string{"ToDos", "ToDos2", "Service2fa"} {
+		at(t, doc, "components", "schemas", name)
+	}
+	ids := map[string]bool{}
+	for _, item := range at(t, doc, "paths").(map[string]any) {
+		for _, op := range item.(map[string]any) {
+			op, _ := op.(map[string]any) // or a path's parameters
+			if id, _ := op["operationId"].(string); id != "" {
+				if ids[id] {
+					t.Errorf("operationId %s twice", id)
+				}
+				ids[id] = true
+			}
+		}
+	}
+	if !ids["findToDos"] || !ids["findToDos2"] {
+		t.Errorf("operation ids %v", ids)
+	}
+}

@@ -128,6 +128,9 @@ func Describe(args []string, w io.Writer, newApp func() (*pinion.App, error), in
 		return err
 	}
 	if *out != "" {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			return err
+		}
 		return os.WriteFile(*out, b, 0o644)
 	}
 	_, err = w.Write(b)

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/pinionhq/pinion/schema"
 )
 
 // object is a JSON object that keeps the order of its keys, so that the
@@ -112,7 +114,7 @@ func fromSchema(v any, t reflect.Type) any {
 				st := structType(t)
 				var fields []string
 				if st != nil {
-					for _, f := range schemaOf(st).Fields {
+					for _, f := range schema.Of(st).Fields {
 						fields = append(fields, f.Name)
 					}
 				}
@@ -120,7 +122,7 @@ func fromSchema(v any, t reflect.Type) any {
 				for _, name := range sortedKeys(props, fields) {
 					var ft reflect.Type
 					if st != nil {
-						if f := schemaOf(st).Field(name); f != nil {
+						if f := schema.Of(st).Field(name); f != nil {
 							ft = f.Type
 						} else if name == "$sort" {
 							ft = st // a sort names the struct's fields

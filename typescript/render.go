@@ -5,11 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/pinionhq/pinion/schema"
 )
-
-var schemaOf = schema.Of
 
 // renderer turns one JSON Schema document into TypeScript types.
 type renderer struct {

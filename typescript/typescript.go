@@ -19,10 +19,10 @@ package typescript
 import (
 	"bytes"
 	"fmt"
+	"github.com/pinionhq/pinion/openapi"
 	"io"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/schema"
@@ -203,25 +203,11 @@ func joinMethods(ms []pinion.Method) string {
 	return strings.Join(s, ", ")
 }
 
-// typeName is a type name for a service path, as package openapi names its
-// components: "users" → "Users", "authentication/tickets" →
-// "AuthenticationTickets".
+// typeName is a type name for a service path: its OpenAPI component name
+// ("users" → "Users"), unless that is no TypeScript identifier.
 func typeName(path string) string {
-	var b strings.Builder
-	up := true
-	for _, r := range path {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			up = true
-			continue
-		}
-		if up {
-			r = unicode.ToUpper(r)
-			up = false
-		}
-		b.WriteRune(r)
-	}
-	name := b.String()
-	if name == "" || !unicode.IsLetter(rune(name[0])) || !identifier.MatchString(name) {
+	name := openapi.ComponentName(path)
+	if !identifier.MatchString(name) {
 		name = "Service" + name
 	}
 	return name

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"go/format"
 	"go/token"
@@ -282,8 +281,7 @@ func describe(cmd string, args []string, stdout, stderr io.Writer) error {
 	}
 	c := exec.Command("go", run...)
 	c.Dir = p.root
-	var errs bytes.Buffer
-	c.Stdout, c.Stderr = stdout, io.MultiWriter(stderr, &errs)
+	c.Stdout, c.Stderr = stdout, stderr
 	if err := c.Run(); err != nil {
 		if exit, ok := err.(*exec.ExitError); ok {
 			return &exitError{code: exit.ExitCode()}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -153,7 +154,7 @@ func parseFlags(cmd string, args []string, spec flagSpec) ([]string, map[string]
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch {
-		case contains(spec.values, name):
+		case slices.Contains(spec.values, name):
 			if !hasValue {
 				if i+1 >= len(args) {
 					return nil, nil, refuse("%s: flag %s needs a value", cmd, a)
@@ -162,7 +163,7 @@ func parseFlags(cmd string, args []string, spec flagSpec) ([]string, map[string]
 				value = args[i]
 			}
 			flags[name] = value
-		case contains(spec.bools, name):
+		case slices.Contains(spec.bools, name):
 			if hasValue && value != "true" && value != "false" {
 				return nil, nil, refuse("%s: flag --%s takes no value", cmd, name)
 			}
@@ -175,13 +176,4 @@ func parseFlags(cmd string, args []string, spec flagSpec) ([]string, map[string]
 		}
 	}
 	return positional, flags, nil
-}
-
-func contains(l []string, s string) bool {
-	for _, e := range l {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
