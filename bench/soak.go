@@ -739,10 +739,10 @@ func (r *soakReport) String() string {
 	k := r.checks()
 	l := r.led
 	fmt.Fprintf(&b, "## Soak, %s\n\n", time.Now().Format("2006-01-02"))
-	fmt.Fprintf(&b, "`go run ./bench -soak %s -listeners %d -rate %.0f`, %s. Pinion (cmd/server, production, embedded store) in a process of its own; "+
+	fmt.Fprintf(&b, "`go run ./bench -soak %s -listeners %d -rate %.0f -sample %s`, %s. Pinion (cmd/server, production, embedded store) in a process of its own; "+
 		"load from the bench process on the same machine: %d REST workers at %.0f ops/s together (45%% creates, 40%% finds, 15%% patches), "+
 		"a local login a second, 2 sockets that connect, make 10 creates and finds, and disconnect, again and again, and %d sockets connected throughout that must receive every `messages created`.\n\n",
-		r.o.duration, r.o.listeners, r.o.rate, machine(), 4, r.o.rate, r.o.listeners)
+		r.o.duration, r.o.listeners, r.o.rate, r.o.sample, machine(), 4, r.o.rate, r.o.listeners)
 	fmt.Fprintf(&b, "Ran %s.\n\n", r.elapsed.Round(time.Second))
 	b.WriteString("| ledger | count |\n|---|---:|\n")
 	fmt.Fprintf(&b, "| creates sent | %d |\n| creates acknowledged | %d |\n| messages stored | %d |\n", len(l.tried), len(l.acked), len(r.stored.count))
