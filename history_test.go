@@ -229,7 +229,7 @@ func TestDeliverWithPositions(t *testing.T) {
 	}
 }
 
-func member(app *pinion.App, id, sub string) *mailbox {
+func member(id, sub string) *mailbox {
 	b := newMailbox(id, "")
 	b.conn.SetAuthenticated(&pinion.Authentication{Strategy: "jwt", Payload: map[string]any{"sub": sub}}, map[string]any{"_id": sub})
 	return b
@@ -246,7 +246,7 @@ func events(ms []*pinion.Message) []string {
 func TestPresence(t *testing.T) {
 	app := pinion.New()
 	app.TrackPresence(func(ch string) bool { return strings.HasPrefix(ch, "rooms/") })
-	ada1, ada2, bob := member(app, "1", "ada"), member(app, "2", "ada"), member(app, "3", "bob")
+	ada1, ada2, bob := member("1", "ada"), member("2", "ada"), member("3", "bob")
 	room := app.Channel("rooms/a")
 	room.Join(ada1.conn)
 	app.Channel("all").Join(ada1.conn, bob.conn) // not tracked: no events

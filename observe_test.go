@@ -42,12 +42,8 @@ func TestObserverPhases(t *testing.T) {
 			}
 			return nil
 		}}},
-		Error: pinion.HookMap{"get": {func(ctx context.Context, hc *pinion.HookContext) error {
-			if hc.ID == "swallow" {
-				hc.Result = map[string]any{"swallowed": true}
-			}
-			return nil
-		}}},
+		// An error hook that lets the error through: a phase of its own.
+		Error: pinion.HookMap{"get": {func(ctx context.Context, hc *pinion.HookContext) error { return nil }}},
 	}))
 	if _, err := svc.Get(context.Background(), 1, nil); err != nil {
 		t.Fatal(err)

@@ -296,10 +296,9 @@ var errNoJetStream = errors.New("JetStream is not enabled")
 // jetStream is a Node's JetStream side: the outbox of local events, and the
 // consumer that delivers every event of the stream in order.
 type jetStream struct {
-	n      *Node
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	cons   jetstream.ConsumeContext
+	n    *Node
+	js   jetstream.JetStream
+	cons jetstream.ConsumeContext
 
 	outbox chan pinion.Event
 	done   chan struct{}
@@ -349,7 +348,7 @@ func startJetStream(ctx context.Context, n *Node) (*jetStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &jetStream{n: n, js: js, stream: stream, outbox: make(chan pinion.Event, 100_000), done: make(chan struct{}),
+	j := &jetStream{n: n, js: js, outbox: make(chan pinion.Event, 100_000), done: make(chan struct{}),
 		waiting: map[string]*local{}, recent: map[string]bool{}}
 	// The history starts where the stream does: a client that left another
 	// instance recovers here.
