@@ -104,7 +104,10 @@ func decodeHeader(t *testing.T, token string) map[string]any {
 
 func TestRenewal(t *testing.T) {
 	f := newApp(t, func(c *authentication.Config) {
-		c.JWTOptions.ExpiresIn = authentication.Duration(2 * time.Second)
+		// exp is in whole seconds, so a token has (2s, 3s] left when it is
+		// issued: the first renewal comes at least 0.5s after the login,
+		// after socketLogin has seen the token it was given.
+		c.JWTOptions.ExpiresIn = authentication.Duration(3 * time.Second)
 		c.Renewal = authentication.Duration(1500 * time.Millisecond)
 		c.Leeway = 0
 	})
@@ -119,7 +122,7 @@ func TestRenewal(t *testing.T) {
 	}
 	time.Sleep(2500 * time.Millisecond) // past the first token's expiry
 	if s.got(authentication.EventExpired) || s.conn.User() == nil {
-		// with renewals every 0.5s the connection never expires
+		// renewed 1.5s before each expiry, the connection never expires
 		t.Fatal("a renewed connection expired")
 	}
 	if f.do(t, "GET", "/messages", s.conn.Authentication().AccessToken, nil).status != 200 {
