@@ -372,8 +372,8 @@ func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage) {
 				seen[c] = true
 			}
 			// A connection gets each position once, in order: a recovery
-			// may have sent it already.
-			if c.pos.Load() >= e.Position {
+			// may have sent it already, or will send it.
+			if c.waiting.Load() || c.pos.Load() >= e.Position {
 				continue
 			}
 			c.pos.Store(e.Position)

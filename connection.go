@@ -29,7 +29,8 @@ type Connection struct {
 	ctx     context.Context
 	stop    context.CancelFunc
 
-	since string // Position, until recovered
+	since   string      // Position, until recovered
+	waiting atomic.Bool // live events wait for the recovery of since
 
 	mu     sync.RWMutex
 	user   map[string]any
@@ -52,7 +53,9 @@ type ConnectionOptions struct {
 	Message func(m *Message)
 	// Position is where the client says it stopped, for a connection that
 	// comes back: once connected (App.Connected) it receives what it missed
-	// after it (App.Recover). Empty for a new client.
+	// after it (App.Recover). Until then it gets no service event, even in
+	// the channels its login joined: those published meanwhile come with the
+	// recovery, in order. Empty for a new client.
 	Position string
 	// Close ends the connection from the server side.
 	Close func()
@@ -62,10 +65,12 @@ type ConnectionOptions struct {
 // transport reports the disconnect (App.Disconnected).
 func NewConnection(o ConnectionOptions) *Connection {
 	ctx, stop := context.WithCancel(context.Background())
-	return &Connection{
+	c := &Connection{
 		ID: o.ID, Provider: o.Provider, Headers: o.Headers, RemoteAddr: o.RemoteAddr,
 		send: o.Send, message: o.Message, close: o.Close, ctx: ctx, stop: stop, since: o.Position,
 	}
+	c.waiting.Store(o.Position != "")
+	return c
 }
 
 // deliver sends a message of the app (a service event, a recovery failure).

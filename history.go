@@ -308,6 +308,9 @@ func (a *App) Recover(ctx context.Context, conn *Connection, position string) bo
 	h := &a.history
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	// Live events held for this recovery are in the history (or it fails,
+	// and the client fetches again): from here on they flow.
+	defer conn.waiting.Store(false)
 	h.expire(time.Now())
 	fail := func(err *Error) bool {
 		conn.deliver(newMessage(&Message{Event: EventRecoveryFailed, Data: a.encode(err)}))

@@ -113,6 +113,31 @@ func TestPositionsAndRecovery(t *testing.T) {
 	}
 }
 
+// A connection that comes back is in its channels before it is connected
+// (its login joins them): what is published in between waits for its
+// recovery, so that it still gets every event once, in order.
+func TestEventsBeforeRecovery(t *testing.T) {
+	app, svc := historyApp(t, pinion.HistoryOptions{})
+	first := newMailbox("a", "")
+	app.Channel("all").Join(first.conn)
+	app.Connected(context.Background(), first.conn)
+	create(t, svc, "m0")
+	since := first.take()[0].Position
+	create(t, svc, "m1")
+	back := newMailbox("b", since)
+	app.Channel("all").Join(back.conn)
+	create(t, svc, "m2") // after the login, before the connection is complete
+	if got := back.take(); len(got) != 0 {
+		t.Fatalf("sent before its recovery: %v", texts(got))
+	}
+	app.Connected(context.Background(), back.conn)
+	create(t, svc, "m3")
+	want := []string{"messages created m1", "messages created m2", "messages created m3"}
+	if got := texts(back.take()); !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
 func failure(t *testing.T, ms []*pinion.Message) map[string]any {
 	t.Helper()
 	if len(ms) != 1 || ms[0].Event != pinion.EventRecoveryFailed {
