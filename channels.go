@@ -215,10 +215,12 @@ func (ch *Channel) Len() int { return len(ch.Connections()) }
 // Publisher decides which channels receive an event. Returning nothing sends it
 // nowhere.
 //
-// A publisher only chooses channels: it runs while the event is given its
-// position and sent, with the app's event order held, so that a connection
-// recovering meanwhile misses nothing. It must not call services that emit
-// events, nor App.Position: those wait for that order, and would wait forever.
+// A publisher runs in the call that caused the event, before the event takes
+// its place in the app's history: it may take its time and call services
+// (even ones that emit events of their own, which then come first). The
+// event's Position is 0 there for a local event; what connections are in
+// the chosen channels is read when the event is sent, in position order. A
+// recovery runs the publishers of the missed events again.
 type Publisher func(ctx context.Context, e Event) []*Channel
 
 type publishers struct {
@@ -316,17 +318,20 @@ func (a *App) publisher(e Event) Publisher {
 // the connections its publisher chooses.
 func (a *App) Dispatch(ctx context.Context, e Event) { a.Deliver(ctx, e) }
 
-// dispatch sends an event to the connections of the channels its publisher
-// chooses, each connection once, as "<path> <event>" with its id and position.
-// The payload is encoded once (data, e.External()) and the message shared by
-// every connection that gets the same data. It runs under the history's lock,
-// in position order.
-func (a *App) dispatch(ctx context.Context, e Event, payload json.RawMessage) {
-	fn := a.publisher(e)
-	if fn == nil {
-		return
+// channelsOf runs the event's publisher: the channels it is sent to. It runs
+// outside the app's event order (see Publisher).
+func (a *App) channelsOf(ctx context.Context, e Event) []*Channel {
+	if fn := a.publisher(e); fn != nil {
+		return fn(ctx, e)
 	}
-	chans := fn(ctx, e)
+	return nil
+}
+
+// dispatch sends an event to the connections of chans, each connection once,
+// as "<path> <event>" with its id and position. The payload is encoded once
+// (data, e.External()) and the message shared by every connection that gets
+// the same data. It runs under the history's lock, in position order.
+func (a *App) dispatch(e Event, payload json.RawMessage, chans []*Channel) {
 	if len(chans) == 0 {
 		return
 	}

@@ -226,11 +226,16 @@ func (a *App) deliver(ctx context.Context, e Event, send bool) bool {
 	if e.ID == "" {
 		e.ID = a.newEventID()
 	}
-	// Encoded before the lock: deliveries wait for each other only while
-	// their connections are sent to.
+	// Encoded and published before the lock: deliveries wait for each
+	// other only while their connections are sent to, and a publisher may
+	// call services that emit events.
 	var data json.RawMessage
 	if send || h.opts.MaxEvents > 0 {
 		data = a.encode(e.External())
+	}
+	var chans []*Channel
+	if send {
+		chans = a.channelsOf(ctx, e)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -241,7 +246,7 @@ func (a *App) deliver(ctx context.Context, e Event, send bool) bool {
 	}
 	h.seq = e.Position
 	if send {
-		a.dispatch(ctx, e, data)
+		a.dispatch(e, data, chans)
 	}
 	if h.opts.MaxEvents > 0 && data != nil {
 		kept := e
@@ -303,62 +308,98 @@ func (h *history) at(i int) *entry { return &h.entries[(h.head+i)%len(h.entries)
 // last event it received, in order and before any later event; or, when that
 // cannot be done, EventRecoveryFailed with the reason. Transports call it
 // for a connection that comes back with a position, once it is connected and
-// in its channels. It reports whether the connection is complete again.
+// in its channels (App.Connected does). It reports whether the connection is
+// complete again.
+//
+// The publishers of the missed events run again, outside the app's event
+// order (a publisher may call services); events that come meanwhile are
+// replayed too, and the whole is sent at once, in the event order.
 func (a *App) Recover(ctx context.Context, conn *Connection, position string) bool {
 	h := &a.history
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	// Live events held for this recovery are in the history (or it fails,
-	// and the client fetches again): from here on they flow.
-	defer conn.waiting.Store(false)
+	// Live events held for this recovery (ConnectionOptions.Position) come
+	// with it, or it fails and the client fetches again: from here on, they
+	// flow.
+	defer func() {
+		conn.waiting.Store(false)
+		h.mu.Unlock()
+	}()
 	h.expire(time.Now())
 	fail := func(err *Error) bool {
 		conn.deliver(newMessage(&Message{Event: EventRecoveryFailed, Data: a.encode(err)}))
 		return false
+	}
+	gone := func(reason string) bool {
+		return fail(Gone("The events after this position are no longer kept: fetch again").WithData(map[string]any{"reason": reason}))
 	}
 	epoch, since, ok := parsePosition(position)
 	switch {
 	case !ok:
 		return fail(BadRequest("Invalid position"))
 	case epoch != h.epoch:
-		return fail(Gone("The events after this position are no longer kept: fetch again").WithData(map[string]any{"reason": "epoch"}))
+		return gone("epoch")
 	case since > h.seq:
 		return fail(BadRequest("Invalid position"))
-	case since < h.trimmed:
-		return fail(Gone("The events after this position are no longer kept: fetch again").WithData(map[string]any{"reason": "expired"}))
-	case h.seq-since > uint64(h.opts.MaxReplay):
-		return fail(Gone("Too many events were missed: fetch again").WithData(map[string]any{"reason": "limit"}))
 	}
-	// The kept events after since, oldest first.
-	first := sort.Search(h.n, func(i int) bool { return h.at(i).e.Position > since })
-	for i := first; i < h.n; i++ {
-		a.replay(ctx, conn, h.at(i))
+	from := since
+	var sent []*Message
+	for {
+		switch {
+		case h.epoch != epoch: // the history was reset meanwhile
+			return gone("epoch")
+		case since < h.trimmed:
+			return gone("expired")
+		case h.seq-from > uint64(h.opts.MaxReplay):
+			return fail(Gone("Too many events were missed: fetch again").WithData(map[string]any{"reason": "limit"}))
+		}
+		kept := h.after(since)
+		if len(kept) == 0 {
+			break
+		}
+		h.mu.Unlock()
+		for i := range kept {
+			if m := a.replay(ctx, conn, epoch, &kept[i]); m != nil {
+				sent = append(sent, m)
+			}
+		}
+		h.mu.Lock()
+		since = kept[len(kept)-1].e.Position
+	}
+	for _, m := range sent {
+		conn.deliver(m)
 	}
 	conn.pos.Store(h.seq)
 	return true
 }
 
-// replay sends one kept event to conn if its publisher chooses conn now.
-func (a *App) replay(ctx context.Context, conn *Connection, en *entry) {
-	fn := a.publisher(en.e)
-	if fn == nil {
-		return
+// after returns copies of the kept events after position since, oldest
+// first.
+func (h *history) after(since uint64) []entry {
+	first := sort.Search(h.n, func(i int) bool { return h.at(i).e.Position > since })
+	out := make([]entry, 0, h.n-first)
+	for i := first; i < h.n; i++ {
+		out = append(out, *h.at(i))
 	}
-	meta := metaOf(en.e, a.history.epoch)
-	for _, ch := range fn(ctx, en.e) {
+	return out
+}
+
+// replay is the message of one kept event for conn, if its publisher chooses
+// conn now; nil if not.
+func (a *App) replay(ctx context.Context, conn *Connection, epoch string, en *entry) *Message {
+	for _, ch := range a.channelsOf(ctx, en.e) {
 		if ch == nil || !ch.Has(conn) {
 			continue
 		}
 		data := en.data
 		if ch.hasData {
 			if data = a.encode(ch.data); data == nil {
-				return
+				return nil
 			}
 		}
-		conn.deliver(newMessage(&Message{Event: en.e.Path + " " + en.e.Name, Data: data, Meta: meta,
-			ID: en.e.ID, Position: formatPosition(a.history.epoch, en.e.Position)}))
-		return
+		return newMessage(&Message{Event: en.e.Path + " " + en.e.Name, Data: data, Meta: metaOf(en.e, epoch),
+			ID: en.e.ID, Position: formatPosition(epoch, en.e.Position)})
 	}
+	return nil
 }
 
 func metaOf(e Event, epoch string) json.RawMessage {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -136,6 +137,103 @@ func TestEventsBeforeRecovery(t *testing.T) {
 	if got := texts(back.take()); !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
+}
+
+// A publisher may call services, even ones that emit events, and read the
+// app's position, both when the event happens and when a recovery runs it
+// again: nothing waits for the app's event order there.
+func TestPublisherCallsServices(t *testing.T) {
+	app := pinion.New()
+	svc := app.Use("messages", &creator{})
+	audit := app.Use("audit", &creator{})
+	svc.PublishEvent("created", func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		_ = app.Position()
+		if _, err := audit.Create(ctx, map[string]any{"text": "audit " + e.Data.(map[string]any)["text"].(string)}, nil); err != nil {
+			t.Error(err)
+		}
+		return []*pinion.Channel{app.Channel("all")}
+	})
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("all")} })
+	withTimeout := func(what string, fn func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { defer close(done); fn() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting (a deadlock)", what)
+		}
+	}
+	first := newMailbox("a", "")
+	app.Channel("all").Join(first.conn)
+	app.Connected(context.Background(), first.conn)
+	withTimeout("create", func() { create(t, svc, "m0") })
+	got := first.take()
+	// The publisher's own event comes first: it happened before m0 took
+	// its place.
+	if want := []string{"audit created audit m0", "messages created m0"}; !slices.Equal(texts(got), want) {
+		t.Fatalf("got %v, want %v", texts(got), want)
+	}
+	back := newMailbox("b", got[0].Position)
+	app.Channel("all").Join(back.conn)
+	withTimeout("recovery", func() { app.Connected(context.Background(), back.conn) })
+	// The recovery ran m0's publisher again, which created another audit
+	// record: it came during the recovery, so the recovery sends it too,
+	// after m0.
+	if want := []string{"messages created m0", "audit created audit m0"}; !slices.Equal(texts(back.take()), want) {
+		t.Fatalf("recovered %v, want %v", texts(back.take()), want)
+	}
+}
+
+// Connections that come back while events are created concurrently each get
+// every event after their position once, in position order.
+func TestRecoveryUnderLoad(t *testing.T) {
+	app, svc := historyApp(t, pinion.HistoryOptions{})
+	create(t, svc, "start")
+	since := app.Position()
+	var wg sync.WaitGroup
+	for w := range 4 { // 600 events: fewer than MaxReplay, 1,000
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 150 {
+				create(t, svc, fmt.Sprint(w, "-", i))
+			}
+		}()
+	}
+	var boxes []*mailbox
+	for i := range 50 {
+		b := newMailbox(fmt.Sprint("r", i), since)
+		app.Channel("all").Join(b.conn)
+		app.Connected(context.Background(), b.conn)
+		boxes = append(boxes, b)
+	}
+	wg.Wait()
+	_, last, _ := strings.Cut(app.Position(), ".")
+	_, first, _ := strings.Cut(since, ".")
+	for _, b := range boxes {
+		got := b.take()
+		var want []string
+		for p := mustAtoi(t, first) + 1; p <= mustAtoi(t, last); p++ {
+			want = append(want, fmt.Sprint(app.Epoch(), ".", p))
+		}
+		var positions []string
+		for _, m := range got {
+			positions = append(positions, m.Position)
+		}
+		if !slices.Equal(positions, want) {
+			t.Fatalf("%s got %d events, want %d: %v", b.conn.ID, len(positions), len(want), positions)
+		}
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func failure(t *testing.T, ms []*pinion.Message) map[string]any {
