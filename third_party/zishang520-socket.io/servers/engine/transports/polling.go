@@ -140,10 +140,10 @@ func (p *polling) onPollRequest(ctx *types.HttpContext) {
 		p.OnError("poll connection closed prematurely", nil)
 	})
 
-	ctx.Cleanup = func() {
+	ctx.SetCleanup(func() {
 		ctx.RemoveListener("close", onClose)
-		p.req.Store(nil)
-	}
+		p.req.CompareAndSwap(ctx, nil) // not the client's next poll
+	})
 
 	_ = ctx.Once("close", onClose)
 

@@ -23,7 +23,9 @@ type HttpContext struct {
 	Websocket    *WebSocketConn
 	WebTransport *WebTransportConn
 
-	Cleanup Callable
+	cleanupMu sync.Mutex
+	cleanup   Callable
+	cleaned   bool
 
 	ctx context.Context
 
@@ -102,6 +104,33 @@ func NewHttpContext(w http.ResponseWriter, r *http.Request) *HttpContext {
 	go c.contextWatcher()
 
 	return c
+}
+
+// SetCleanup sets what Cleanup runs: what the request's handler undoes when
+// the request ends. A request that has ended already (its client went away
+// before the handler got to it) runs fn at once.
+func (c *HttpContext) SetCleanup(fn Callable) {
+	c.cleanupMu.Lock()
+	if !c.cleaned {
+		c.cleanup = fn
+		c.cleanupMu.Unlock()
+		return
+	}
+	c.cleanupMu.Unlock()
+	fn()
+}
+
+// Cleanup runs the function SetCleanup set, once: a handler calls it before it
+// writes its response, and the context again when it closes, which may be
+// after the client has sent its next request.
+func (c *HttpContext) Cleanup() {
+	c.cleanupMu.Lock()
+	fn := c.cleanup
+	c.cleanup, c.cleaned = nil, true
+	c.cleanupMu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 func (c *HttpContext) IsDone() bool {
@@ -244,9 +273,7 @@ func (c *HttpContext) writeResponseHeaders() {
 func (c *HttpContext) closeWithError(err error) {
 	c.closeOnce.Do(func() {
 		close(c.done)
-		if c.Cleanup != nil {
-			c.Cleanup()
-		}
+		c.Cleanup()
 		// This goroutine is invoked only once.
 		go c.Emit("close", err)
 	})
