@@ -8,31 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/nats-io/nats.go"
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/cluster"
+	"github.com/pinionhq/pinion/internal/natstest"
 	"github.com/pinionhq/pinion/services/memory"
 )
 
 var ctx = context.Background()
-
-// natsServer starts an embedded NATS server for the test.
-func natsServer(t *testing.T) string {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS did not start")
-	}
-	t.Cleanup(ns.Shutdown)
-	return ns.ClientURL()
-}
 
 // inbox is a real-time connection that records what it is sent.
 type inbox struct {
@@ -95,7 +79,7 @@ func instance(t *testing.T, url string) (*pinion.App, *pinion.Service, *inbox, *
 }
 
 func TestEventsCrossInstances(t *testing.T) {
-	url := natsServer(t)
+	url := natstest.Server(t, false)
 	_, a, inboxA, _ := instance(t, url)
 	_, _, inboxB, seenB := instance(t, url)
 	if _, err := a.Create(ctx, map[string]any{"text": "hello", "secret": "x"}, nil); err != nil {
@@ -121,7 +105,7 @@ func TestEventsCrossInstances(t *testing.T) {
 // An instance of an earlier version sends the raw record as data and the
 // external form as dispatch: clients get the dispatch.
 func TestEarlierVersionDispatch(t *testing.T) {
-	url := natsServer(t)
+	url := natstest.Server(t, false)
 	_, _, inbox, _ := instance(t, url)
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -137,7 +121,7 @@ func TestEarlierVersionDispatch(t *testing.T) {
 // Without JetStream on the server, "auto" shares events on NATS core and
 // "on" refuses to start.
 func TestJetStreamModes(t *testing.T) {
-	url := natsServer(t)
+	url := natstest.Server(t, false)
 	app := pinion.New()
 	node, err := cluster.Join(ctx, app, cluster.Options{URL: url})
 	if err != nil || node.JetStream() {
@@ -155,7 +139,7 @@ func TestJetStreamModes(t *testing.T) {
 // Options.Counted hears of each event shared: published by the instance it
 // came from, received by the other, and by no one twice.
 func TestEventsCounted(t *testing.T) {
-	url := natsServer(t)
+	url := natstest.Server(t, false)
 	var published, received [2]atomic.Int64
 	var svcs [2]*pinion.Service
 	for i := range 2 {

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
+	"github.com/pinionhq/pinion/internal/natstest"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/services/mongodb/embedded"
 )
@@ -34,16 +33,7 @@ func TestTwoInstances(t *testing.T) {
 }
 
 func twoInstances(t *testing.T, storage string, env map[string]string) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS did not start")
-	}
-	t.Cleanup(ns.Shutdown)
-	env["NATS_URL"] = ns.ClientURL()
+	env["NATS_URL"] = natstest.Server(t, false)
 	a := startPinion(t, storage, env)
 	b := startPinion(t, storage, env)
 

@@ -11,29 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/faultproxy"
+	"github.com/pinionhq/pinion/internal/natstest"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/services/mongodb/embedded"
 )
-
-// jetStreamServer starts an embedded NATS server with JetStream.
-func jetStreamServer(t *testing.T) string {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true,
-		JetStream: true, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS did not start")
-	}
-	t.Cleanup(ns.Shutdown)
-	return ns.ClientURL()
-}
 
 // natsProxy is a proxy to the NATS server at natsURL that can cut it: an
 // instance behind it loses NATS while the others keep it.
@@ -95,7 +78,7 @@ func realtimeConfig(t *testing.T) map[string]string {
 // the stream's order (the order the other instances' sockets saw), and the
 // others received its events.
 func TestJetStreamCutOff(t *testing.T) {
-	natsURL := jetStreamServer(t)
+	natsURL := natstest.Server(t, true)
 	px, pxURL := natsProxy(t, natsURL)
 	env := func(url string) map[string]string {
 		e := realtimeConfig(t)
@@ -221,7 +204,7 @@ func withRoomClaims(in *instance) {
 // members only, with joined/left events, across two instances; an instance
 // that goes silent (cut off from NATS) loses its users after the timeout.
 func TestPresenceAcrossInstances(t *testing.T) {
-	natsURL := jetStreamServer(t)
+	natsURL := natstest.Server(t, true)
 	px, pxURL := natsProxy(t, natsURL)
 	store, err := embedded.Start(context.Background(), t.TempDir(), nil)
 	if err != nil {
@@ -353,7 +336,7 @@ func compact(raw json.RawMessage) string {
 // a socket that leaves one comes back on the other.
 func TestRecoveryClient(t *testing.T) {
 	nodeModules(t)
-	natsURL := jetStreamServer(t)
+	natsURL := natstest.Server(t, true)
 	store, err := embedded.Start(context.Background(), t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
