@@ -2,6 +2,7 @@ package types
 
 import (
 	"reflect"
+	"slices"
 	"sync"
 )
 
@@ -56,8 +57,19 @@ type (
 		ptr uintptr
 	}
 
+	// emmiter keeps its events in a slice under one lock: an emitter has a
+	// handful of event names, and a socket.io connection has several
+	// emitters, so a concurrent map with a locked slice per event cost more
+	// than its listeners. Each event's listeners are copied on write, so
+	// that Emit calls a snapshot without the lock and without a copy.
 	emmiter struct {
-		evtListeners Map[EventName, *Slice[*eventEntry]]
+		mu     sync.RWMutex
+		events []eventListeners
+	}
+
+	eventListeners struct {
+		name    EventName
+		entries []*eventEntry
 	}
 )
 
@@ -75,11 +87,27 @@ func (e Events) CopyTo(emitter EventEmitter) {
 
 // New returns a new, empty, EventEmitter
 func NewEventEmitter() EventEmitter {
-	emmiter := &emmiter{
-		evtListeners: Map[EventName, *Slice[*eventEntry]]{},
-	}
+	return &emmiter{}
+}
 
-	return emmiter
+// index is the position of evt in e.events, or -1. Call it with e.mu held.
+func (e *emmiter) index(evt EventName) int {
+	for i := range e.events {
+		if e.events[i].name == evt {
+			return i
+		}
+	}
+	return -1
+}
+
+// entries returns the listeners of evt: a snapshot, never written to.
+func (e *emmiter) entries(evt EventName) []*eventEntry {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if i := e.index(evt); i >= 0 {
+		return e.events[i].entries
+	}
+	return nil
 }
 
 func (e *emmiter) addListeners(evt EventName, listeners []*eventEntry) error {
@@ -87,8 +115,13 @@ func (e *emmiter) addListeners(evt EventName, listeners []*eventEntry) error {
 		return nil
 	}
 
-	evtEntry, _ := e.evtListeners.LoadOrStore(evt, NewSlice[*eventEntry]())
-	evtEntry.Push(listeners...)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if i := e.index(evt); i >= 0 {
+		e.events[i].entries = slices.Concat(e.events[i].entries, listeners)
+	} else {
+		e.events = append(e.events, eventListeners{name: evt, entries: slices.Clone(listeners)})
+	}
 	return nil
 }
 
@@ -114,16 +147,7 @@ func (e *emmiter) On(evt EventName, listeners ...EventListener) error {
 }
 
 func (e *emmiter) Emit(evt EventName, data ...any) {
-	evtEntry, ok := e.evtListeners.Load(evt)
-	if !ok {
-		return
-	}
-
-	if evtEntry.Len() == 0 {
-		return
-	}
-
-	for _, event := range evtEntry.All() {
+	for _, event := range e.entries(evt) {
 		if event != nil {
 			event.fn(data...)
 		}
@@ -131,28 +155,30 @@ func (e *emmiter) Emit(evt EventName, data ...any) {
 }
 
 func (e *emmiter) EventNames() []EventName {
-	return e.evtListeners.Keys()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var names []EventName
+	for _, l := range e.events {
+		names = append(names, l.name)
+	}
+	return names
 }
 
 func (e *emmiter) ListenerCount(evt EventName) int {
-	evtEntry, ok := e.evtListeners.Load(evt)
-	if !ok {
-		return 0
-	}
-
-	return evtEntry.Len()
+	return len(e.entries(evt))
 }
 
 func (e *emmiter) Listeners(evt EventName) []EventListener {
-	evtEntry, ok := e.evtListeners.Load(evt)
-	if !ok {
+	datas := e.entries(evt)
+	if datas == nil {
 		return nil
 	}
 
-	datas := evtEntry.All()
 	listeners := make([]EventListener, len(datas))
 	for i, l := range datas {
-		listeners[i] = l.fn
+		if l != nil {
+			listeners[i] = l.fn
+		}
 	}
 
 	return listeners
@@ -195,33 +221,44 @@ func (e *emmiter) RemoveListener(evt EventName, listener EventListener) bool {
 		return false
 	}
 
-	evtEntry, ok := e.evtListeners.Load(evt)
-
-	if !ok {
-		return false
-	}
-
-	if evtEntry.Len() == 0 {
-		return false
-	}
-
 	targetPtr := reflect.ValueOf(listener).Pointer()
 
-	remove, _ := evtEntry.RangeAndSplice(func(listener *eventEntry, i int) (bool, int, int, []*eventEntry) {
-		return listener.ptr == targetPtr, i, 1, nil
-	})
-	return len(remove) > 0
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := e.index(evt)
+	if i < 0 {
+		return false
+	}
+	// The first listener registered with this function goes; the event
+	// stays, with no listener if it was the last.
+	entries := e.events[i].entries
+	j := slices.IndexFunc(entries, func(l *eventEntry) bool { return l != nil && l.ptr == targetPtr })
+	if j < 0 {
+		return false
+	}
+	e.events[i].entries = slices.Delete(slices.Clone(entries), j, j+1)
+	return true
 }
 
 func (e *emmiter) RemoveAllListeners(evt EventName) bool {
-	_, loaded := e.evtListeners.LoadAndDelete(evt)
-	return loaded
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := e.index(evt)
+	if i < 0 {
+		return false
+	}
+	e.events = slices.Delete(e.events, i, i+1)
+	return true
 }
 
 func (e *emmiter) Clear() {
-	e.evtListeners.Clear()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.events = nil
 }
 
 func (e *emmiter) Len() int {
-	return e.evtListeners.Len()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(e.events)
 }
