@@ -53,6 +53,8 @@ type Handler struct {
 	upgrader websocket.Upgrader
 	logger   *slog.Logger
 	nextID   atomic.Uint64
+
+	writeBuffers sync.Pool
 }
 
 // New returns the stream handler of app. Options.Login is required: a stream
@@ -68,6 +70,9 @@ func New(app *pinion.App, opts Options) *Handler {
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		CheckOrigin:      func(r *http.Request) bool { return origin.Allowed(opts.Origins, r) },
+		// Streams are mostly idle: they borrow a write buffer per write
+		// instead of holding one each.
+		WriteBufferPool: &h.writeBuffers,
 	}
 	return h
 }

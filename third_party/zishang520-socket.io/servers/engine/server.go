@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/gorilla/websocket"
 	"github.com/quic-go/webtransport-go"
@@ -26,6 +27,11 @@ const (
 	// DefaultWSWriteBufferSize is the default write buffer size for WebSocket connections.
 	DefaultWSWriteBufferSize = 1024
 )
+
+// wsWriteBuffers lends the WebSocket connections their write buffers, for
+// the time of a write: an idle connection (most of them, on a server with
+// many clients) holds none.
+var wsWriteBuffers sync.Pool
 
 type server struct {
 	BaseServer
@@ -121,6 +127,7 @@ func (s *server) HandleUpgrade(ctx *types.HttpContext) {
 		ws := &websocket.Upgrader{
 			ReadBufferSize:    DefaultWSReadBufferSize,
 			WriteBufferSize:   DefaultWSWriteBufferSize,
+			WriteBufferPool:   &wsWriteBuffers,
 			EnableCompression: s.Opts().PerMessageDeflate() != nil,
 			Error: func(_ http.ResponseWriter, _ *http.Request, _ int, reason error) {
 				if websocket.IsUnexpectedCloseError(reason) {
