@@ -216,11 +216,17 @@ func (ch *Channel) Len() int { return len(ch.Connections()) }
 // nowhere.
 //
 // A publisher runs in the call that caused the event, before the event takes
-// its place in the app's history: it may take its time and call services
-// (even ones that emit events of their own, which then come first). The
-// event's Position is 0 there for a local event; what connections are in
-// the chosen channels is read when the event is sent, in position order. A
-// recovery runs the publishers of the missed events again.
+// its place in the app's history, so it may take its time and read: call
+// services that emit nothing (a find of the members of a room), read
+// App.Position. What connections are in the chosen channels is read when the
+// event is sent, in position order; the event's Position is 0 in a publisher
+// of a local event.
+//
+// A publisher chooses and does nothing else: it runs again for each
+// connection that recovers the event, and on every instance an event reaches
+// (multi-instance sync), so a side effect there (a record written, an event
+// emitted) would happen many times; with JetStream, an event emitted there
+// would also wait for the publisher's own delivery to end.
 type Publisher func(ctx context.Context, e Event) []*Channel
 
 type publishers struct {
@@ -377,8 +383,12 @@ func (a *App) dispatch(e Event, payload json.RawMessage, chans []*Channel) {
 				seen[c] = true
 			}
 			// A connection gets each position once, in order: a recovery
-			// may have sent it already, or will send it.
-			if c.waiting.Load() || c.pos.Load() >= e.Position {
+			// may have sent it already, or sends it after the replay.
+			if c.holding {
+				a.hold(c, m)
+				continue
+			}
+			if c.pos.Load() >= e.Position {
 				continue
 			}
 			c.pos.Store(e.Position)

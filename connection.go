@@ -29,8 +29,14 @@ type Connection struct {
 	ctx     context.Context
 	stop    context.CancelFunc
 
-	since   string      // Position, until recovered
-	waiting atomic.Bool // live events wait for the recovery of since
+	since string // Position, until recovered
+
+	// While a recovery is due or runs, the live events chosen for the
+	// connection are held, to follow the replayed ones (App.Recover). All
+	// three are guarded by the app's history lock.
+	holding  bool
+	held     []*Message
+	overflow bool // more were held than a recovery sends
 
 	mu     sync.RWMutex
 	user   map[string]any
@@ -69,7 +75,7 @@ func NewConnection(o ConnectionOptions) *Connection {
 		ID: o.ID, Provider: o.Provider, Headers: o.Headers, RemoteAddr: o.RemoteAddr,
 		send: o.Send, message: o.Message, close: o.Close, ctx: ctx, stop: stop, since: o.Position,
 	}
-	c.waiting.Store(o.Position != "")
+	c.holding = o.Position != ""
 	return c
 }
 

@@ -308,22 +308,20 @@ func (h *history) at(i int) *entry { return &h.entries[(h.head+i)%len(h.entries)
 // last event it received, in order and before any later event; or, when that
 // cannot be done, EventRecoveryFailed with the reason. Transports call it
 // for a connection that comes back with a position, once it is connected and
-// in its channels (App.Connected does). It reports whether the connection is
-// complete again.
+// in its channels (App.Connected does, for ConnectionOptions.Position). It
+// reports whether the connection is complete again.
 //
-// The publishers of the missed events run again, outside the app's event
-// order (a publisher may call services); events that come meanwhile are
-// replayed too, and the whole is sent at once, in the event order.
+// The publishers of the missed events run again, for conn as it is now, and
+// outside the app's event order: live events that come meanwhile are held
+// for conn and sent after the replay.
 func (a *App) Recover(ctx context.Context, conn *Connection, position string) bool {
 	h := &a.history
 	h.mu.Lock()
-	// Live events held for this recovery (ConnectionOptions.Position) come
-	// with it, or it fails and the client fetches again: from here on, they
-	// flow.
-	defer func() {
-		conn.waiting.Store(false)
-		h.mu.Unlock()
-	}()
+	defer h.mu.Unlock()
+	// From here until the end, what is published for conn waits: the events
+	// up to the head are replayed, the later ones held.
+	conn.holding, conn.held, conn.overflow = true, nil, false
+	defer func() { conn.holding, conn.held, conn.overflow = false, nil, false }()
 	h.expire(time.Now())
 	fail := func(err *Error) bool {
 		conn.deliver(newMessage(&Message{Event: EventRecoveryFailed, Data: a.encode(err)}))
@@ -331,6 +329,9 @@ func (a *App) Recover(ctx context.Context, conn *Connection, position string) bo
 	}
 	gone := func(reason string) bool {
 		return fail(Gone("The events after this position are no longer kept: fetch again").WithData(map[string]any{"reason": reason}))
+	}
+	tooMany := func() bool {
+		return fail(Gone("Too many events were missed: fetch again").WithData(map[string]any{"reason": "limit"}))
 	}
 	epoch, since, ok := parsePosition(position)
 	switch {
@@ -340,36 +341,52 @@ func (a *App) Recover(ctx context.Context, conn *Connection, position string) bo
 		return gone("epoch")
 	case since > h.seq:
 		return fail(BadRequest("Invalid position"))
+	case since < h.trimmed:
+		return gone("expired")
+	case h.seq-since > uint64(h.opts.MaxReplay):
+		return tooMany()
 	}
-	from := since
+	// What conn got live already is not sent again.
+	kept := h.after(max(since, conn.pos.Load()))
+	head := h.seq
+	h.mu.Unlock()
 	var sent []*Message
-	for {
-		switch {
-		case h.epoch != epoch: // the history was reset meanwhile
-			return gone("epoch")
-		case since < h.trimmed:
-			return gone("expired")
-		case h.seq-from > uint64(h.opts.MaxReplay):
-			return fail(Gone("Too many events were missed: fetch again").WithData(map[string]any{"reason": "limit"}))
+	for i := range kept {
+		if conn.Context().Err() != nil {
+			break // gone: nothing to send it
 		}
-		kept := h.after(since)
-		if len(kept) == 0 {
-			break
+		if m := a.replay(ctx, conn, epoch, &kept[i]); m != nil {
+			sent = append(sent, m)
 		}
-		h.mu.Unlock()
-		for i := range kept {
-			if m := a.replay(ctx, conn, epoch, &kept[i]); m != nil {
-				sent = append(sent, m)
-			}
-		}
-		h.mu.Lock()
-		since = kept[len(kept)-1].e.Position
+	}
+	h.mu.Lock()
+	switch {
+	case conn.Context().Err() != nil:
+		return false
+	case h.epoch != epoch: // the history was reset meanwhile
+		return gone("epoch")
+	case conn.overflow:
+		return tooMany()
 	}
 	for _, m := range sent {
 		conn.deliver(m)
 	}
-	conn.pos.Store(h.seq)
+	for _, m := range conn.held {
+		conn.deliver(m)
+	}
+	conn.pos.Store(max(head, h.seq))
 	return true
+}
+
+// hold keeps a live message for a connection whose recovery is due or runs,
+// as many as the history keeps (the events of the recovery's own time, not
+// missed ones: MaxReplay does not bound them). Under the history lock.
+func (a *App) hold(c *Connection, m *Message) {
+	if len(c.held) >= a.history.opts.MaxEvents {
+		c.overflow = true
+		return
+	}
+	c.held = append(c.held, m)
 }
 
 // after returns copies of the kept events after position since, oldest

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,22 +140,32 @@ func TestEventsBeforeRecovery(t *testing.T) {
 	}
 }
 
-// A publisher may call services, even ones that emit events, and read the
-// app's position, both when the event happens and when a recovery runs it
-// again: nothing waits for the app's event order there.
-func TestPublisherCallsServices(t *testing.T) {
+type roomFinder struct{}
+
+func (roomFinder) Find(ctx context.Context, p *pinion.Params) (any, error) { return []any{"all"}, nil }
+
+// A publisher may read (call services that emit nothing, read App.Position)
+// and take its time: it runs outside the app's event order, so that other
+// events go on meanwhile; and a recovery that runs it again holds the live
+// events that come meanwhile for after the replay.
+func TestPublisherOutsideEventOrder(t *testing.T) {
 	app := pinion.New()
 	svc := app.Use("messages", &creator{})
-	audit := app.Use("audit", &creator{})
-	svc.PublishEvent("created", func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+	rooms := app.Use("rooms", roomFinder{})
+	var blockOn atomic.Value // the text whose publisher waits for gate
+	blockOn.Store("")
+	gate := make(chan struct{})
+	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
 		_ = app.Position()
-		if _, err := audit.Create(ctx, map[string]any{"text": "audit " + e.Data.(map[string]any)["text"].(string)}, nil); err != nil {
+		if _, err := rooms.Find(ctx, nil); err != nil {
 			t.Error(err)
+		}
+		if e.Data.(map[string]any)["text"] == blockOn.Load() {
+			<-gate
 		}
 		return []*pinion.Channel{app.Channel("all")}
 	})
-	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("all")} })
-	withTimeout := func(what string, fn func()) {
+	inTime := func(what string, fn func()) {
 		t.Helper()
 		done := make(chan struct{})
 		go func() { defer close(done); fn() }()
@@ -164,24 +175,112 @@ func TestPublisherCallsServices(t *testing.T) {
 			t.Fatalf("%s: still waiting (a deadlock)", what)
 		}
 	}
+	background := func(fn func()) (wait func()) {
+		done := make(chan struct{})
+		go func() { defer close(done); fn() }()
+		return func() { t.Helper(); inTime("the held-up call", func() { <-done }) }
+	}
+	createIn := func(text string) func() {
+		return func() {
+			if _, err := svc.Create(context.Background(), map[string]any{"text": text}, nil); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+
 	first := newMailbox("a", "")
 	app.Channel("all").Join(first.conn)
 	app.Connected(context.Background(), first.conn)
-	withTimeout("create", func() { create(t, svc, "m0") })
-	got := first.take()
-	// The publisher's own event comes first: it happened before m0 took
-	// its place.
-	if want := []string{"audit created audit m0", "messages created m0"}; !slices.Equal(texts(got), want) {
-		t.Fatalf("got %v, want %v", texts(got), want)
+	inTime("create", createIn("m0"))
+	since := first.take()[0].Position
+
+	// A slow publisher holds up its own event only.
+	blockOn.Store("slow")
+	wait := background(createIn("slow"))
+	inTime("a create beside a slow publisher", createIn("m1"))
+	gate <- struct{}{}
+	wait()
+	if got, want := texts(first.take()), []string{"messages created m1", "messages created slow"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
-	back := newMailbox("b", got[0].Position)
+
+	// A recovery whose replay is held up: what is created meanwhile comes
+	// after what it replays, once.
+	blockOn.Store("m1")
+	back := newMailbox("b", since)
 	app.Channel("all").Join(back.conn)
-	withTimeout("recovery", func() { app.Connected(context.Background(), back.conn) })
-	// The recovery ran m0's publisher again, which created another audit
-	// record: it came during the recovery, so the recovery sends it too,
-	// after m0.
-	if want := []string{"messages created m0", "audit created audit m0"}; !slices.Equal(texts(back.take()), want) {
-		t.Fatalf("recovered %v, want %v", texts(back.take()), want)
+	wait = background(func() { app.Connected(context.Background(), back.conn) })
+	inTime("a create during a recovery", createIn("m2"))
+	gate <- struct{}{}
+	wait()
+	inTime("a create after the recovery", createIn("m3"))
+	got := back.take()
+	want := []string{"messages created m1", "messages created slow", "messages created m2", "messages created m3"}
+	if !slices.Equal(texts(got), want) {
+		t.Fatalf("recovered %v, want %v", texts(got), want)
+	}
+	for i := 1; i < len(got); i++ {
+		if seq(t, got[i].Position) <= seq(t, got[i-1].Position) {
+			t.Fatalf("positions out of order: %s after %s", got[i].Position, got[i-1].Position)
+		}
+	}
+}
+
+func seq(t *testing.T, position string) int {
+	t.Helper()
+	_, n, _ := strings.Cut(position, ".")
+	return mustAtoi(t, n)
+}
+
+// A recovery keeps up with events created faster than it replays them: those
+// that come while it replays are not missed ones, and do not count against
+// MaxReplay.
+func TestRecoveryKeepsUp(t *testing.T) {
+	app := pinion.New(pinion.WithHistory(pinion.HistoryOptions{MaxReplay: 50}))
+	svc := app.Use("messages", &creator{})
+	var recovering atomic.Bool
+	replaying := make(chan struct{}) // closed when the replay has begun
+	var once sync.Once
+	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		if recovering.Load() {
+			once.Do(func() { close(replaying) })
+		}
+		time.Sleep(time.Millisecond) // a lookup
+		return []*pinion.Channel{app.Channel("all")}
+	})
+	for i := range 20 {
+		create(t, svc, fmt.Sprint("missed ", i))
+	}
+	var wg sync.WaitGroup
+	for w := range 4 { // four writers, each as fast as the replay
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-replaying
+			for i := range 75 {
+				if _, err := svc.Create(context.Background(), map[string]any{"text": fmt.Sprint(w, "-", i)}, nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	back := newMailbox("b", app.Epoch()+".0")
+	recovering.Store(true)
+	app.Channel("all").Join(back.conn)
+	app.Connected(context.Background(), back.conn)
+	wg.Wait()
+	got := back.take()
+	if len(got) > 0 && got[0].Event == pinion.EventRecoveryFailed {
+		t.Fatalf("recovery failed: %s", got[0].Data)
+	}
+	if len(got) != 320 {
+		t.Fatalf("got %d events, want 320", len(got))
+	}
+	for i, m := range got {
+		if seq(t, m.Position) != i+1 {
+			t.Fatalf("event %d has position %s", i, m.Position)
+		}
 	}
 }
 
@@ -197,7 +296,10 @@ func TestRecoveryUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 150 {
-				create(t, svc, fmt.Sprint(w, "-", i))
+				if _, err := svc.Create(context.Background(), map[string]any{"text": fmt.Sprint(w, "-", i)}, nil); err != nil {
+					t.Error(err) // not Fatal: this is not the test's goroutine
+					return
+				}
 			}
 		}()
 	}
@@ -400,5 +502,39 @@ func TestPresence(t *testing.T) {
 	}
 	if got := app.LocalPresence(); len(got) != 1 || got["rooms/a"]["ada"] != 1 {
 		t.Fatalf("local %v", got)
+	}
+}
+
+// Recover called for a connection that got events live sends none of them
+// again; a history reset while a recovery replays ends it with "epoch".
+func TestRecoverEdges(t *testing.T) {
+	app, svc := historyApp(t, pinion.HistoryOptions{})
+	live := newMailbox("a", "")
+	app.Channel("all").Join(live.conn)
+	app.Connected(context.Background(), live.conn)
+	for i := range 3 {
+		create(t, svc, fmt.Sprint("m", i))
+	}
+	got := live.take()
+	if !app.Recover(context.Background(), live.conn, got[0].Position) {
+		t.Fatal("recovery refused")
+	}
+	if again := live.take(); len(again) != 0 {
+		t.Fatalf("sent again: %v", texts(again))
+	}
+
+	var reset atomic.Bool
+	app.Publish(func(ctx context.Context, e pinion.Event) []*pinion.Channel {
+		if reset.CompareAndSwap(true, false) {
+			app.ResetHistory("another", 1)
+		}
+		return []*pinion.Channel{app.Channel("all")}
+	})
+	back := newMailbox("b", got[0].Position)
+	app.Channel("all").Join(back.conn)
+	reset.Store(true)
+	app.Connected(context.Background(), back.conn)
+	if e := failure(t, back.take()); e["name"] != "Gone" || e["data"].(map[string]any)["reason"] != "epoch" {
+		t.Fatalf("after a reset: %v", e)
 	}
 }
