@@ -78,9 +78,19 @@ func TestSlowReaderIsDisconnected(t *testing.T) {
 			received.Add(1)
 		}
 	})
-	// Warm up, then measure with the reader connected.
+	// Warm up, then measure with the reader connected. Its CONNECT answer
+	// can come before the app has it in "all".
+	for deadline := time.Now().Add(10 * time.Second); app.Channel("all").Len() < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader is not in its channel")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	app.Dispatch(context.Background(), pinion.Event{Path: "things", Name: "created", Data: map[string]any{"n": -1}})
-	for received.Load() < 1 {
+	for deadline := time.Now().Add(10 * time.Second); received.Load() < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader got no warm-up event")
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	base := measure()

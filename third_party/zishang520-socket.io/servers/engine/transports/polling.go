@@ -144,6 +144,12 @@ func (p *polling) onPollRequest(ctx *types.HttpContext) {
 		ctx.RemoveListener("close", onClose)
 		p.req.CompareAndSwap(ctx, nil) // not the client's next poll
 	})
+	select {
+	case <-ctx.Done(): // the client left before its poll was handled
+		p.OnError("poll connection closed prematurely", nil)
+		return
+	default:
+	}
 
 	_ = ctx.Once("close", onClose)
 
