@@ -36,7 +36,7 @@ type Connection struct {
 	// three are guarded by the app's history lock.
 	holding  bool
 	held     []*Message
-	overflow bool // more were held than a recovery sends
+	overflow bool // more were held than the history keeps
 
 	mu     sync.RWMutex
 	user   map[string]any
