@@ -52,7 +52,8 @@ type HistoryOptions struct {
 	// MaxBytes bounds the payloads kept, in bytes (default 16 MiB): a few
 	// large events do not hold more.
 	MaxBytes int
-	// MaxReplay is the most events one recovery sends (default MaxEvents): a
+	// MaxReplay is the most missed events one recovery replays (default
+	// MaxEvents; the live events held while it replays come on top): a
 	// client that missed more is told to fetch again.
 	MaxReplay int
 }
@@ -139,7 +140,7 @@ func (a *App) Epoch() string {
 	return h.epoch
 }
 
-// MaxReplay is the most events one recovery sends (HistoryOptions).
+// MaxReplay is the most missed events one recovery replays (HistoryOptions).
 func (a *App) MaxReplay() int { return a.history.opts.MaxReplay }
 
 // HistoryOptions are the bounds of the app's event history (WithHistory),
