@@ -228,8 +228,8 @@ func (a *App) deliver(ctx context.Context, e Event, send bool) bool {
 		e.ID = a.newEventID()
 	}
 	// Encoded and published before the lock: deliveries wait for each
-	// other only while their connections are sent to, and a publisher may
-	// call services that emit events.
+	// other only while their connections are sent to, so a slow publisher
+	// holds up its own event only.
 	var data json.RawMessage
 	if send || h.opts.MaxEvents > 0 {
 		data = a.encode(e.External())

@@ -33,6 +33,15 @@ func newMailbox(id, position string) *mailbox {
 	return b
 }
 
+// connected is a mailbox that comes in with a position ("" for a new
+// client), joins "all" as its login would, and is connected.
+func connected(app *pinion.App, id, position string) *mailbox {
+	b := newMailbox(id, position)
+	app.Channel("all").Join(b.conn)
+	app.Connected(context.Background(), b.conn)
+	return b
+}
+
 func (b *mailbox) take() []*pinion.Message {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -77,9 +86,7 @@ func create(t *testing.T, svc *pinion.Service, text string, room ...string) {
 
 func TestPositionsAndRecovery(t *testing.T) {
 	app, svc := historyApp(t, pinion.HistoryOptions{})
-	first := newMailbox("a", "")
-	app.Channel("all").Join(first.conn)
-	app.Connected(context.Background(), first.conn)
+	first := connected(app, "a", "")
 	for i := range 3 {
 		create(t, svc, fmt.Sprint("m", i))
 	}
@@ -98,18 +105,14 @@ func TestPositionsAndRecovery(t *testing.T) {
 		create(t, svc, fmt.Sprint("m", i))
 	}
 	create(t, svc, "elsewhere", "other-room")
-	back := newMailbox("b", got[0].Position)
-	app.Channel("all").Join(back.conn)
-	app.Connected(context.Background(), back.conn)
+	back := connected(app, "b", got[0].Position)
 	create(t, svc, "m6")
 	want := []string{"messages created m1", "messages created m2", "messages created m3", "messages created m4", "messages created m5", "messages created m6"}
 	if got := texts(back.take()); !slices.Equal(got, want) {
 		t.Fatalf("recovered %v, want %v", got, want)
 	}
 	// Recovering from the last position sends nothing again.
-	again := newMailbox("c", app.Position())
-	app.Channel("all").Join(again.conn)
-	app.Connected(context.Background(), again.conn)
+	again := connected(app, "c", app.Position())
 	if got := again.take(); len(got) != 0 {
 		t.Fatalf("recovered from the head: %v", texts(got))
 	}
@@ -120,9 +123,7 @@ func TestPositionsAndRecovery(t *testing.T) {
 // recovery, so that it still gets every event once, in order.
 func TestEventsBeforeRecovery(t *testing.T) {
 	app, svc := historyApp(t, pinion.HistoryOptions{})
-	first := newMailbox("a", "")
-	app.Channel("all").Join(first.conn)
-	app.Connected(context.Background(), first.conn)
+	first := connected(app, "a", "")
 	create(t, svc, "m0")
 	since := first.take()[0].Position
 	create(t, svc, "m1")
@@ -188,9 +189,7 @@ func TestPublisherOutsideEventOrder(t *testing.T) {
 		}
 	}
 
-	first := newMailbox("a", "")
-	app.Channel("all").Join(first.conn)
-	app.Connected(context.Background(), first.conn)
+	first := connected(app, "a", "")
 	inTime("create", createIn("m0"))
 	since := first.take()[0].Position
 
@@ -381,9 +380,7 @@ func TestRecoveryRefused(t *testing.T) {
 			t.Errorf("%q: the failure tells what it should not: %v", c.position, e)
 		}
 	}
-	b := newMailbox("y", epoch+".5")
-	app.Channel("all").Join(b.conn)
-	app.Connected(context.Background(), b.conn)
+	b := connected(app, "y", epoch+".5")
 	if got := texts(b.take()); !slices.Equal(got, []string{"messages created m5", "messages created m6", "messages created m7"}) {
 		t.Fatalf("recovered %v", got)
 	}
@@ -395,9 +392,7 @@ func TestHistoryAge(t *testing.T) {
 	from := app.Position()
 	create(t, svc, "m1")
 	time.Sleep(80 * time.Millisecond)
-	b := newMailbox("x", from)
-	app.Channel("all").Join(b.conn)
-	app.Connected(context.Background(), b.conn)
+	b := connected(app, "x", from)
 	if e := failure(t, b.take()); e["name"] != "Gone" {
 		t.Fatal(e)
 	}
@@ -410,9 +405,7 @@ func TestRecoveryFollowsChannels(t *testing.T) {
 	from := app.Position()
 	create(t, svc, "secret", "staff")
 	create(t, svc, "open")
-	b := newMailbox("x", from)
-	app.Channel("all").Join(b.conn)
-	app.Connected(context.Background(), b.conn)
+	b := connected(app, "x", from)
 	if got := texts(b.take()); !slices.Equal(got, []string{"messages created open"}) {
 		t.Fatalf("recovered %v", got)
 	}
@@ -509,9 +502,7 @@ func TestPresence(t *testing.T) {
 // again; a history reset while a recovery replays ends it with "epoch".
 func TestRecoverEdges(t *testing.T) {
 	app, svc := historyApp(t, pinion.HistoryOptions{})
-	live := newMailbox("a", "")
-	app.Channel("all").Join(live.conn)
-	app.Connected(context.Background(), live.conn)
+	live := connected(app, "a", "")
 	for i := range 3 {
 		create(t, svc, fmt.Sprint("m", i))
 	}
