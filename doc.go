@@ -5,7 +5,7 @@
 // The data flow is transport → Service.Call → hooks → service method → hooks →
 // transport, and for real-time clients events → channels → connections. This
 // package has no transport or database imports; transport/rest,
-// transport/socketio, services/memory and services/mongodb build on it, and
+// transport/socketio, adapter/memory and adapter/mongodb build on it, and
 // package serve serves an app in one call.
 //
 // A service is usually a Go struct over an adapter, with hooks that read and

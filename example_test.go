@@ -9,7 +9,7 @@ import (
 	_ "time/tzdata" // the example needs zones wherever it runs
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 // Task is the record of the examples' tasks service.

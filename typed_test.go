@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 type Todo struct {

@@ -2,7 +2,7 @@
 // adapter-commons does: options, query sanitising with Feathers' rules and error
 // messages, pagination, and coercion of REST query strings to field types.
 //
-// Adapters (services/memory, services/mongodb) call Options.Parse once per call and
+// Adapters (adapter/memory, adapter/mongodb) call Options.Parse once per call and
 // work on the resulting Query.
 package adapter
 

@@ -11,7 +11,7 @@ import (
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/transport/rest"
 )
 

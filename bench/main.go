@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 )
 
 type options struct {

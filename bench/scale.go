@@ -18,9 +18,9 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/services/mongodb"
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // The scaling benchmark (go run ./bench -scale) measures the chat's storage

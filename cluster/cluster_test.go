@@ -13,7 +13,7 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/internal/natstest"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 var ctx = context.Background()

@@ -19,7 +19,7 @@ import (
 	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 // valid checks a document with a maintained OpenAPI 3.1 validator

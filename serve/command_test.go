@@ -11,7 +11,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/openapi"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 type note struct {

@@ -16,7 +16,7 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 type Note struct {

@@ -19,7 +19,7 @@ import (
 	"github.com/pinionhq/pinion/internal/faultproxy"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 )
 
 // store is an embedded store behind a proxy that the test cuts.

@@ -17,7 +17,7 @@ import (
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/internal/ferretdb"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // FormerStoreDir is where the former embedded store, FerretDB on SQLite, kept

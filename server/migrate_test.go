@@ -22,8 +22,8 @@ import (
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 func loadEnv(t *testing.T, env map[string]string) *config.Config {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/metrics"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/tracing"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 )
 
 // freePort asks the kernel for a free port.

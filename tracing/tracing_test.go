@@ -20,9 +20,9 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/services/memory"
-	"github.com/pinionhq/pinion/services/mongodb"
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/tracing"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/mongostore"
 	"github.com/pinionhq/pinion/authentication/storetest"
-	"github.com/pinionhq/pinion/services/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 )
 
 func TestMain(m *testing.M) { mongodbtest.Main(m) }

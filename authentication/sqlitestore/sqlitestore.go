@@ -1,5 +1,5 @@
 // Package sqlitestore keeps the authentication service's state in the SQLite
-// database of the services (services/sqlite): revoked tokens and per-user
+// database of the services (adapter/sqlite): revoked tokens and per-user
 // cut-offs, failed-login counters, refresh tokens and spent tickets, in tables
 // of their own beside the services' ("auth_revocations", "auth_attempts",
 // "auth_refresh_tokens", "auth_tickets"), with the file's durability.
@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion/authentication"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // Store implements authentication.Revocations, Throttler, RefreshTokens,

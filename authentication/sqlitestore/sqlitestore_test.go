@@ -11,7 +11,7 @@ import (
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/authentication/storetest"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 var ctx = context.Background()

@@ -25,8 +25,8 @@ import (
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/services/mongodb"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // User is an account; the password is stored as a bcrypt hash and never sent.

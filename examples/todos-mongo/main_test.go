@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/services/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 )
 
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {

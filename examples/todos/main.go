@@ -12,7 +12,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/services/memory"
+	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 // Todo is the service's record; its tags say what a client may send.

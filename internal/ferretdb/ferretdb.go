@@ -1,5 +1,5 @@
 // Package ferretdb reads the files of FerretDB 1.x's SQLite backend, the
-// embedded store of Pinion's server before it used services/sqlite, without
+// embedded store of Pinion's server before it used adapter/sqlite, without
 // FerretDB: the server migrates them on its first start (server/migrate.go).
 //
 // FerretDB keeps a database in one SQLite file, "<database>.sqlite". Its table

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/services/mongodb"
+	"github.com/pinionhq/pinion/adapter/mongodb"
 )
 
 // Keys no document can hold are a client's mistake: 400, never a 500 with

@@ -12,8 +12,8 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/services/memory"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // The memory adapter is the reference for what a query means. These tests make
@@ -21,7 +21,7 @@ import (
 // without indexes, to find what the memory adapter finds, in an order that
 // agrees with the $sort.
 //
-//	go test ./services/sqlite -run '^$' -fuzz FuzzMatchesMemory -fuzztime 60s
+//	go test ./adapter/sqlite -run '^$' -fuzz FuzzMatchesMemory -fuzztime 60s
 
 // oracleFields are the fields records and queries use. "n.c" is reached
 // through an object (never through a list, where the adapters differ on

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // clientError checks that err is nil or an error a client caused (4xx), never
@@ -160,7 +160,7 @@ func find(t *testing.T, s *sqlite.Service, query M) []M {
 // call must succeed or fail as the client's fault, and the stored sentinel
 // must stay as it was.
 //
-//	go test ./services/sqlite -run '^$' -fuzz FuzzInput -fuzztime 60s
+//	go test ./adapter/sqlite -run '^$' -fuzz FuzzInput -fuzztime 60s
 func FuzzInput(f *testing.F) {
 	for _, seed := range []struct {
 		field, value string

@@ -8,8 +8,8 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/services/mongodb"
-	"github.com/pinionhq/pinion/services/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 )
 
 // seeded is a paginated messages service holding 100 messages, called

@@ -12,7 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 )
 
 func connect(t *testing.T, srv *embedded.Server) *mongo.Client {

@@ -19,8 +19,8 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/adapter/adaptertest"
-	"github.com/pinionhq/pinion/services/mongodb"
-	"github.com/pinionhq/pinion/services/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 )
 
 func TestMain(m *testing.M) { mongodbtest.Main(m) }

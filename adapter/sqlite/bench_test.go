@@ -10,7 +10,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/services/sqlite"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // The benchmarks call services directly (no hooks) on tables of 1,000, 10,000
@@ -23,7 +23,7 @@ import (
 // {roomId, createdAt}; score is not indexed. Each room holds 100 records at
 // every size, as a chat's rooms do when there are more of them.
 //
-//	go test ./services/sqlite -run '^$' -bench . -benchtime 2000x
+//	go test ./adapter/sqlite -run '^$' -bench . -benchtime 2000x
 
 var sizes = []int{1_000, 10_000, 100_000}
 

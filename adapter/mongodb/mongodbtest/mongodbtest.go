@@ -33,7 +33,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/pinionhq/pinion/services/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 )
 
 // EnvURL names the environment variable holding the URL of an external server.

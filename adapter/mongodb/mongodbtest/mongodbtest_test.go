@@ -6,7 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/pinionhq/pinion/services/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 )
 
 func TestMain(m *testing.M) { mongodbtest.Main(m) }
