@@ -123,7 +123,13 @@ type Docs struct {
 	// Data, Patch and Result are JSON Schema documents of the records of a
 	// service that works on maps: what create and update take, what patch
 	// takes, what the methods answer. A typed service's come from its struct.
+	// A map service's query is described from Result's properties.
 	Data, Patch, Result string
+	// Failures lists, by method, the HTTP statuses of the errors a method
+	// answers beyond those the documentation knows of itself (400, 500 and
+	// 503 everywhere; 401 and 403 where Secured; 404 where a record is
+	// named; 409 and 413 for writes): 401 and 429 for a login, say.
+	Failures map[Method][]int
 }
 
 // WithDocs describes the service for its API documentation.

@@ -65,6 +65,8 @@ func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 			Description: "POST logs in with a strategy and answers an access token; DELETE, with the token, logs out and revokes every token of the login.",
 			Secured:     []pinion.Method{pinion.MethodRemove},
 			Operations:  map[pinion.Method]string{pinion.MethodCreate: "Log in", pinion.MethodRemove: "Log out (revokes the login's tokens)"},
+			// A login refused, and one throttled after too many failures.
+			Failures: map[pinion.Method][]int{pinion.MethodCreate: {401, 429}},
 			Data:        loginSchema, Result: resultSchema,
 		}))
 	app.Use(TicketsPath, s.TicketService(), pinion.WithHooks(pinion.Hooks{

@@ -44,18 +44,63 @@ func Document(app *pinion.App, info Info) map[string]any {
 	for _, svc := range app.Services() {
 		b.service(svc)
 	}
+	responses := errorResponses()
+	prune(b.paths, map[string]map[string]any{"schemas": b.schemas, "responses": responses})
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info":    info,
+		// The document is served by the API it describes: its operations
+		// are relative to where it was read from.
+		"servers": []any{map[string]any{"url": "/", "description": "This server"}},
 		"paths":   b.paths,
 		"components": map[string]any{
 			"schemas":   b.schemas,
-			"responses": errorResponses(),
+			"responses": responses,
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
 					"description": "An access token from POST /authentication, as `Authorization: Bearer <token>`."},
 			},
 		},
+	}
+}
+
+// prune drops the components that no operation refers to, directly or
+// through another component: a service without patch has no patch schema
+// to show, and no service may answer 408.
+func prune(paths map[string]any, components map[string]map[string]any) {
+	reached := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if r, ok := x["$ref"].(string); ok && !reached[r] {
+				reached[r] = true
+				for kind, m := range components {
+					if name, ok := strings.CutPrefix(r, "#/components/"+kind+"/"); ok {
+						walk(m[name])
+					}
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(paths)
+	for kind, m := range components {
+		for name := range m {
+			if !reached["#/components/"+kind+"/"+name] {
+				delete(m, name)
+			}
+		}
 	}
 }
 
@@ -110,12 +155,13 @@ func (b *builder) service(svc *pinion.Service) {
 		"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"},
 		"description": "The record's id.",
 	})
-	// A service that says nothing of multi calls (not an adapter) may take
-	// patch and remove without an id: logout is DELETE /authentication.
-	multi := func(m pinion.Method) bool {
-		mc, ok := svc.Impl().(pinion.MultiChecker)
-		return !ok || mc.AllowsMulti(m)
-	}
+	// An adapter says which methods take several records (a list to
+	// create, no id to patch or remove). A service that says nothing of it
+	// takes one record in create, and may be called without an id to patch
+	// or remove, answering one result: logout is DELETE /authentication.
+	mc, adapter := svc.Impl().(pinion.MultiChecker)
+	multi := func(m pinion.Method) bool { return adapter && mc.AllowsMulti(m) }
+	withoutID := func(m pinion.Method) bool { return !adapter || mc.AllowsMulti(m) }
 	op := func(m pinion.Method, summary string, responses map[string]any, extra map[string]any) map[string]any {
 		if s := docs.Operations[m]; s != "" {
 			summary = s
@@ -131,9 +177,17 @@ func (b *builder) service(svc *pinion.Service) {
 			o[k] = v
 		}
 		failures := []string{"BadRequest", "GeneralError", "Unavailable"}
+		// Every operation says whether it needs a token, an empty list
+		// for none: a document-wide default would hide which is which.
+		o["security"] = []any{}
 		if docs.Secures(m) {
 			o["security"] = []any{map[string]any{"bearer": []any{}}}
 			failures = append(failures, "NotAuthenticated", "Forbidden")
+		}
+		for _, status := range docs.Failures[m] {
+			if name := errorName[strconv.Itoa(status)]; name != "" {
+				failures = append(failures, name)
+			}
 		}
 		for _, f := range failures {
 			responses[errorStatus[f]] = map[string]any{"$ref": "#/components/responses/" + f}
@@ -177,15 +231,23 @@ func (b *builder) service(svc *pinion.Service) {
 		case pinion.MethodPatch:
 			item["patch"] = op(m, "Patch one of "+svc.Path(), with(ok("200", "The patched record.", sh.result), "NotFound", "Conflict", "PayloadTooLarge"),
 				map[string]any{"requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
-			if multi(m) {
+			switch {
+			case multi(m):
 				coll["patch"] = op(m, "Patch every record of "+svc.Path()+" the query matches", with(ok("200", "The patched records.", list), "Conflict"),
+					map[string]any{"multi": true, "parameters": sh.queryParams, "requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
+			case withoutID(m):
+				coll["patch"] = op(m, "Patch "+svc.Path(), with(ok("200", "The result.", sh.result), "Conflict"),
 					map[string]any{"multi": true, "parameters": sh.queryParams, "requestBody": map[string]any{"required": true, "content": jsonContent(sh.patch)}})
 			}
 		case pinion.MethodRemove:
 			item["delete"] = op(m, "Remove one of "+svc.Path(), with(ok("200", "The removed record.", sh.result), "NotFound"),
 				map[string]any{"parameters": sh.queryParams})
-			if multi(m) {
-				coll["delete"] = op(m, "Remove every record of "+svc.Path()+" the query matches", ok("200", "What the removal answers.", map[string]any{}),
+			switch {
+			case multi(m):
+				coll["delete"] = op(m, "Remove every record of "+svc.Path()+" the query matches", ok("200", "The removed records.", list),
+					map[string]any{"multi": true, "parameters": sh.queryParams})
+			case withoutID(m):
+				coll["delete"] = op(m, "Remove "+svc.Path(), ok("200", "The result.", sh.result),
 					map[string]any{"multi": true, "parameters": sh.queryParams})
 			}
 		}
@@ -271,19 +333,19 @@ func (b *builder) shapes(svc *pinion.Service, name string) shapes {
 		page := p.Paginate()
 		sh.paginated = page.Enabled()
 	}
+	queryRef := "#/components/schemas/" + name + "Query"
+	query := QuerySchema(svc, queryRef)
+	b.schemas[name+"Query"] = query
+	sh.queryParams = queryParameters(query)
 	if st := svc.Schema(); st != nil {
-		queryRef := "#/components/schemas/" + name + "Query"
 		b.schemas[name] = st.JSONSchema(schema.Result, schema.Refs{})
 		b.schemas[name+"Data"] = st.JSONSchema(schema.Data, schema.Refs{})
 		b.schemas[name+"Patch"] = st.JSONSchema(schema.Patch, schema.Refs{})
-		b.schemas[name+"Query"] = st.JSONSchema(schema.Query, schema.Refs{Query: queryRef})
-		sh.queryParams = queryParameters(st)
 	} else {
 		d := svc.Docs()
 		b.schemas[name] = rawSchema(d.Result, map[string]any{"type": "object", "additionalProperties": true})
 		b.schemas[name+"Data"] = rawSchema(d.Data, map[string]any{"type": "object"})
 		b.schemas[name+"Patch"] = rawSchema(d.Patch, rawSchema(d.Data, map[string]any{"type": "object"}))
-		sh.queryParams = genericParameters()
 	}
 	sh.result, sh.data, sh.patch = ref(name), ref(name+"Data"), ref(name+"Patch")
 	if sh.paginated {
@@ -314,29 +376,44 @@ func rawSchema(doc string, def map[string]any) map[string]any {
 	return m
 }
 
-// queryParameters describe a typed service's query in qs bracket syntax:
-// each field as a deepObject (done=true, age[$gte]=18, tags[$in][]=a), and
-// the filters.
-func queryParameters(st *schema.Struct) []any {
-	var out []any
-	for _, f := range st.Fields {
-		if f.Protected {
-			continue
+// queryParameters describe a query schema (QuerySchema) in qs bracket
+// syntax: each field as a deepObject (done=true, age[$gte]=18,
+// tags[$in][]=a), then the filters.
+func queryParameters(query map[string]any) []any {
+	props, _ := query["properties"].(map[string]any)
+	fields := make([]string, 0, len(props))
+	for name := range props {
+		if !strings.HasPrefix(name, "$") {
+			fields = append(fields, name)
 		}
-		s := st.JSONSchema(schema.Query, schema.Refs{})["properties"].(map[string]any)[f.Name]
+	}
+	slices.Sort(fields)
+	var out []any
+	for _, f := range fields {
 		out = append(out, map[string]any{
-			"name": f.Name, "in": "query", "style": "deepObject", "explode": true, "schema": s,
-			"description": "A value, or operators: " + f.Name + "[$gt]=…",
+			"name": f, "in": "query", "style": "deepObject", "explode": true, "schema": props[f],
+			"description": "A value, or operators: " + f + "[$gt]=…",
 		})
 	}
-	return append(out, filterParameters(st.QueryFields())...)
-}
-
-func genericParameters() []any { return filterParameters(nil) }
-
-// filterParameters are Feathers' filters.
-func filterParameters(fields []string) []any {
+	if query["additionalProperties"] == true {
+		fields = nil // any field: no list to choose from
+	}
+	limit, _ := props["$limit"].(map[string]any)
+	if limit == nil {
+		limit = map[string]any{"type": "integer", "minimum": 0}
+	}
+	limitDoc, _ := limit["description"].(string)
+	if limitDoc == "" {
+		limitDoc = "How many records to answer at most."
+	}
 	sortSchema := map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "integer", "enum": []any{1, -1}}}
+	if s, ok := props["$sort"].(map[string]any); ok {
+		sortSchema = s
+	}
+	orSchema := map[string]any{"type": "array", "items": map[string]any{"type": "object", "additionalProperties": true}}
+	if o, ok := props["$or"].(map[string]any); ok {
+		orSchema = o // the query's own schema, for each alternative
+	}
 	selectItems := map[string]any{"type": "string"}
 	if fields != nil {
 		names := make([]any, len(fields))
@@ -345,8 +422,8 @@ func filterParameters(fields []string) []any {
 		}
 		selectItems["enum"] = names
 	}
-	return []any{
-		map[string]any{"name": "$limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}, "description": "How many records to answer at most."},
+	return append(out,
+		map[string]any{"name": "$limit", "in": "query", "schema": limit, "description": limitDoc},
 		map[string]any{"name": "$skip", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}, "description": "How many matching records to skip."},
 		map[string]any{"name": "$sort", "in": "query", "style": "deepObject", "explode": true, "schema": sortSchema,
 			"example":     map[string]any{sortExample(fields): -1},
@@ -354,9 +431,9 @@ func filterParameters(fields []string) []any {
 		map[string]any{"name": "$select[]", "in": "query", "schema": map[string]any{"type": "array", "items": selectItems},
 			"description": "The fields to answer (the id always comes)."},
 		map[string]any{"name": "$or", "in": "query", "style": "deepObject", "explode": true,
-			"schema":      map[string]any{"type": "object", "additionalProperties": true},
+			"schema":      orSchema,
 			"description": "Any of several queries, in qs syntax: $or[0][done]=true&$or[1][title]=x."},
-	}
+	)
 }
 
 func sortExample(fields []string) string {
@@ -447,6 +524,15 @@ var errorStatus = map[string]string{
 	"MethodNotAllowed": "405", "Timeout": "408", "Conflict": "409", "PayloadTooLarge": "413",
 	"TooManyRequests": "429", "GeneralError": "500", "Unavailable": "503",
 }
+
+// errorName is errorStatus the other way round.
+var errorName = func() map[string]string {
+	out := make(map[string]string, len(errorStatus))
+	for name, status := range errorStatus {
+		out[status] = name
+	}
+	return out
+}()
 
 func errorResponses() map[string]any {
 	descriptions := map[string]string{

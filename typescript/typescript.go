@@ -18,6 +18,7 @@ package typescript
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"github.com/pinionhq/pinion/openapi"
 	"io"
@@ -143,6 +144,20 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 		if err := decl(d.Patch, name+"Patch", "What patch takes.", patchFallback); err != nil {
 			return "", err
 		}
+		if d.Result != "" && slices.Contains(exposed, pinion.MethodFind) {
+			// Queries name the fields of a record, with the operators of
+			// their types (the schema OpenAPI shows).
+			queryRef := "#/components/schemas/" + name + "Query"
+			names[queryRef] = name + "Query"
+			q, err := json.Marshal(openapi.QuerySchema(svc, queryRef))
+			if err != nil {
+				return "", err
+			}
+			if err := decl(string(q), name+"Query", "A query of "+svc.Path()+": values or operators per field, $or, $and, $sort, $select, $limit, $skip.", ""); err != nil {
+				return "", err
+			}
+			params = "feathers.Params<" + name + "Query>"
+		}
 	}
 	find := name + "[]"
 	if p, ok := svc.Impl().(interface{ Paginate() pinion.Paginate }); ok {
@@ -150,10 +165,13 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 			find = "feathers.Paginated<" + name + ">"
 		}
 	}
-	multi := func(m pinion.Method) bool {
-		mc, ok := svc.Impl().(pinion.MultiChecker)
-		return !ok || mc.AllowsMulti(m)
-	}
+	// As in package openapi: an adapter says which methods take several
+	// records; another service creates one record, and patches or removes
+	// with or without an id, answering one result (logout is
+	// remove(null)).
+	mc, adapter := svc.Impl().(pinion.MultiChecker)
+	multi := func(m pinion.Method) bool { return adapter && mc.AllowsMulti(m) }
+	withoutID := func(m pinion.Method) bool { return !adapter || mc.AllowsMulti(m) }
 	p := "params?: " + params
 	fmt.Fprintf(&b, "\n/** The %s service, as a Feathers client calls it. */\nexport interface %sService {\n", svc.Path(), name)
 	for _, m := range exposed {
@@ -172,6 +190,9 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 			lines = []string{fmt.Sprintf("update(id: feathers.Id, data: %sData, %s): Promise<%s>", name, p, name)}
 		case pinion.MethodPatch:
 			lines = []string{fmt.Sprintf("patch(id: feathers.Id, data: %sPatch, %s): Promise<%s>", name, p, name)}
+			if !multi(m) && withoutID(m) {
+				lines = []string{fmt.Sprintf("patch(id: feathers.NullableId, data: %sPatch, %s): Promise<%s>", name, p, name)}
+			}
 			if multi(m) {
 				lines = append(lines,
 					fmt.Sprintf("patch(id: null, data: %sPatch, %s): Promise<%s[]>", name, p, name),
@@ -179,6 +200,9 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 			}
 		case pinion.MethodRemove:
 			lines = []string{fmt.Sprintf("remove(id: feathers.Id, %s): Promise<%s>", p, name)}
+			if !multi(m) && withoutID(m) {
+				lines = []string{fmt.Sprintf("remove(id: feathers.NullableId, %s): Promise<%s>", p, name)}
+			}
 			if multi(m) {
 				lines = append(lines,
 					fmt.Sprintf("remove(id: null, %s): Promise<%s[]>", p, name),

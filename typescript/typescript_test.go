@@ -183,9 +183,15 @@ func TestMapServices(t *testing.T) {
 }`,
 		"export type NotesPatch = Partial<NotesData>",
 		`export interface NotesService {
-  find(params?: feathers.Params): Promise<Notes[]>
-  create(data: NotesData, params?: feathers.Params): Promise<Notes>
+  find(params?: feathers.Params<NotesQuery>): Promise<Notes[]>
+  create(data: NotesData, params?: feathers.Params<NotesQuery>): Promise<Notes>
 }`,
+		// The query names the record's plain fields, with their operators.
+		"  $select?: ('_id' | 'text')[]\n  $skip?: number\n  $sort?: { _id?: 1 | -1; text?: 1 | -1 }\n",
+		"  text?: string | {\n    $gt?: string\n",
+		"  $limit?: number\n",
+		// Without a result schema, any query.
+		"  find(params?: feathers.Params): Promise<Plain[]>",
 		`export type LoginData =
   | { strategy: 'local'; email?: string }
   | { strategy: 'jwt'; accessToken?: string }

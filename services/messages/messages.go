@@ -75,7 +75,17 @@ const messageSchema = `{
 		"channel": {"type": "string", "description": "the room it was posted to"},
 		"userId": {"type": ["string", "number"]},
 		"createdAt": {"type": "number", "description": "milliseconds since 1970"},
-		"user": {"type": "object", "description": "the author: _id, email, name, avatar"}
+		"user": {
+			"type": "object",
+			"description": "the author (UserFields), added to every message answered and published",
+			"required": ["_id", "email"],
+			"properties": {
+				"_id": {"type": ["string", "number"]},
+				"email": {"type": "string"},
+				"name": {"type": "string"},
+				"avatar": {"type": "string"}
+			}
+		}
 	}
 }`
 

@@ -38,10 +38,32 @@ type Channel struct {
 func Register(app *pinion.App) *pinion.Service {
 	svc := app.Use(Path, &Service{app: app}, pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
+	}), pinion.WithDocs(pinion.Docs{
+		Summary: "Who is connected in a channel, for its members",
+		Secured: []pinion.Method{pinion.All},
+		Result:  channelSchema,
 	}))
 	svc.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return nil })
 	return svc
 }
+
+// channelSchema is a Channel as the service answers it.
+const channelSchema = `{
+	"type": "object",
+	"required": ["channel", "users", "connections"],
+	"properties": {
+		"channel": {"type": "string", "description": "the channel's name, such as rooms/general"},
+		"users": {"type": "array", "items": {
+			"type": "object",
+			"required": ["user", "connections"],
+			"properties": {
+				"user": {"type": "string", "description": "the user's id (the token's sub)"},
+				"connections": {"type": "integer", "description": "how many of the user's connections are in the channel"}
+			}
+		}},
+		"connections": {"type": "integer", "description": "every connection in the channel"}
+	}
+}`
 
 // Get answers the presence of the channel named by the id.
 func (s *Service) Get(ctx context.Context, id any, params *pinion.Params) (any, error) {

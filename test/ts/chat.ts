@@ -30,6 +30,19 @@ export async function chat(): Promise<string> {
   const first: string | undefined = page.data[0]?.text
   await socketClient.service('rooms').create({ name: 'general' })
   socketClient.service('messages').on('created', (m: Messages) => m.text)
+  const recent = await restClient.service('messages').find({ query: { createdAt: { $gt: Date.now() - 60_000 }, $limit: 10 } })
+  const author: string | undefined = recent.data[0]?.user?.email
+  const logout = await restClient.service('authentication').remove(null)
+  const revoked: string = logout.accessToken
+
+  // @ts-expect-error: $limit is a number
+  await restClient.service('messages').find({ query: { $limit: 'ten' } })
+  // @ts-expect-error: a query names the fields of a message
+  await restClient.service('messages').find({ query: { txet: 'hi' } })
+  // @ts-expect-error: logging out answers one result, not a list
+  ;(await restClient.service('authentication').remove(null)).map((r: unknown) => r)
+  // @ts-expect-error: a login is one object, not a list
+  await restClient.service('authentication').create([{ strategy: 'local', email: user.email, password: 'correct horse' }])
 
   // @ts-expect-error: a message's text is a string
   await restClient.service('messages').create({ text: 42 })
@@ -43,5 +56,5 @@ export async function chat(): Promise<string> {
   await socketClient.service('rooms').find()
   // @ts-expect-error: no such service
   restClient.service('nothing')
-  return `${id} ${message.text} ${total} ${first}`
+  return `${id} ${message.text} ${total} ${first} ${author} ${revoked}`
 }
