@@ -15,11 +15,11 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 // valid checks a document with a maintained OpenAPI 3.1 validator
