@@ -14,8 +14,8 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/transport/rest"

@@ -9,9 +9,9 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
-	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/transport/rest"
 )
 

@@ -16,11 +16,11 @@ import (
 	mongooptions "go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/config"
-	"github.com/pinionhq/pinion/server"
 	"github.com/pinionhq/pinion/adapter/mongodb"
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/adapter/sqlite"
+	"github.com/pinionhq/pinion/config"
+	"github.com/pinionhq/pinion/server"
 )
 
 // The scaling benchmark (go run ./bench -scale) measures the chat's storage

@@ -11,9 +11,9 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/cluster"
 	"github.com/pinionhq/pinion/internal/natstest"
-	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 var ctx = context.Background()

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/openapi"
 )
 
 type note struct {

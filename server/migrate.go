@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/internal/ferretdb"
-	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // FormerStoreDir is where the former embedded store, FerretDB on SQLite, kept

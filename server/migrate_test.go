@@ -17,13 +17,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/mongostore"
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
-	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 func loadEnv(t *testing.T, env map[string]string) *config.Config {

@@ -15,9 +15,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/metrics"
-	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/tracing"
 )
 

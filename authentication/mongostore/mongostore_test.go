@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/mongostore"
 	"github.com/pinionhq/pinion/authentication/storetest"
-	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
 )
 
 func TestMain(m *testing.M) { mongodbtest.Main(m) }

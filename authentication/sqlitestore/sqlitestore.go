@@ -26,8 +26,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/adapter/sqlite"
+	"github.com/pinionhq/pinion/authentication"
 )
 
 // Store implements authentication.Revocations, Throttler, RefreshTokens,

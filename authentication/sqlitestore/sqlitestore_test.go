@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/authentication/storetest"
-	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 var ctx = context.Background()

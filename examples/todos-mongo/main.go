@@ -22,11 +22,11 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/adapter/mongodb"
-	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // User is an account; the password is stored as a bcrypt hash and never sent.

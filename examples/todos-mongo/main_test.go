@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/serve"
 )
 
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/serve"
 )
 
 // Todo is the service's record; its tags say what a client may send.

@@ -15,8 +15,8 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/hooks"
 	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/hooks"
 	"github.com/pinionhq/pinion/transport/rest"
 )
 
