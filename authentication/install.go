@@ -67,7 +67,7 @@ func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 			Operations:  map[pinion.Method]string{pinion.MethodCreate: "Log in", pinion.MethodRemove: "Log out (revokes the login's tokens)"},
 			// A login refused, and one throttled after too many failures.
 			Failures: map[pinion.Method][]int{pinion.MethodCreate: {401, 429}},
-			Data:        loginSchema, Result: resultSchema,
+			Data:     loginSchema, Result: resultSchema,
 		}))
 	app.Use(TicketsPath, s.TicketService(), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {Authenticate("jwt")}},
