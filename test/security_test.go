@@ -528,3 +528,64 @@ func TestRoomMessagesStayInTheRoom(t *testing.T) {
 		t.Errorf("a member sees %v messages, want both", m["total"])
 	}
 }
+
+// cookieGet is a GET that a page of origin makes with the visitor's cookie
+// (fetch with credentials: "include"): no Authorization header.
+func cookieGet(t *testing.T, base, path, origin string, cookie *http.Cookie) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// Under the default origins ["*"], a page of any site (even an opaque
+// "null" origin) may read what needs no cookie, never what the visitor's
+// cookie unlocks: credentialed CORS is for the origins listed by name, the
+// same ones that may write with the cookie.
+func TestWildcardOriginsNeverAllowCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		name, origins, origin string
+		credentials           bool
+	}{
+		{"wildcard, another site", `["*"]`, "https://evil.example", false},
+		{"wildcard, opaque origin", `["*"]`, "null", false},
+		{"listed origin", `["https://app.example", "*"]`, "https://app.example", true},
+		{"unlisted beside a list", `["https://app.example", "*"]`, "https://evil.example", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPinion(t, "memory", configDir(t, `{"origins": `+tc.origins+`, "authentication": {"cookie": {"enabled": true}}}`))
+			login(t, p.URL, "victim@example.com")
+			b, _ := json.Marshal(map[string]any{"strategy": "local", "email": "victim@example.com", "password": "pw-123"})
+			resp, err := http.Post(p.URL+"/authentication", "application/json", bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var cookie *http.Cookie
+			for _, c := range resp.Cookies() {
+				if c.Value != "" {
+					cookie = c
+				}
+			}
+			if cookie == nil {
+				t.Fatalf("login set no cookie: %v", resp.Header)
+			}
+			for _, path := range []string{"/users", "/messages"} {
+				r := cookieGet(t, p.URL, path, tc.origin, cookie)
+				creds := r.Header.Get("Access-Control-Allow-Credentials") == "true"
+				acao := r.Header.Get("Access-Control-Allow-Origin")
+				if creds != tc.credentials || (creds && acao != tc.origin) || (!creds && acao != "*") {
+					t.Errorf("GET %s from %s: %d, Allow-Origin %q, Allow-Credentials %v; want credentials %v",
+						path, tc.origin, r.StatusCode, acao, creds, tc.credentials)
+				}
+			}
+		})
+	}
+}
