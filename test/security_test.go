@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -585,6 +588,62 @@ func TestWildcardOriginsNeverAllowCredentials(t *testing.T) {
 					t.Errorf("GET %s from %s: %d, Allow-Origin %q, Allow-Credentials %v; want credentials %v",
 						path, tc.origin, r.StatusCode, acao, creds, tc.credentials)
 				}
+			}
+		})
+	}
+}
+
+// A refused upgrade of /stream closes its connection, as Node's servers do:
+// Node's ws client waits for that close before its process may exit, and
+// no client that asked to upgrade expects the connection to serve more.
+// The probe sends a second request on the same connection: it must find
+// the connection closed, not answered.
+func TestRefusedStreamUpgradeCloses(t *testing.T) {
+	p := startPinion(t, "memory", configDir(t, `{"origins": ["https://app.example"]}`))
+	token := login(t, p.URL, "stream@example.com")
+	status, m := api(t, p.URL, "POST", "/authentication/tickets", token, nil)
+	if status != 201 {
+		t.Fatalf("ticket: %d %v", status, m)
+	}
+	for _, tc := range []struct {
+		name, query, origin string
+		status              int
+	}{
+		{"no ticket", "", "", 401},
+		{"bad ticket", "t=garbage", "", 401},
+		{"foreign origin", "t=" + m["ticket"].(string), "https://evil.example", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			host := strings.TrimPrefix(p.URL, "http://")
+			req := "GET /stream?" + tc.query + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+				"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			if tc.origin != "" {
+				req += "Origin: " + tc.origin + "\r\n"
+			}
+			// The second request, pipelined: a server that keeps the
+			// connection answers it.
+			req += "\r\nGET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+			if _, err := conn.Write([]byte(req)); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !resp.Close {
+				t.Errorf("refused upgrade: %d, Connection %q; want %d and Connection: close", resp.StatusCode, resp.Header.Get("Connection"), tc.status)
+			}
+			if next, err := http.ReadResponse(br, nil); err == nil {
+				next.Body.Close()
+				t.Errorf("the connection stayed open: the next request got %s", next.Status)
 			}
 		})
 	}
