@@ -648,3 +648,57 @@ func TestRefusedStreamUpgradeCloses(t *testing.T) {
 		})
 	}
 }
+
+// A room's message is not found by an outsider, whatever the method: the
+// answer is the one a message that does not exist gets, so that its room
+// and its existence stay hidden (ids are sequential enough to enumerate).
+func TestRoomMessagesAreNotFoundForOutsiders(t *testing.T) {
+	for _, storage := range []string{"memory", "sqlite"} {
+		t.Run(storage, func(t *testing.T) {
+			p := startPinion(t, storage, nil)
+			p.srv.App.Service("authentication").Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.MethodCreate: {
+				func(ctx context.Context, hc *pinion.HookContext) error {
+					if email, _ := hc.Data.(map[string]any)["email"].(string); strings.HasPrefix(email, "staff") {
+						hc.Params.Payload = map[string]any{"channels": []any{"staff"}}
+					}
+					return nil
+				},
+			}}})
+			staff, outsider := login(t, p.URL, "staff@example.com"), login(t, p.URL, "outsider@example.com")
+			status, secret := api(t, p.URL, "POST", "/messages", staff, map[string]any{"text": "staff only", "channel": "staff"})
+			if status != 201 {
+				t.Fatalf("post to the room: %d %v", status, secret)
+			}
+			id := fmt.Sprint(secret["_id"])
+			// An id of the same shape that names no message.
+			status, gone := api(t, p.URL, "POST", "/messages", staff, map[string]any{"text": "soon gone", "channel": "staff"})
+			if status != 201 {
+				t.Fatalf("post: %d %v", status, gone)
+			}
+			goneID := fmt.Sprint(gone["_id"])
+			if status, m := api(t, p.URL, "DELETE", "/messages/"+goneID, staff, nil); status != 200 {
+				t.Fatalf("remove: %d %v", status, m)
+			}
+			for _, method := range []string{"GET", "PATCH", "PUT", "DELETE"} {
+				var body any
+				if method == "PATCH" || method == "PUT" {
+					body = map[string]any{"text": "changed"}
+				}
+				status, m := api(t, p.URL, method, "/messages/"+id, outsider, body)
+				_, want := api(t, p.URL, method, "/messages/"+goneID, outsider, body)
+				got := strings.ReplaceAll(fmt.Sprint(m), "'"+id+"'", "'ID'")
+				if status != 404 || got != strings.ReplaceAll(fmt.Sprint(want), "'"+goneID+"'", "'ID'") || strings.Contains(got, "staff") {
+					t.Errorf("%s of a room's message by an outsider: %d %v; want 404 as for a missing one, %v", method, status, m, want)
+				}
+			}
+			if status, m := api(t, p.URL, "GET", "/messages/"+id, staff, nil); status != 200 || m["text"] != "staff only" {
+				t.Errorf("the room's message changed or went: %d %v", status, m)
+			}
+			// A member who is not the author is still told why.
+			status, m := api(t, p.URL, "PATCH", "/messages/"+id, login(t, p.URL, "staff2@example.com"), map[string]any{"text": "x"})
+			if status != 403 {
+				t.Errorf("a member's patch of another's message: %d %v, want 403", status, m)
+			}
+		})
+	}
+}

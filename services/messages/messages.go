@@ -86,10 +86,6 @@ func inRooms(ctx context.Context, hc *pinion.HookContext) error {
 	if hc.Params.Provider == "" {
 		return nil
 	}
-	visible := []any{map[string]any{"channel": nil}} // nil matches a missing field too
-	if claim := rooms.Claimed(hc.Params); len(claim) > 0 {
-		visible = append(visible, map[string]any{"channel": map[string]any{"$in": claim}})
-	}
 	q := make(map[string]any, len(hc.Params.Query)+1)
 	for k, v := range hc.Params.Query {
 		q[k] = v
@@ -103,9 +99,19 @@ func inRooms(ctx context.Context, hc *pinion.HookContext) error {
 			and = append(and, a[k])
 		}
 	}
-	q["$and"] = append(and, map[string]any{"$or": visible})
+	q["$and"] = append(and, visible(hc.Params))
 	hc.Params.Query = q
 	return nil
+}
+
+// visible is the condition of the messages the caller may see: those for
+// everyone and those of the rooms in their claim.
+func visible(p *pinion.Params) map[string]any {
+	or := []any{map[string]any{"channel": nil}} // nil matches a missing field too
+	if claim := rooms.Claimed(p); len(claim) > 0 {
+		or = append(or, map[string]any{"channel": map[string]any{"$in": claim}})
+	}
+	return map[string]any{"$or": or}
 }
 
 // existingKey is where mayChange leaves the record it read, for keepAuthor.
@@ -113,19 +119,18 @@ const existingKey = "messages/existing"
 
 // mayChange lets an external caller change or remove a message only if they
 // wrote it, and, for a message of a room, only if the room is in their claim
-// (the change is published to that room). Others get 403.
+// (the change is published to that room). A message the caller may not see
+// (another room's) is 404, as a get of it is, so that neither its room nor
+// its existence shows; others' visible messages are 403.
 func mayChange(ctx context.Context, hc *pinion.HookContext) error {
 	if hc.Params.Provider == "" || hc.ID == nil {
 		return nil // internal calls; multi changes are refused by the adapter
 	}
-	old, err := hc.Service.Get(ctx, hc.ID, &pinion.Params{Route: hc.Params.Route})
+	old, err := hc.Service.Get(ctx, hc.ID, &pinion.Params{Route: hc.Params.Route, Query: visible(hc.Params)})
 	if err != nil {
 		return err
 	}
 	m, _ := old.(map[string]any)
-	if room := rooms.Channel(m, "channel"); room != "" && !rooms.Allowed(hc.Params, room) {
-		return pinion.Forbidden("You are not authorized to publish to the %s channel", room)
-	}
 	me := pinion.IDString(hc.Params.User["_id"])
 	if me == "" || me != pinion.IDString(m["userId"]) || authentication.ByWebhook(hc.Params.Authentication) {
 		return pinion.Forbidden("You can only change or remove your own messages")
