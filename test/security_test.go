@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -698,6 +699,72 @@ func TestRoomMessagesAreNotFoundForOutsiders(t *testing.T) {
 			status, m := api(t, p.URL, "PATCH", "/messages/"+id, login(t, p.URL, "staff2@example.com"), map[string]any{"text": "x"})
 			if status != 403 {
 				t.Errorf("a member's patch of another's message: %d %v, want 403", status, m)
+			}
+		})
+	}
+}
+
+// A webhook login whose id is a local user's _id is another identity: its
+// messages are never shown as that user's (email, avatar), and it changes
+// nothing of theirs. An answer whose id is not a non-empty string (an
+// object once became "map[$gt:]") is the endpoint's fault: 502.
+func TestWebhookIdentityIsNotALocalUser(t *testing.T) {
+	var answer sync.Map // "id" → the JSON the endpoint answers
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, _ := answer.Load("id")
+		w.Write([]byte(v.(string)))
+	}))
+	t.Cleanup(hook.Close)
+	for _, storage := range []string{"memory", "sqlite"} {
+		t.Run(storage, func(t *testing.T) {
+			p := startPinion(t, storage, configDir(t, `{"authentication": {
+				"authStrategies": ["jwt", "local", "webhook"],
+				"webhook": {"url": "`+hook.URL+`"}
+			}}`))
+			victimToken := login(t, p.URL, "victim@example.com")
+			victim := userID(t, p.URL, victimToken, "victim@example.com")
+			status, own := api(t, p.URL, "POST", "/messages", victimToken, map[string]any{"text": "mine"})
+			if status != 201 {
+				t.Fatalf("post: %d %v", status, own)
+			}
+			idJSON, _ := json.Marshal(victim)
+			answer.Store("id", `{"id": `+string(idJSON)+`}`)
+			status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "webhook", "username": "mallory"})
+			if status != 201 {
+				t.Fatalf("webhook login: %d %v", status, m)
+			}
+			token := m["accessToken"].(string)
+			status, posted := api(t, p.URL, "POST", "/messages", token, map[string]any{"text": "from the webhook"})
+			if status != 201 {
+				t.Fatalf("post: %d %v", status, posted)
+			}
+			if strings.Contains(fmt.Sprint(posted), "victim@") || fmt.Sprint(posted["userId"]) == victim {
+				t.Errorf("a webhook identity posted as the local user: %v", posted)
+			}
+			_, page := get(t, p.URL, "/messages", "$sort[createdAt]=1", victimToken)
+			for _, d := range page["data"].([]any) {
+				msg := d.(map[string]any)
+				if msg["text"] == "from the webhook" && strings.Contains(fmt.Sprint(msg["user"]), "victim@") {
+					t.Errorf("the webhook's message is shown as the victim's: %v", msg)
+				}
+			}
+			// A token from before identities had their prefix (sub is the bare
+			// id) posts as the webhook identity too.
+			old := sign(t, "access", jwt.MapClaims{"sub": victim, "webhook": true})
+			status, posted = api(t, p.URL, "POST", "/messages", old, map[string]any{"text": "from an old token"})
+			if status != 201 || posted["userId"] != "webhook:"+victim || strings.Contains(fmt.Sprint(posted), "victim@") {
+				t.Errorf("an old webhook token posted as: %d %v", status, posted)
+			}
+			for _, method := range []string{"PATCH", "DELETE"} {
+				if status, m := api(t, p.URL, method, "/messages/"+fmt.Sprint(own["_id"]), token, map[string]any{"text": "owned"}); status != 403 {
+					t.Errorf("%s of the victim's message by the webhook identity: %d %v", method, status, m)
+				}
+			}
+			for _, bad := range []string{`{"id": {"$gt": ""}}`, `{"id": ["a"]}`, `{"id": true}`, `{"id": ""}`} {
+				answer.Store("id", bad)
+				if status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "webhook"}); status != 502 {
+					t.Errorf("webhook answer %s: %d %v, want 502", bad, status, m)
+				}
 			}
 		})
 	}

@@ -164,9 +164,15 @@ func stamp(ctx context.Context, hc *pinion.HookContext) error {
 	if user == nil {
 		return pinion.NotAuthenticated("Not authenticated")
 	}
+	author := user["_id"]
+	if authentication.ByWebhook(hc.Params.Authentication) {
+		// Never a local user's id, even in a token from before webhook
+		// identities had their prefix.
+		author = authentication.WebhookSubject(pinion.IDString(author))
+	}
 	now := time.Now().UnixMilli()
 	one := func(data map[string]any) map[string]any {
-		msg := map[string]any{"text": data["text"], "userId": user["_id"], "createdAt": now}
+		msg := map[string]any{"text": data["text"], "userId": author, "createdAt": now}
 		if ch, ok := data["channel"].(string); ok {
 			msg["channel"] = ch
 		}
@@ -198,7 +204,9 @@ var UserFields = []string{"_id", "email", "name", "avatar"}
 
 // withUser adds the author (without password) to every message of the result. It
 // reads users through the authentication service's entity cache, so a page of
-// messages by a few people costs a few lookups at most, usually none.
+// messages by a few people costs a few lookups at most, usually none. The
+// author of a message posted by a webhook identity is that identity alone,
+// {"_id": "webhook:…"}: it is no user's record.
 func withUser(ctx context.Context, hc *pinion.HookContext) error {
 	auth := authentication.From(hc.App)
 	if auth == nil {
@@ -208,6 +216,12 @@ func withUser(ctx context.Context, hc *pinion.HookContext) error {
 		userID, _ := m.Get("userId")
 		id := pinion.IDString(userID)
 		if id == "" {
+			continue
+		}
+		if authentication.WebhookIdentity(id) {
+			if err := m.Set("user", map[string]any{"_id": id}); err != nil {
+				return err
+			}
 			continue
 		}
 		user, err := auth.Entity(ctx, id)
