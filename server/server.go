@@ -17,6 +17,9 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/adapter/mongodb"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/mongostore"
 	"github.com/pinionhq/pinion/authentication/sqlitestore"
@@ -25,12 +28,9 @@ import (
 	"github.com/pinionhq/pinion/metrics"
 	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/services/messages"
-	"github.com/pinionhq/pinion/adapter/mongodb"
 	"github.com/pinionhq/pinion/services/presence"
 	"github.com/pinionhq/pinion/services/rooms"
-	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/tracing"
 
@@ -182,6 +182,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	})
 	if err != nil {
 		s.close(ctx)
+		if errors.Is(err, serve.ErrRouteConflict) {
+			err = config.Invalid(err) // metrics.path on a route of the app
+		}
 		return nil, err
 	}
 	if cfg.NATSURL != "" {
