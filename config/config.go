@@ -23,6 +23,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -482,14 +483,21 @@ func (c *Config) validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if c.AuthSecret != "" && strings.TrimSpace(c.AuthSecret) == "" {
-		errs = append(errs, errors.New("AUTH_SECRET is blank: set it to a random string (at least 32 bytes), or unset it outside production for a generated one"))
+	if err := checkSecret("AUTH_SECRET", c.AuthSecret); err != nil {
+		errs = append(errs, err)
 	}
 	var auth struct {
-		Secret *string `json:"secret"`
+		Secret string `json:"secret"`
 	}
-	if json.Unmarshal(c.Authentication, &auth) == nil && auth.Secret != nil && *auth.Secret != "" && strings.TrimSpace(*auth.Secret) == "" {
-		errs = append(errs, errors.New("authentication.secret is blank: set AUTH_SECRET to a random string (at least 32 bytes)"))
+	if json.Unmarshal(c.Authentication, &auth) == nil {
+		if err := checkSecret("authentication.secret", auth.Secret); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, o := range c.Origins {
+		if err := checkOrigin(o); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	switch c.Realtime.JetStream {
 	case "", "auto", "on", "off":
@@ -537,4 +545,71 @@ func checkMetricsPath(p string, ownListener bool) error {
 		}
 	}
 	return nil
+}
+
+// minSecretSymbols is the fewest distinct characters a secret may have: a
+// random one of 32 bytes or more has many more (hex has 16 symbols); a
+// secret of spaces, or of one character repeated, is a placeholder.
+const minSecretSymbols = 8
+
+// checkSecret refuses a set secret that is blank or a placeholder (fewer
+// than minSecretSymbols distinct characters). The authentication package
+// checks its length.
+func checkSecret(name, secret string) error {
+	if secret == "" {
+		return nil
+	}
+	if strings.TrimSpace(secret) == "" {
+		return fmt.Errorf("%s is blank: set it to a random string of at least 32 bytes, e.g. $(openssl rand -hex 32)", name)
+	}
+	symbols := map[rune]bool{}
+	for _, r := range secret {
+		symbols[r] = true
+	}
+	if len(symbols) < minSecretSymbols {
+		return fmt.Errorf("%s has only %d distinct characters: set it to a random string of at least 32 bytes, e.g. $(openssl rand -hex 32)", name, len(symbols))
+	}
+	return nil
+}
+
+// checkOrigin checks an entry of origins: "*", or an origin as browsers
+// send it in the Origin header (http or https, a lower-case host, a port
+// only when it is not the scheme's default, nothing after), which is what
+// it is compared with, byte for byte. "null" is refused: it is the origin
+// of sandboxed frames and of file: and data: pages, which any site can
+// open.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	if o == "null" {
+		return errors.New(`origins: "null" is the origin of sandboxed frames and file: pages, which any site can make: list the origins of your pages`)
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" || !hostName(u.Hostname()) {
+		return fmt.Errorf("origins: %q is not an origin: want \"*\" or scheme://host[:port], e.g. \"https://chat.example.com\"", o)
+	}
+	want := u.Scheme + "://" + strings.ToLower(u.Hostname())
+	if p := u.Port(); p != "" && !(u.Scheme == "http" && p == "80" || u.Scheme == "https" && p == "443") {
+		want += ":" + p
+	}
+	if strings.Contains(u.Host, "[") {
+		want = u.Scheme + "://" + strings.ToLower(u.Host)
+	}
+	if o != want {
+		return fmt.Errorf("origins: %q is not written as browsers send it: want %q (no path, no trailing slash, no default port, a lower-case host)", o, want)
+	}
+	return nil
+}
+
+// hostName reports whether h is an IP address or a DNS name (letters,
+// digits, "-" and "."), not a pattern such as "*.example.com", which origins
+// do not support.
+func hostName(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return h != "" && strings.IndexFunc(h, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+	}) < 0
 }

@@ -80,6 +80,16 @@ func TestInvalid(t *testing.T) {
 		{"env as a path", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "../default"}, "APP_ENV"},
 		{"blank AUTH_SECRET", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": strings.Repeat(" ", 40)}, "AUTH_SECRET is blank"},
 		{"blank AUTH_SECRET, tabs and newlines", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": "\t\n\r \v\f"}, "AUTH_SECRET is blank"},
+		{"placeholder AUTH_SECRET", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": strings.Repeat("a", 40)}, "only 1 distinct characters"},
+		{"placeholder AUTH_SECRET, a few symbols", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": strings.Repeat("abc1", 10)}, "only 4 distinct characters"},
+		{"origin null", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "null"}, `"null" is the origin of sandboxed`},
+		{"origin with a path", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://app.example/"}, `want "https://app.example"`},
+		{"origin in capitals", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://App.example"}, `want "https://app.example"`},
+		{"origin with a default port", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://app.example:443"}, `want "https://app.example"`},
+		{"origin without a scheme", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "app.example"}, "is not an origin"},
+		{"origin of another scheme", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "file://x"}, "is not an origin"},
+		{"origin with a user", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://u@app.example"}, "is not an origin"},
+		{"origin as a pattern", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://*.app.example"}, "origins"},
 		{"blank secret", map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"authentication":{"secret":"   "}}`}, nil, "authentication.secret is blank"},
 	}
 	for _, p := range []string{"/", "metrics", "/:any", "/*any", "/a//b", "/a/", "/a/../b", "/./a", "/a b", "/a?b", "/a#b", "/a%2Fb", "/métriques", "/a\x00"} {
@@ -144,6 +154,20 @@ func TestBuiltInFiles(t *testing.T) {
 	}
 	if c.Docs || c.Metrics.Enabled || len(c.Origins) != 0 || !slices.Equal(c.Sources, []string{"built-in default.json", "built-in production.json"}) {
 		t.Errorf("built-in production: docs %v, metrics %v, origins %q, sources %q", c.Docs, c.Metrics.Enabled, c.Origins, c.Sources)
+	}
+}
+
+// Origins as browsers send them, and random secrets, are accepted.
+func TestOriginsAndSecrets(t *testing.T) {
+	good := `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1}`
+	dir := writeDir(t, map[string]string{"default.json": good})
+	c, err := Load(env(map[string]string{"CONFIG_DIR": dir, "ORIGINS": "*, https://app.example, http://localhost:5173, http://[::1]:8080",
+		"AUTH_SECRET": "3f1c9a0b7e2d4c6f8a1b3c5d7e9f0a2b"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Origins) != 4 {
+		t.Errorf("origins %q", c.Origins)
 	}
 }
 

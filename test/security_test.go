@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -23,7 +25,9 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/internal/sioclient"
+	"github.com/pinionhq/pinion/server"
 	"github.com/pinionhq/pinion/services/messages"
 )
 
@@ -765,6 +769,61 @@ func TestWebhookIdentityIsNotALocalUser(t *testing.T) {
 				if status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "webhook"}); status != 502 {
 					t.Errorf("webhook answer %s: %d %v, want 502", bad, status, m)
 				}
+			}
+		})
+	}
+}
+
+// A production binary started outside the repository (no ./config) runs
+// with production's built-in settings: metrics and docs are not public.
+func TestProductionWithoutConfigDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	vars := map[string]string{"APP_ENV": "production", "DATA_DIR": t.TempDir(), "STORAGE": "memory", "AUTH_SECRET": testSecret, "LOG_LEVEL": "error"}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	for _, path := range []string{"/metrics", "/docs/", "/openapi.json"} {
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 404 {
+			t.Errorf("GET %s in production without ./config: %d, want 404", path, w.Code)
+		}
+	}
+}
+
+// Settings that would hide a route or weaken the tokens are configuration
+// errors, found before anything is served: a metrics path on the users
+// service (it hid GET /users) or on "/" (a router panic), a blank secret,
+// the "null" origin.
+func TestUnsafeSettingsAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, testJSON string
+		env            map[string]string
+	}{
+		{"metrics on /users", `{"metrics": {"path": "/users"}}`, nil},
+		{"metrics on /", `{"metrics": {"path": "/"}}`, nil},
+		{"blank secret", `{}`, map[string]string{"AUTH_SECRET": strings.Repeat(" ", 40)}},
+		{"null origin", `{"origins": ["null"]}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{"APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory", "AUTH_SECRET": testSecret}
+			maps.Copy(vars, configDir(t, tc.testJSON))
+			maps.Copy(vars, tc.env)
+			cfg, err := config.Load(func(k string) string { return vars[k] })
+			if err == nil {
+				var srv *server.Server
+				if srv, err = server.New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil {
+					srv.Close(context.Background())
+				}
+			}
+			if !errors.Is(err, config.ErrInvalid) {
+				t.Errorf("err = %v, want a configuration error", err)
 			}
 		})
 	}

@@ -89,7 +89,7 @@ func TestConflictingSettingsExit2(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "default.json"), defaults, 0o644)
 			os.WriteFile(filepath.Join(dir, "test.json"), []byte(tc.testJSON), 0o644)
 			env := map[string]string{"CONFIG_DIR": dir, "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
-				"AUTH_SECRET": strings.Repeat("s", 32), "PORT": "0"}
+				"AUTH_SECRET": "cmd-server-test-secret-0123456789abcdef", "PORT": "0"}
 			maps.Copy(env, tc.env)
 			var stderr bytes.Buffer
 			ctx, cancel := context.WithCancel(context.Background())
@@ -108,7 +108,7 @@ func TestConflictingSettingsExit2(t *testing.T) {
 func TestBuiltInSettingsAreLogged(t *testing.T) {
 	t.Chdir(t.TempDir())
 	env := map[string]string{"APP_ENV": "production", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
-		"AUTH_SECRET": strings.Repeat("s", 32), "PORT": "0", "HOST": "127.0.0.1"}
+		"AUTH_SECRET": "cmd-server-test-secret-0123456789abcdef", "PORT": "0", "HOST": "127.0.0.1"}
 	var stderr bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // start, then stop at once

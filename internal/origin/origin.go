@@ -34,9 +34,12 @@ func Same(origin string, r *http.Request) bool {
 // what it may read without credentials, never what a cookie unlocks. It is
 // the check the cookie flow makes on writes, so that what a browser may
 // read and what it may change are allowed to the same origins.
+//
+// "null", the opaque origin of sandboxed frames, data: and file: pages, which
+// any site can take on, never counts either, even when listed.
 func Credentialed(origins []string, r *http.Request) bool {
 	o := r.Header.Get("Origin")
-	if o == "" || o == "*" {
+	if o == "" || o == "*" || o == "null" {
 		return false
 	}
 	return slices.Contains(origins, o) || Same(o, r)

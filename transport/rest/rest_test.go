@@ -366,6 +366,9 @@ func TestCORSCredentials(t *testing.T) {
 		{[]string{"https://ok.example"}, "null", "api.example", "", false, true},
 		{nil, "https://api.example", "api.example", "https://api.example", true, false},
 		{nil, "ftp://api.example", "api.example", "", false, true},
+		// "null" (sandboxed frames, file: pages) is never credentialed, even listed.
+		{[]string{"null"}, "null", "api.example", "", false, true},
+		{[]string{"null", "*"}, "null", "api.example", "*", false, false},
 	} {
 		engine := gin.New()
 		engine.Use(rest.CORS(tc.origins))
