@@ -3,6 +3,7 @@ package authentication_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -261,7 +262,7 @@ func TestWebhook(t *testing.T) {
 	if got["authData"].(map[string]any)["strategy"] != nil || got["connectionData"].(map[string]any)["provider"] != "rest" {
 		t.Errorf("webhook request %v", got)
 	}
-	if r.body["clientData"].(map[string]any)["theme"] != "dark" || r.body["authentication"].(map[string]any)["payload"].(map[string]any)["sub"] != "ext-42" {
+	if r.body["clientData"].(map[string]any)["theme"] != "dark" || r.body["authentication"].(map[string]any)["payload"].(map[string]any)["sub"] != "webhook:ext-42" {
 		t.Errorf("answer %v", r.body)
 	}
 	if _, leaked := r.body["serverData"]; leaked {
@@ -314,6 +315,56 @@ func TestWebhookIdentities(t *testing.T) {
 	}
 	if res.Authentication.Payload["webhook"] != true || res.Entity["email"] != nil {
 		t.Fatalf("a webhook ticket logged in %v with %v", res.Entity, res.Authentication.Payload)
+	}
+}
+
+// The webhook's answer names the identity with a non-empty string, id or
+// username; anything else is the endpoint's fault, 502, never a string made
+// of whatever came (an object once became "map[$gt:]"). The identity is
+// namespaced, so that it is never a local user's id.
+func TestWebhookAnswers(t *testing.T) {
+	var answer atomic.Value
+	srv, _ := webhook(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(answer.Load().(string))) })
+	f := webhookApp(t, srv.URL)
+	for _, tc := range []struct {
+		answer string
+		sub    string // "" for a 502
+	}{
+		{`{"id": "ext-42"}`, "webhook:ext-42"},
+		{`{"username": "ada"}`, "webhook:ada"},
+		{`{"id": "ext-42", "username": "ada"}`, "webhook:ext-42"},
+		{`{"id": null, "username": "ada"}`, "webhook:ada"},
+		{`{"id": "webhook:x"}`, "webhook:webhook:x"},
+		{`{"id": {"$gt": ""}}`, ""},
+		{`{"id": ["a"]}`, ""},
+		{`{"id": true}`, ""},
+		{`{"id": 42}`, ""},
+		{`{"id": ""}`, ""},
+		{`{"id": "", "username": "ada"}`, ""},
+		{`{"username": {"$ne": null}}`, ""},
+		{`{"username": ""}`, ""},
+		{`{}`, ""},
+		{`[]`, ""},
+		{`"ext-42"`, ""},
+	} {
+		answer.Store(tc.answer)
+		r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "webhook", "username": "ada"})
+		if tc.sub == "" {
+			if r.status != 502 || strings.Contains(fmt.Sprint(r.body["message"]), "map[") {
+				t.Errorf("answer %s: %d %v, want 502", tc.answer, r.status, r.body)
+			}
+			continue
+		}
+		if r.status != 201 {
+			t.Errorf("answer %s: %d %v", tc.answer, r.status, r.body)
+			continue
+		}
+		if sub := r.body["authentication"].(map[string]any)["payload"].(map[string]any)["sub"]; sub != tc.sub {
+			t.Errorf("answer %s: sub %v, want %s", tc.answer, sub, tc.sub)
+		}
+		if id := r.body["user"].(map[string]any)["_id"]; id != tc.sub {
+			t.Errorf("answer %s: user %v, want _id %s", tc.answer, r.body["user"], tc.sub)
+		}
 	}
 }
 

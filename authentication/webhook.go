@@ -22,14 +22,20 @@ import (
 //	 "connectionData": {"provider", "remoteAddress", "headers"}}
 //
 // A permitted status with {"id" | "username", "clientData"?, "serverData"?}
-// logs the caller in: the token's sub is the id, clientData goes back to the
-// client, serverData stays on the server, in params.Authentication.Data
+// logs the caller in: the identity is "webhook:" and the id (or the
+// username when there is no id), clientData goes back to the client,
+// serverData stays on the server, in params.Authentication.Data
 // ["serverData"] for the hooks and listeners of the login. Any other status is
-// "Invalid login"; an endpoint that does not answer is 503 Unavailable.
+// "Invalid login"; an endpoint that does not answer is 503 Unavailable, one
+// that answers something else than a non-empty string as the id (or
+// username) is 502 Bad Gateway.
 //
 // Webhook users have no record in the entity service: their tokens carry the
-// claim "webhook": true, and the jwt strategy gives them the entity
-// {"_id": sub}.
+// claim "webhook": true and their identity as sub, and the jwt strategy gives
+// them the entity {"_id": sub}. The "webhook:" prefix keeps the identities of
+// the two strategies apart: a webhook id equal to a local user's id names
+// another identity, in the token and in whatever records its calls stamp
+// (see WebhookIdentity).
 type WebhookStrategy struct {
 	s      *Service
 	client *http.Client
@@ -52,11 +58,42 @@ func (s *Service) NewWebhook() *WebhookStrategy {
 	return &WebhookStrategy{s: s, client: &http.Client{}}
 }
 
+// webhookPrefix begins every identity the webhook strategy vouches for.
+const webhookPrefix = "webhook:"
+
+// WebhookIdentity reports whether id is the identity of a webhook login
+// ("webhook:…"): it names no record of the entity service, whatever follows
+// the prefix. A hook that shows the author of a record by its id must not
+// look such an id up among the entity service's records.
+func WebhookIdentity(id string) bool { return strings.HasPrefix(id, webhookPrefix) }
+
+// WebhookSubject is the identity of a webhook login whose token has sub: sub
+// itself, or sub with the prefix for tokens made before identities had it.
+func WebhookSubject(sub string) string {
+	if WebhookIdentity(sub) {
+		return sub
+	}
+	return webhookPrefix + sub
+}
+
 type webhookAnswer struct {
-	ID         any            `json:"id"`
-	Username   string         `json:"username"`
-	ClientData any            `json:"clientData"`
-	ServerData map[string]any `json:"serverData"`
+	ID         json.RawMessage `json:"id"`
+	Username   json.RawMessage `json:"username"`
+	ClientData any             `json:"clientData"`
+	ServerData map[string]any  `json:"serverData"`
+}
+
+// webhookName decodes the id or username of an answer: absent (or null) is
+// "", anything but a non-empty string is an error naming field.
+func webhookName(field string, raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil || s == "" {
+		return "", pinion.BadGateway("The authentication webhook answered an invalid %s: want a non-empty string", field)
+	}
+	return s, nil
 }
 
 // Authenticate implements Strategy.
@@ -94,18 +131,25 @@ func (w *WebhookStrategy) Authenticate(ctx context.Context, req Request, params 
 	}
 	var a webhookAnswer
 	if err := json.Unmarshal(answer, &a); err != nil {
-		return nil, pinion.BadGateway("The authentication webhook answered something that is not JSON")
+		return nil, pinion.BadGateway("The authentication webhook answered something that is not a JSON object")
 	}
-	id := pinion.IDString(a.ID)
+	id, err := webhookName("id", a.ID)
+	if err != nil {
+		return nil, err
+	}
+	username, err := webhookName("username", a.Username)
+	if err != nil {
+		return nil, err
+	}
 	if id == "" {
-		id = a.Username
+		id = username
 	}
 	if id == "" {
 		return nil, pinion.BadGateway("The authentication webhook answered without an id or a username")
 	}
-	entity := map[string]any{w.s.entityID(): id}
-	if a.Username != "" {
-		entity["username"] = a.Username
+	entity := map[string]any{w.s.entityID(): webhookPrefix + id}
+	if username != "" {
+		entity["username"] = username
 	}
 	res := &Result{
 		Authentication: pinion.Authentication{Strategy: "webhook", Data: map[string]any{"serverData": a.ServerData}},

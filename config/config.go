@@ -2,20 +2,28 @@
 // config/<APP_ENV>.json, then environment variables, each layer overriding the one
 // before. Objects merge key by key; any other value replaces.
 //
-// The directory is CONFIG_DIR, default ./config. When it holds no default.json (a
-// binary started elsewhere), the default.json compiled into the binary is used, so
-// the server always starts with sane settings.
+// The directory is CONFIG_DIR, default ./config. When CONFIG_DIR is not set
+// and ./config holds no default.json (a binary started elsewhere), the files
+// compiled into the binary are used instead, default.json and the
+// environment's own (production.json in production), so that a binary started
+// anywhere runs with its environment's settings. Config.Sources says which
+// files were read, for the server to log at start.
+//
+// A production start reads production.json: a configuration directory
+// without one is an error, never a production server on development
+// settings (public metrics and docs, any origin).
 package config
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,8 +33,11 @@ import (
 	"github.com/pinionhq/pinion"
 )
 
-//go:embed default.json
-var embeddedDefault []byte
+// builtIn holds every environment's file, for a binary started without its
+// configuration directory.
+//
+//go:embed *.json
+var builtIn embed.FS
 
 // ErrInvalid marks configuration errors, which the server reports with exit
 // status 2. Errors from Load wrap it; Invalid wraps errors found elsewhere.
@@ -44,9 +55,13 @@ func Invalid(err error) error {
 type Config struct {
 	// Env is APP_ENV: "development" (default), "test" or "production".
 	Env string `json:"-"`
-	// Dir is the directory the files were read from ("" when only the embedded
-	// defaults were used).
+	// Dir is the directory the files were read from ("" when the files
+	// compiled into the binary were used).
 	Dir string `json:"-"`
+	// Sources are the files the configuration was read from, in order: a
+	// path for a file of Dir, "built-in <name>" for one compiled into the
+	// binary.
+	Sources []string `json:"-"`
 
 	Host string `json:"host"`
 	Port int    `json:"port"`
@@ -265,35 +280,47 @@ func load(getenv func(string) string) (*Config, error) {
 	if env == "" {
 		env = "development"
 	}
+	switch env {
+	case "development", "test", "production": // it names a file: nothing else
+	default:
+		return nil, fmt.Errorf("config: APP_ENV=%q: want development, test or production", env)
+	}
 	dir := getenv("CONFIG_DIR")
 	if dir == "" {
 		dir = "config"
 	}
+	var files fs.FS = os.DirFS(dir)
+	if _, err := fs.Stat(files, "default.json"); errors.Is(err, fs.ErrNotExist) && getenv("CONFIG_DIR") == "" {
+		files, dir = builtIn, ""
+	}
+	name := func(file string) string {
+		if dir == "" {
+			return "built-in " + file
+		}
+		return filepath.Join(dir, file)
+	}
 	merged := map[string]any{}
-	base, err := os.ReadFile(filepath.Join(dir, "default.json"))
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && getenv("CONFIG_DIR") == "":
-		base, dir = embeddedDefault, ""
-	case err != nil:
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	if err := mergeJSON(merged, base, "default.json"); err != nil {
-		return nil, err
-	}
-	if dir != "" {
-		name := filepath.Join(dir, env+".json")
-		b, err := os.ReadFile(name)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config: %w", err)
+	var sources []string
+	for _, file := range []string{"default.json", env + ".json"} {
+		b, err := fs.ReadFile(files, file)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && file == "production.json":
+			return nil, fmt.Errorf("config: APP_ENV=production but %s does not exist: a production server needs its settings (metrics and docs off, the allowed origins); add the file, or use the built-in one by setting no CONFIG_DIR and having no ./config", name(file))
+		case errors.Is(err, fs.ErrNotExist) && file != "default.json":
+			continue // an environment without settings of its own
+		case err != nil:
+			return nil, fmt.Errorf("config: %s: %w", name(file), err)
 		}
-		if err == nil {
-			if err := mergeJSON(merged, b, name); err != nil {
-				return nil, err
-			}
+		if err := mergeJSON(merged, b, name(file)); err != nil {
+			return nil, err
 		}
+		sources = append(sources, name(file))
 	}
 	b, _ := json.Marshal(merged)
-	c := &Config{Env: env, Dir: dir}
+	c := &Config{Env: env, Dir: dir, Sources: sources}
+	if dir == "" {
+		c.Warnings = append(c.Warnings, "no ./config/default.json: using the settings built into the binary ("+strings.Join(sources, ", ")+"); set CONFIG_DIR to use files of your own")
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
@@ -451,8 +478,26 @@ func (c *Config) validate() error {
 	if t := c.DatabaseTimeouts; t.Call < 0 || t.Ready < 0 || t.Startup < 0 {
 		errs = append(errs, fmt.Errorf("databaseTimeouts {call, ready, startup} must not be negative"))
 	}
-	if p := c.Metrics.Path; p != "" && !strings.HasPrefix(p, "/") {
-		errs = append(errs, fmt.Errorf("metrics.path %q must start with /", p))
+	if p := c.Metrics.Path; p != "" {
+		if err := checkMetricsPath(p, c.Metrics.Addr != ""); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := checkSecret("AUTH_SECRET", c.AuthSecret); err != nil {
+		errs = append(errs, err)
+	}
+	var auth struct {
+		Secret string `json:"secret"`
+	}
+	if json.Unmarshal(c.Authentication, &auth) == nil {
+		if err := checkSecret("authentication.secret", auth.Secret); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, o := range c.Origins {
+		if err := checkOrigin(o); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	switch c.Realtime.JetStream {
 	case "", "auto", "on", "off":
@@ -473,4 +518,98 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// checkMetricsPath checks metrics.path: "/" then segments of letters,
+// digits and "-._~", none of them "." or "..", as a route of the HTTP
+// servers matches it literally (":" and "*" would make a route pattern,
+// "%", "?" and "#" never match a request's path). "/" alone would take every
+// request of the server; it is allowed on a listener of the metrics' own
+// (ownListener). Whether the path collides with one of the app's routes is
+// checked where the routes are known (package serve).
+func checkMetricsPath(p string, ownListener bool) error {
+	if p == "/" && ownListener {
+		return nil
+	}
+	if p == "/" {
+		return fmt.Errorf("metrics.path \"/\" would take every request of the server: name a path of its own, such as \"/metrics\" (or serve the metrics on metrics.addr)")
+	}
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("metrics.path %q must start with /", p)
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.IndexFunc(seg, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r))
+		}) >= 0 {
+			return fmt.Errorf("metrics.path %q: want /name or /name/name…, names of letters, digits and -._~", p)
+		}
+	}
+	return nil
+}
+
+// minSecretSymbols is the fewest distinct characters a secret may have: a
+// random one of 32 bytes or more has many more (hex has 16 symbols); a
+// secret of spaces, or of one character repeated, is a placeholder.
+const minSecretSymbols = 8
+
+// checkSecret refuses a set secret that is blank or a placeholder (fewer
+// than minSecretSymbols distinct characters). The authentication package
+// checks its length.
+func checkSecret(name, secret string) error {
+	if secret == "" {
+		return nil
+	}
+	if strings.TrimSpace(secret) == "" {
+		return fmt.Errorf("%s is blank: set it to a random string of at least 32 bytes, e.g. $(openssl rand -hex 32)", name)
+	}
+	symbols := map[rune]bool{}
+	for _, r := range secret {
+		symbols[r] = true
+	}
+	if len(symbols) < minSecretSymbols {
+		return fmt.Errorf("%s has only %d distinct characters: set it to a random string of at least 32 bytes, e.g. $(openssl rand -hex 32)", name, len(symbols))
+	}
+	return nil
+}
+
+// checkOrigin checks an entry of origins: "*", or an origin as browsers
+// send it in the Origin header (http or https, a lower-case host, a port
+// only when it is not the scheme's default, nothing after), which is what
+// it is compared with, byte for byte. "null" is refused: it is the origin
+// of sandboxed frames and of file: and data: pages, which any site can
+// open.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	if o == "null" {
+		return errors.New(`origins: "null" is the origin of sandboxed frames and file: pages, which any site can make: list the origins of your pages`)
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" || !hostName(u.Hostname()) {
+		return fmt.Errorf("origins: %q is not an origin: want \"*\" or scheme://host[:port], e.g. \"https://chat.example.com\"", o)
+	}
+	want := u.Scheme + "://" + strings.ToLower(u.Hostname())
+	if p := u.Port(); p != "" && !(u.Scheme == "http" && p == "80" || u.Scheme == "https" && p == "443") {
+		want += ":" + p
+	}
+	if strings.Contains(u.Host, "[") {
+		want = u.Scheme + "://" + strings.ToLower(u.Host)
+	}
+	if o != want {
+		return fmt.Errorf("origins: %q is not written as browsers send it: want %q (no path, no trailing slash, no default port, a lower-case host)", o, want)
+	}
+	return nil
+}
+
+// hostName reports whether h is an IP address or a DNS name (letters,
+// digits, "-" and "."), not a pattern such as "*.example.com", which origins
+// do not support.
+func hostName(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return h != "" && strings.IndexFunc(h, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+	}) < 0
 }

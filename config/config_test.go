@@ -1,8 +1,12 @@
 package config
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -72,6 +76,29 @@ func TestInvalid(t *testing.T) {
 		{"paginate", map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":60,"max":50}}`}, nil, "paginate"},
 		{"env file broken", map[string]string{"default.json": good, "development.json": `[]`}, nil, "development.json"},
 		{"missing dir", nil, map[string]string{"CONFIG_DIR": "/nonexistent/pinion"}, "no such file"},
+		{"production without its file", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "production"}, "APP_ENV=production but"},
+		{"env as a path", map[string]string{"default.json": good}, map[string]string{"APP_ENV": "../default"}, "APP_ENV"},
+		{"blank AUTH_SECRET", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": strings.Repeat(" ", 40)}, "AUTH_SECRET is blank"},
+		{"blank AUTH_SECRET, tabs and newlines", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": "\t\n\r \v\f"}, "AUTH_SECRET is blank"},
+		{"placeholder AUTH_SECRET", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": strings.Repeat("a", 40)}, "only 1 distinct characters"},
+		{"placeholder AUTH_SECRET, a few symbols", map[string]string{"default.json": good}, map[string]string{"AUTH_SECRET": strings.Repeat("abc1", 10)}, "only 4 distinct characters"},
+		{"origin null", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "null"}, `"null" is the origin of sandboxed`},
+		{"origin with a path", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://app.example/"}, `want "https://app.example"`},
+		{"origin in capitals", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://App.example"}, `want "https://app.example"`},
+		{"origin with a default port", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://app.example:443"}, `want "https://app.example"`},
+		{"origin without a scheme", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "app.example"}, "is not an origin"},
+		{"origin of another scheme", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "file://x"}, "is not an origin"},
+		{"origin with a user", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://u@app.example"}, "is not an origin"},
+		{"origin as a pattern", map[string]string{"default.json": good}, map[string]string{"ORIGINS": "https://*.app.example"}, "origins"},
+		{"blank secret", map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"authentication":{"secret":"   "}}`}, nil, "authentication.secret is blank"},
+	}
+	for _, p := range []string{"/", "metrics", "/:any", "/*any", "/a//b", "/a/", "/a/../b", "/./a", "/a b", "/a?b", "/a#b", "/a%2Fb", "/métriques", "/a\x00"} {
+		cases = append(cases, struct {
+			name  string
+			files map[string]string
+			env   map[string]string
+			want  string
+		}{"metrics.path " + p, map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"metrics":{"enabled":true,"path":` + strconv.Quote(p) + `}}`}, nil, "metrics.path"})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +114,73 @@ func TestInvalid(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Every environment's file is built into the binary: started without its
+// configuration directory, it loads what the repository's files say, and
+// says that it used the built-in ones.
+func TestBuiltInFiles(t *testing.T) {
+	for _, e := range []string{"development", "test", "production"} {
+		want, err := Load(env(map[string]string{"CONFIG_DIR": ".", "APP_ENV": e}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wd, _ := os.Getwd()
+		t.Chdir(t.TempDir())
+		got, err := Load(env(map[string]string{"APP_ENV": e}))
+		os.Chdir(wd)
+		if err != nil {
+			t.Fatalf("APP_ENV=%s: %v", e, err)
+		}
+		if got.Dir != "" || len(got.Warnings) == 0 || !strings.Contains(got.Warnings[len(got.Warnings)-1], "built into the binary") {
+			t.Errorf("APP_ENV=%s: dir %q, warnings %q", e, got.Dir, got.Warnings)
+		}
+		if want.Sources[0] != "default.json" || !slices.Equal(got.Sources[:1], []string{"built-in default.json"}) {
+			t.Errorf("APP_ENV=%s: sources %q (repository: %q)", e, got.Sources, want.Sources)
+		}
+		want.Dir, want.Sources, want.Warnings = "", got.Sources, got.Warnings
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("APP_ENV=%s: built-in settings\n%+v\nwant the repository's\n%+v", e, got, want)
+		}
+	}
+	if _, err := fs.Stat(builtIn, "production.json"); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	c, err := Load(env(map[string]string{"APP_ENV": "production"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Docs || c.Metrics.Enabled || len(c.Origins) != 0 || !slices.Equal(c.Sources, []string{"built-in default.json", "built-in production.json"}) {
+		t.Errorf("built-in production: docs %v, metrics %v, origins %q, sources %q", c.Docs, c.Metrics.Enabled, c.Origins, c.Sources)
+	}
+}
+
+// Origins as browsers send them, and random secrets, are accepted.
+func TestOriginsAndSecrets(t *testing.T) {
+	good := `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1}`
+	dir := writeDir(t, map[string]string{"default.json": good})
+	c, err := Load(env(map[string]string{"CONFIG_DIR": dir, "ORIGINS": "*, https://app.example, http://localhost:5173, http://[::1]:8080",
+		"AUTH_SECRET": "3f1c9a0b7e2d4c6f8a1b3c5d7e9f0a2b"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Origins) != 4 {
+		t.Errorf("origins %q", c.Origins)
+	}
+}
+
+// A metrics path of its own is accepted; "/" only on the metrics' own
+// listener.
+func TestMetricsPaths(t *testing.T) {
+	for _, tc := range []struct {
+		path, addr string
+	}{{"/metrics", ""}, {"/internal/metrics", ""}, {"/m-1_2.3~", ""}, {"/", "127.0.0.1:9464"}, {"/metrics", "127.0.0.1:9464"}} {
+		dir := writeDir(t, map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"metrics":{"enabled":true,"path":` + strconv.Quote(tc.path) + `,"addr":` + strconv.Quote(tc.addr) + `}}`})
+		if _, err := Load(env(map[string]string{"CONFIG_DIR": dir})); err != nil {
+			t.Errorf("path %q, addr %q: %v", tc.path, tc.addr, err)
+		}
 	}
 }
 

@@ -99,6 +99,12 @@ type Options struct {
 	Setup context.Context
 }
 
+// ErrRouteConflict marks the errors of New for routes that cannot all be
+// served: the metrics path on one of the app's routes (a service's, the
+// health checks', the transports'), or routes the router refuses together.
+// They are configuration errors: nothing was served yet.
+var ErrRouteConflict = errors.New("conflicting routes")
+
 // Server serves an app over HTTP.
 type Server struct {
 	app     *pinion.App
@@ -143,7 +149,11 @@ func New(app *pinion.App, opts Options) (*Server, error) {
 			m.Authentication(auth)
 		}
 	}
-	s.handler = s.routes()
+	handler, err := s.routes()
+	if err != nil {
+		return nil, errors.Join(err, app.Teardown(context.Background()))
+	}
+	s.handler = handler
 	if m := opts.Metrics; m != nil {
 		m.Sockets(s.sockets)
 	}
@@ -158,8 +168,68 @@ func or(d, def time.Duration) time.Duration {
 }
 
 // routes builds the handler: health checks and extra routes, socket.io, the
-// stream, then every service over REST.
-func (s *Server) routes() http.Handler {
+// stream, then every service over REST. The metrics path must be a route of
+// its own, and the router must take every route: an error wrapping
+// ErrRouteConflict says which does not, where the router would panic or one
+// route would hide another (a GET of a service's path answered by the
+// metrics).
+func (s *Server) routes() (h http.Handler, err error) {
+	if m := s.opts.Metrics; m != nil && s.opts.MetricsAddr == "" {
+		if err := s.checkMetricsPath(); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil { // gin's router panics on routes it cannot take together
+			h, err = nil, fmt.Errorf("%w: %v", ErrRouteConflict, r)
+		}
+	}()
+	return s.engine(), nil
+}
+
+// checkMetricsPath refuses a metrics path that a request for another route
+// of the server, or for a service, would match.
+func (s *Server) checkMetricsPath() error {
+	p := s.opts.MetricsPath
+	if p == "/" || !strings.HasPrefix(p, "/") || strings.ContainsAny(p, ":*") {
+		return fmt.Errorf("%w: metrics path %q: want /name (a path of its own, without : or *)", ErrRouteConflict, p)
+	}
+	routes := []string{"/healthz", "/readyz", "/stream", "/socket.io/*any"}
+	if s.opts.Docs != nil {
+		routes = append(routes, "/openapi.json", "/docs", "/docs/*file")
+	}
+	for r := range s.opts.Routes {
+		routes = append(routes, r)
+	}
+	for _, r := range routes {
+		if routeMatches(r, p) {
+			return fmt.Errorf("%w: metrics path %q is the server's route %s", ErrRouteConflict, p, r)
+		}
+	}
+	if svc, _, _, _ := s.app.LookupID(strings.Split(strings.Trim(p, "/"), "/")); svc != nil {
+		return fmt.Errorf("%w: metrics path %q would hide the %s service's GET (a find or get of it)", ErrRouteConflict, p, svc.Path())
+	}
+	return nil
+}
+
+// routeMatches reports whether the request path p matches the router
+// pattern route, whose segments may be ":name" (any one) or "*name" (any
+// rest).
+func routeMatches(route, p string) bool {
+	rs, ps := strings.Split(strings.Trim(route, "/"), "/"), strings.Split(strings.Trim(p, "/"), "/")
+	for i, r := range rs {
+		if strings.HasPrefix(r, "*") {
+			return true
+		}
+		if i >= len(ps) || (ps[i] != r && !(strings.HasPrefix(r, ":") && ps[i] != "")) {
+			return false
+		}
+	}
+	return len(rs) == len(ps)
+}
+
+// engine is the router of routes.
+func (s *Server) engine() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.SetTrustedProxies(s.opts.TrustedProxies) // nil trusts no proxy: c.ClientIP() is the peer

@@ -16,6 +16,7 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/internal/sioclient"
+	"github.com/pinionhq/pinion/metrics"
 	"github.com/pinionhq/pinion/serve"
 )
 
@@ -146,4 +147,38 @@ func (s slow) Find(ctx context.Context, p *pinion.Params) (any, error) {
 	close(s.started)
 	time.Sleep(200 * time.Millisecond)
 	return map[string]any{"done": true}, nil
+}
+
+// Routes that cannot all be served are an error of New, never a panic of
+// the router nor a route that silently hides another.
+func TestRouteConflicts(t *testing.T) {
+	h := http.NotFoundHandler()
+	for _, tc := range []struct {
+		name string
+		opts serve.Options
+		want string
+	}{
+		{"metrics on a service", serve.Options{Metrics: metrics.New(), MetricsPath: "/notes"}, "would hide the notes service"},
+		{"metrics on a record", serve.Options{Metrics: metrics.New(), MetricsPath: "/notes/metrics"}, "would hide the notes service"},
+		{"metrics on a route", serve.Options{Metrics: metrics.New(), MetricsPath: "/readyz"}, "route /readyz"},
+		{"metrics on a route's files", serve.Options{Metrics: metrics.New(), MetricsPath: "/files/m", Routes: map[string]http.Handler{"/files/*f": h}}, "route /files/*f"},
+		{"metrics on the root", serve.Options{Metrics: metrics.New(), MetricsPath: "/"}, "metrics path"},
+		{"metrics as a pattern", serve.Options{Metrics: metrics.New(), MetricsPath: "/:x"}, "metrics path"},
+		{"routes the router refuses", serve.Options{Routes: map[string]http.Handler{"/a/:x": h, "/a/:y": h}}, "conflicts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := pinion.New()
+			pinion.Use(app, "notes", memory.Typed[Note, int](memory.Options{}))
+			_, err := serve.New(app, tc.opts)
+			if !errors.Is(err, serve.ErrRouteConflict) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want ErrRouteConflict mentioning %q", err, tc.want)
+			}
+		})
+	}
+	// The metrics on a listener of their own take any path.
+	app := pinion.New()
+	pinion.Use(app, "notes", memory.Typed[Note, int](memory.Options{}))
+	if _, err := serve.New(app, serve.Options{Metrics: metrics.New(), MetricsPath: "/notes", MetricsAddr: "127.0.0.1:0"}); err != nil {
+		t.Errorf("metrics on their own listener: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -232,5 +233,64 @@ func TestMetricsDatabase(t *testing.T) {
 	}
 	if v := value(text, "pinion_database_up"); v != 1 {
 		t.Errorf("database up %v", v)
+	}
+}
+
+// Started from a directory without config/ (a binary copied elsewhere),
+// production runs with production's settings, the built-in ones: metrics
+// and docs are not public, and no other origin is let in with credentials.
+func TestProductionOutsideTheRepository(t *testing.T) {
+	t.Chdir(t.TempDir())
+	env := map[string]string{"APP_ENV": "production", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
+		"AUTH_SECRET": "server-test-secret-server-test-secret-0123"}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"built-in default.json", "built-in production.json"}; !slices.Equal(cfg.Sources, want) {
+		t.Errorf("sources %q, want %q", cfg.Sources, want)
+	}
+	srv, err := server.New(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + serve(t, srv)
+	for _, path := range []string{"/metrics", "/docs/", "/openapi.json"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s in production: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("GET", base+"/messages", nil)
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if o, c := resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Allow-Credentials"); o != "" || c != "" {
+		t.Errorf("another origin in production: Allow-Origin %q, Allow-Credentials %q", o, c)
+	}
+}
+
+// A metrics path of its own serves the metrics, and leaves the services'
+// routes alone.
+func TestMetricsPathOfItsOwn(t *testing.T) {
+	cfg := load(t, "memory")
+	cfg.Metrics.Path = "/internal/metrics"
+	srv, err := server.New(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + serve(t, srv)
+	if text := scrape(t, base+"/internal/metrics"); !strings.Contains(text, "# TYPE go_goroutines gauge") {
+		t.Errorf("the metrics path serves:\n%.300s", text)
+	}
+	if status, m := call(t, "POST", base+"/users", "", map[string]any{"email": "own@example.com", "password": "secret-pw"}); status != 201 {
+		t.Errorf("POST /users: %d %v", status, m)
 	}
 }

@@ -182,6 +182,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	})
 	if err != nil {
 		s.close(ctx)
+		if errors.Is(err, serve.ErrRouteConflict) {
+			err = config.Invalid(err) // metrics.path on a route of the app
+		}
 		return nil, err
 	}
 	if cfg.NATSURL != "" {

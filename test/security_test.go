@@ -1,12 +1,18 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"maps"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,7 +25,9 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/internal/sioclient"
+	"github.com/pinionhq/pinion/server"
 	"github.com/pinionhq/pinion/services/messages"
 )
 
@@ -526,5 +534,297 @@ func TestRoomMessagesStayInTheRoom(t *testing.T) {
 	}
 	if _, m := get(t, p.URL, "/messages", "", staff); m["total"] != 2.0 {
 		t.Errorf("a member sees %v messages, want both", m["total"])
+	}
+}
+
+// cookieGet is a GET that a page of origin makes with the visitor's cookie
+// (fetch with credentials: "include"): no Authorization header.
+func cookieGet(t *testing.T, base, path, origin string, cookie *http.Cookie) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// Under the default origins ["*"], a page of any site (even an opaque
+// "null" origin) may read what needs no cookie, never what the visitor's
+// cookie unlocks: credentialed CORS is for the origins listed by name, the
+// same ones that may write with the cookie.
+func TestWildcardOriginsNeverAllowCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		name, origins, origin string
+		credentials           bool
+	}{
+		{"wildcard, another site", `["*"]`, "https://evil.example", false},
+		{"wildcard, opaque origin", `["*"]`, "null", false},
+		{"listed origin", `["https://app.example", "*"]`, "https://app.example", true},
+		{"unlisted beside a list", `["https://app.example", "*"]`, "https://evil.example", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPinion(t, "memory", configDir(t, `{"origins": `+tc.origins+`, "authentication": {"cookie": {"enabled": true}}}`))
+			login(t, p.URL, "victim@example.com")
+			b, _ := json.Marshal(map[string]any{"strategy": "local", "email": "victim@example.com", "password": "pw-123"})
+			resp, err := http.Post(p.URL+"/authentication", "application/json", bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var cookie *http.Cookie
+			for _, c := range resp.Cookies() {
+				if c.Value != "" {
+					cookie = c
+				}
+			}
+			if cookie == nil {
+				t.Fatalf("login set no cookie: %v", resp.Header)
+			}
+			for _, path := range []string{"/users", "/messages"} {
+				r := cookieGet(t, p.URL, path, tc.origin, cookie)
+				creds := r.Header.Get("Access-Control-Allow-Credentials") == "true"
+				acao := r.Header.Get("Access-Control-Allow-Origin")
+				if creds != tc.credentials || (creds && acao != tc.origin) || (!creds && acao != "*") {
+					t.Errorf("GET %s from %s: %d, Allow-Origin %q, Allow-Credentials %v; want credentials %v",
+						path, tc.origin, r.StatusCode, acao, creds, tc.credentials)
+				}
+			}
+		})
+	}
+}
+
+// A refused upgrade of /stream closes its connection, as Node's servers do:
+// Node's ws client waits for that close before its process may exit, and
+// no client that asked to upgrade expects the connection to serve more.
+// The probe sends a second request on the same connection: it must find
+// the connection closed, not answered.
+func TestRefusedStreamUpgradeCloses(t *testing.T) {
+	p := startPinion(t, "memory", configDir(t, `{"origins": ["https://app.example"]}`))
+	token := login(t, p.URL, "stream@example.com")
+	status, m := api(t, p.URL, "POST", "/authentication/tickets", token, nil)
+	if status != 201 {
+		t.Fatalf("ticket: %d %v", status, m)
+	}
+	for _, tc := range []struct {
+		name, query, origin string
+		status              int
+	}{
+		{"no ticket", "", "", 401},
+		{"bad ticket", "t=garbage", "", 401},
+		{"foreign origin", "t=" + m["ticket"].(string), "https://evil.example", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			host := strings.TrimPrefix(p.URL, "http://")
+			req := "GET /stream?" + tc.query + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+				"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			if tc.origin != "" {
+				req += "Origin: " + tc.origin + "\r\n"
+			}
+			// The second request, pipelined: a server that keeps the
+			// connection answers it.
+			req += "\r\nGET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+			if _, err := conn.Write([]byte(req)); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !resp.Close {
+				t.Errorf("refused upgrade: %d, Connection %q; want %d and Connection: close", resp.StatusCode, resp.Header.Get("Connection"), tc.status)
+			}
+			if next, err := http.ReadResponse(br, nil); err == nil {
+				next.Body.Close()
+				t.Errorf("the connection stayed open: the next request got %s", next.Status)
+			}
+		})
+	}
+}
+
+// A room's message is not found by an outsider, whatever the method: the
+// answer is the one a message that does not exist gets, so that its room
+// and its existence stay hidden (ids are sequential enough to enumerate).
+func TestRoomMessagesAreNotFoundForOutsiders(t *testing.T) {
+	for _, storage := range []string{"memory", "sqlite"} {
+		t.Run(storage, func(t *testing.T) {
+			p := startPinion(t, storage, nil)
+			p.srv.App.Service("authentication").Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.MethodCreate: {
+				func(ctx context.Context, hc *pinion.HookContext) error {
+					if email, _ := hc.Data.(map[string]any)["email"].(string); strings.HasPrefix(email, "staff") {
+						hc.Params.Payload = map[string]any{"channels": []any{"staff"}}
+					}
+					return nil
+				},
+			}}})
+			staff, outsider := login(t, p.URL, "staff@example.com"), login(t, p.URL, "outsider@example.com")
+			status, secret := api(t, p.URL, "POST", "/messages", staff, map[string]any{"text": "staff only", "channel": "staff"})
+			if status != 201 {
+				t.Fatalf("post to the room: %d %v", status, secret)
+			}
+			id := fmt.Sprint(secret["_id"])
+			// An id of the same shape that names no message.
+			status, gone := api(t, p.URL, "POST", "/messages", staff, map[string]any{"text": "soon gone", "channel": "staff"})
+			if status != 201 {
+				t.Fatalf("post: %d %v", status, gone)
+			}
+			goneID := fmt.Sprint(gone["_id"])
+			if status, m := api(t, p.URL, "DELETE", "/messages/"+goneID, staff, nil); status != 200 {
+				t.Fatalf("remove: %d %v", status, m)
+			}
+			for _, method := range []string{"GET", "PATCH", "PUT", "DELETE"} {
+				var body any
+				if method == "PATCH" || method == "PUT" {
+					body = map[string]any{"text": "changed"}
+				}
+				status, m := api(t, p.URL, method, "/messages/"+id, outsider, body)
+				_, want := api(t, p.URL, method, "/messages/"+goneID, outsider, body)
+				got := strings.ReplaceAll(fmt.Sprint(m), "'"+id+"'", "'ID'")
+				if status != 404 || got != strings.ReplaceAll(fmt.Sprint(want), "'"+goneID+"'", "'ID'") || strings.Contains(got, "staff") {
+					t.Errorf("%s of a room's message by an outsider: %d %v; want 404 as for a missing one, %v", method, status, m, want)
+				}
+			}
+			if status, m := api(t, p.URL, "GET", "/messages/"+id, staff, nil); status != 200 || m["text"] != "staff only" {
+				t.Errorf("the room's message changed or went: %d %v", status, m)
+			}
+			// A member who is not the author is still told why.
+			status, m := api(t, p.URL, "PATCH", "/messages/"+id, login(t, p.URL, "staff2@example.com"), map[string]any{"text": "x"})
+			if status != 403 {
+				t.Errorf("a member's patch of another's message: %d %v, want 403", status, m)
+			}
+		})
+	}
+}
+
+// A webhook login whose id is a local user's _id is another identity: its
+// messages are never shown as that user's (email, avatar), and it changes
+// nothing of theirs. An answer whose id is not a non-empty string (an
+// object once became "map[$gt:]") is the endpoint's fault: 502.
+func TestWebhookIdentityIsNotALocalUser(t *testing.T) {
+	var answer sync.Map // "id" → the JSON the endpoint answers
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, _ := answer.Load("id")
+		w.Write([]byte(v.(string)))
+	}))
+	t.Cleanup(hook.Close)
+	for _, storage := range []string{"memory", "sqlite"} {
+		t.Run(storage, func(t *testing.T) {
+			p := startPinion(t, storage, configDir(t, `{"authentication": {
+				"authStrategies": ["jwt", "local", "webhook"],
+				"webhook": {"url": "`+hook.URL+`"}
+			}}`))
+			victimToken := login(t, p.URL, "victim@example.com")
+			victim := userID(t, p.URL, victimToken, "victim@example.com")
+			status, own := api(t, p.URL, "POST", "/messages", victimToken, map[string]any{"text": "mine"})
+			if status != 201 {
+				t.Fatalf("post: %d %v", status, own)
+			}
+			idJSON, _ := json.Marshal(victim)
+			answer.Store("id", `{"id": `+string(idJSON)+`}`)
+			status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "webhook", "username": "mallory"})
+			if status != 201 {
+				t.Fatalf("webhook login: %d %v", status, m)
+			}
+			token := m["accessToken"].(string)
+			status, posted := api(t, p.URL, "POST", "/messages", token, map[string]any{"text": "from the webhook"})
+			if status != 201 {
+				t.Fatalf("post: %d %v", status, posted)
+			}
+			if strings.Contains(fmt.Sprint(posted), "victim@") || fmt.Sprint(posted["userId"]) == victim {
+				t.Errorf("a webhook identity posted as the local user: %v", posted)
+			}
+			_, page := get(t, p.URL, "/messages", "$sort[createdAt]=1", victimToken)
+			for _, d := range page["data"].([]any) {
+				msg := d.(map[string]any)
+				if msg["text"] == "from the webhook" && strings.Contains(fmt.Sprint(msg["user"]), "victim@") {
+					t.Errorf("the webhook's message is shown as the victim's: %v", msg)
+				}
+			}
+			// A token from before identities had their prefix (sub is the bare
+			// id) posts as the webhook identity too.
+			old := sign(t, "access", jwt.MapClaims{"sub": victim, "webhook": true})
+			status, posted = api(t, p.URL, "POST", "/messages", old, map[string]any{"text": "from an old token"})
+			if status != 201 || posted["userId"] != "webhook:"+victim || strings.Contains(fmt.Sprint(posted), "victim@") {
+				t.Errorf("an old webhook token posted as: %d %v", status, posted)
+			}
+			for _, method := range []string{"PATCH", "DELETE"} {
+				if status, m := api(t, p.URL, method, "/messages/"+fmt.Sprint(own["_id"]), token, map[string]any{"text": "owned"}); status != 403 {
+					t.Errorf("%s of the victim's message by the webhook identity: %d %v", method, status, m)
+				}
+			}
+			for _, bad := range []string{`{"id": {"$gt": ""}}`, `{"id": ["a"]}`, `{"id": true}`, `{"id": ""}`} {
+				answer.Store("id", bad)
+				if status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "webhook"}); status != 502 {
+					t.Errorf("webhook answer %s: %d %v, want 502", bad, status, m)
+				}
+			}
+		})
+	}
+}
+
+// A production binary started outside the repository (no ./config) runs
+// with production's built-in settings: metrics and docs are not public.
+func TestProductionWithoutConfigDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	vars := map[string]string{"APP_ENV": "production", "DATA_DIR": t.TempDir(), "STORAGE": "memory", "AUTH_SECRET": testSecret, "LOG_LEVEL": "error"}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	for _, path := range []string{"/metrics", "/docs/", "/openapi.json"} {
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 404 {
+			t.Errorf("GET %s in production without ./config: %d, want 404", path, w.Code)
+		}
+	}
+}
+
+// Settings that would hide a route or weaken the tokens are configuration
+// errors, found before anything is served: a metrics path on the users
+// service (it hid GET /users) or on "/" (a router panic), a blank secret,
+// the "null" origin.
+func TestUnsafeSettingsAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, testJSON string
+		env            map[string]string
+	}{
+		{"metrics on /users", `{"metrics": {"path": "/users"}}`, nil},
+		{"metrics on /", `{"metrics": {"path": "/"}}`, nil},
+		{"blank secret", `{}`, map[string]string{"AUTH_SECRET": strings.Repeat(" ", 40)}},
+		{"null origin", `{"origins": ["null"]}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{"APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory", "AUTH_SECRET": testSecret}
+			maps.Copy(vars, configDir(t, tc.testJSON))
+			maps.Copy(vars, tc.env)
+			cfg, err := config.Load(func(k string) string { return vars[k] })
+			if err == nil {
+				var srv *server.Server
+				if srv, err = server.New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil {
+					srv.Close(context.Background())
+				}
+			}
+			if !errors.Is(err, config.ErrInvalid) {
+				t.Errorf("err = %v, want a configuration error", err)
+			}
+		})
 	}
 }

@@ -30,6 +30,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -121,6 +122,7 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 	// Records logged with a context carry its trace and request ids.
 	logger := slog.New(tracing.LogHandler(handler))
 	slog.SetDefault(logger)
+	logger.Info("configuration", "env", cfg.Env, "sources", strings.Join(cfg.Sources, ", "))
 
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiling endpoints (/debug/pprof/) on a separate, private address.

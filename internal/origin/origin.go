@@ -27,3 +27,20 @@ func Same(origin string, r *http.Request) bool {
 	u, err := url.Parse(origin)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Host == r.Host
 }
+
+// Credentialed reports whether the request's Origin may make credentialed
+// requests (cookies): an origin listed explicitly in origins, or the server's
+// own. A "*" in origins never counts: a wildcard allows any page to read
+// what it may read without credentials, never what a cookie unlocks. It is
+// the check the cookie flow makes on writes, so that what a browser may
+// read and what it may change are allowed to the same origins.
+//
+// "null", the opaque origin of sandboxed frames, data: and file: pages, which
+// any site can take on, never counts either, even when listed.
+func Credentialed(origins []string, r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "*" || o == "null" {
+		return false
+	}
+	return slices.Contains(origins, o) || Same(o, r)
+}

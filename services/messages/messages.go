@@ -96,10 +96,6 @@ func inRooms(ctx context.Context, hc *pinion.HookContext) error {
 	if hc.Params.Provider == "" {
 		return nil
 	}
-	visible := []any{map[string]any{"channel": nil}} // nil matches a missing field too
-	if claim := rooms.Claimed(hc.Params); len(claim) > 0 {
-		visible = append(visible, map[string]any{"channel": map[string]any{"$in": claim}})
-	}
 	q := make(map[string]any, len(hc.Params.Query)+1)
 	for k, v := range hc.Params.Query {
 		q[k] = v
@@ -113,9 +109,19 @@ func inRooms(ctx context.Context, hc *pinion.HookContext) error {
 			and = append(and, a[k])
 		}
 	}
-	q["$and"] = append(and, map[string]any{"$or": visible})
+	q["$and"] = append(and, visible(hc.Params))
 	hc.Params.Query = q
 	return nil
+}
+
+// visible is the condition of the messages the caller may see: those for
+// everyone and those of the rooms in their claim.
+func visible(p *pinion.Params) map[string]any {
+	or := []any{map[string]any{"channel": nil}} // nil matches a missing field too
+	if claim := rooms.Claimed(p); len(claim) > 0 {
+		or = append(or, map[string]any{"channel": map[string]any{"$in": claim}})
+	}
+	return map[string]any{"$or": or}
 }
 
 // existingKey is where mayChange leaves the record it read, for keepAuthor.
@@ -123,19 +129,18 @@ const existingKey = "messages/existing"
 
 // mayChange lets an external caller change or remove a message only if they
 // wrote it, and, for a message of a room, only if the room is in their claim
-// (the change is published to that room). Others get 403.
+// (the change is published to that room). A message the caller may not see
+// (another room's) is 404, as a get of it is, so that neither its room nor
+// its existence shows; others' visible messages are 403.
 func mayChange(ctx context.Context, hc *pinion.HookContext) error {
 	if hc.Params.Provider == "" || hc.ID == nil {
 		return nil // internal calls; multi changes are refused by the adapter
 	}
-	old, err := hc.Service.Get(ctx, hc.ID, &pinion.Params{Route: hc.Params.Route})
+	old, err := hc.Service.Get(ctx, hc.ID, &pinion.Params{Route: hc.Params.Route, Query: visible(hc.Params)})
 	if err != nil {
 		return err
 	}
 	m, _ := old.(map[string]any)
-	if room := rooms.Channel(m, "channel"); room != "" && !rooms.Allowed(hc.Params, room) {
-		return pinion.Forbidden("You are not authorized to publish to the %s channel", room)
-	}
 	me := pinion.IDString(hc.Params.User["_id"])
 	if me == "" || me != pinion.IDString(m["userId"]) || authentication.ByWebhook(hc.Params.Authentication) {
 		return pinion.Forbidden("You can only change or remove your own messages")
@@ -169,9 +174,15 @@ func stamp(ctx context.Context, hc *pinion.HookContext) error {
 	if user == nil {
 		return pinion.NotAuthenticated("Not authenticated")
 	}
+	author := user["_id"]
+	if authentication.ByWebhook(hc.Params.Authentication) {
+		// Never a local user's id, even in a token from before webhook
+		// identities had their prefix.
+		author = authentication.WebhookSubject(pinion.IDString(author))
+	}
 	now := time.Now().UnixMilli()
 	one := func(data map[string]any) map[string]any {
-		msg := map[string]any{"text": data["text"], "userId": user["_id"], "createdAt": now}
+		msg := map[string]any{"text": data["text"], "userId": author, "createdAt": now}
 		if ch, ok := data["channel"].(string); ok {
 			msg["channel"] = ch
 		}
@@ -203,7 +214,9 @@ var UserFields = []string{"_id", "email", "name", "avatar"}
 
 // withUser adds the author (without password) to every message of the result. It
 // reads users through the authentication service's entity cache, so a page of
-// messages by a few people costs a few lookups at most, usually none.
+// messages by a few people costs a few lookups at most, usually none. The
+// author of a message posted by a webhook identity is that identity alone,
+// {"_id": "webhook:…"}: it is no user's record.
 func withUser(ctx context.Context, hc *pinion.HookContext) error {
 	auth := authentication.From(hc.App)
 	if auth == nil {
@@ -213,6 +226,12 @@ func withUser(ctx context.Context, hc *pinion.HookContext) error {
 		userID, _ := m.Get("userId")
 		id := pinion.IDString(userID)
 		if id == "" {
+			continue
+		}
+		if authentication.WebhookIdentity(id) {
+			if err := m.Set("user", map[string]any{"_id": id}); err != nil {
+				return err
+			}
 			continue
 		}
 		user, err := auth.Entity(ctx, id)

@@ -64,16 +64,21 @@ test('messages of a room cannot be changed, moved or removed from outside its cl
   const outsider = await member('user')
   const secret = await staff.app.service('messages').create({ text: 'staff only', channel: 'staff' })
   const open = await outsider.app.service('messages').create({ text: 'for everyone' })
+  // A room's message is not found from outside, as a get of it is: neither
+  // its room nor its existence shows.
   for (const call of [
     () => outsider.app.service('messages').patch(secret._id, { text: 'edited' }),
     () => outsider.app.service('messages').update(secret._id, { text: 'replaced' }),
     () => outsider.app.service('messages').remove(secret._id),
-    () => outsider.app.service('messages').patch(open._id, { channel: 'staff' })
+    () => outsider.app.service('messages').get(secret._id)
   ]) {
     const err = await rejects(call())
-    assert.equal(err.name, 'Forbidden')
-    assert.equal(err.message, 'You are not authorized to publish to the staff channel')
+    assert.equal(err.name, 'NotFound')
+    assert.equal(err.message, `No record found for id '${secret._id}'`)
   }
+  const moved = await rejects(outsider.app.service('messages').patch(open._id, { channel: 'staff' }))
+  assert.equal(moved.name, 'Forbidden')
+  assert.equal(moved.message, 'You are not authorized to publish to the staff channel')
   // Neither the author nor update operators can be patched in.
   const bad = await rejects(outsider.app.service('messages').patch(open._id, { userId: staff.result.user._id }))
   assert.equal(bad.name, 'BadRequest')

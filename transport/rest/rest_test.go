@@ -346,3 +346,50 @@ func TestCORS(t *testing.T) {
 		t.Errorf("simple request: %d %v", r.status, r.header)
 	}
 }
+
+// Credentials are allowed only to origins listed by name and to the
+// server's own; "*" allows any origin without them.
+func TestCORSCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		origins           []string
+		origin, host      string
+		allowOrigin       string
+		credentials       bool
+		preflightRejected bool
+	}{
+		{[]string{"*"}, "https://evil.example", "api.example", "*", false, false},
+		{[]string{"*"}, "null", "api.example", "*", false, false},
+		{[]string{"*"}, "https://api.example", "api.example", "https://api.example", true, false},
+		{[]string{"https://ok.example", "*"}, "https://ok.example", "api.example", "https://ok.example", true, false},
+		{[]string{"https://ok.example", "*"}, "https://evil.example", "api.example", "*", false, false},
+		{[]string{"https://ok.example"}, "https://evil.example", "api.example", "", false, true},
+		{[]string{"https://ok.example"}, "null", "api.example", "", false, true},
+		{nil, "https://api.example", "api.example", "https://api.example", true, false},
+		{nil, "ftp://api.example", "api.example", "", false, true},
+		// "null" (sandboxed frames, file: pages) is never credentialed, even listed.
+		{[]string{"null"}, "null", "api.example", "", false, true},
+		{[]string{"null", "*"}, "null", "api.example", "*", false, false},
+	} {
+		engine := gin.New()
+		engine.Use(rest.CORS(tc.origins))
+		engine.GET("/x", func(c *gin.Context) { c.String(200, "ok") })
+		for _, method := range []string{"GET", "OPTIONS"} {
+			req := httptest.NewRequest(method, "http://"+tc.host+"/x", nil)
+			req.Header.Set("Origin", tc.origin)
+			if method == "OPTIONS" {
+				req.Header.Set("Access-Control-Request-Method", "GET")
+			}
+			w := httptest.NewRecorder()
+			engine.ServeHTTP(w, req)
+			h := w.Header()
+			creds := h.Get("Access-Control-Allow-Credentials") == "true"
+			if h.Get("Access-Control-Allow-Origin") != tc.allowOrigin || creds != tc.credentials {
+				t.Errorf("%v, %s %s from %s: Allow-Origin %q, credentials %v; want %q, %v", tc.origins, method, tc.host, tc.origin,
+					h.Get("Access-Control-Allow-Origin"), creds, tc.allowOrigin, tc.credentials)
+			}
+			if method == "OPTIONS" && (w.Code == 403) != tc.preflightRejected {
+				t.Errorf("%v, preflight from %s: %d", tc.origins, tc.origin, w.Code)
+			}
+		}
+	}
+}

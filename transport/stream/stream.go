@@ -73,6 +73,9 @@ func New(app *pinion.App, opts Options) *Handler {
 		// Streams are mostly idle: they borrow a write buffer per write
 		// instead of holding one each.
 		WriteBufferPool: &h.writeBuffers,
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			refuse(w, pinion.NewError(status, reason.Error()))
+		},
 	}
 	return h
 }
@@ -139,7 +142,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fe = pinion.NotAuthenticated("%s", fe.Message)
 		}
 		h.logger.Info("stream refused", "reason", fe.Message, "remote", r.RemoteAddr)
-		writeError(w, fe)
+		refuse(w, fe)
 		return
 	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
@@ -209,6 +212,15 @@ func encode(name string, data any, id, position string) ([]byte, bool) {
 	}
 	b, err := json.Marshal(frame{Path: name[:i], Event: name[i+1:], Data: raw, ID: id, Position: position})
 	return b, err == nil
+}
+
+// refuse answers a WebSocket upgrade it does not make, and closes the
+// connection after the answer, as Node's servers do: a client that asked to
+// upgrade does not expect the connection to serve another request, and
+// Node's ws client waits for it to close before its process may exit.
+func refuse(w http.ResponseWriter, e *pinion.Error) {
+	w.Header().Set("Connection", "close")
+	writeError(w, e)
 }
 
 func writeError(w http.ResponseWriter, e *pinion.Error) {
