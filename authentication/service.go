@@ -32,6 +32,7 @@ type Service struct {
 	refresh     RefreshTokens
 	tickets     TicketStore
 	entities    entityCache
+	claims      claimsFunc // see WithClaims
 
 	sessions      sessions
 	counters      counters // see Stats
@@ -239,7 +240,8 @@ func (s *Service) entityID() string {
 
 // Create logs in: POST /authentication. The strategy named in data checks the
 // credentials; unless it returned a token already (jwt), a new access token is
-// signed for the entity with the claims in params.Payload.
+// signed for the entity with the claims in params.Payload and those of
+// WithClaims.
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
 	req, err := requestOf(data)
 	if err != nil {
@@ -264,8 +266,10 @@ func (s *Service) create(ctx context.Context, req Request, params *pinion.Params
 		if res.family == "" {
 			res.family = uuid.NewString() // a new login
 		}
-		claims := make(map[string]any, len(res.claims)+len(params.Payload)+1)
-		maps.Copy(claims, params.Payload)
+		claims, err := s.tokenClaims(ctx, res.Entity, params, params.Payload)
+		if err != nil {
+			return nil, err
+		}
 		// Only a strategy marks its identities (webhook); a hook's payload
 		// cannot make a local user look like one.
 		delete(claims, claimWebhook)

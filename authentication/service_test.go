@@ -14,8 +14,8 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
-	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/services/messages"
 	"github.com/pinionhq/pinion/services/users"
 	"github.com/pinionhq/pinion/transport/rest"
@@ -34,6 +34,12 @@ type fixture struct {
 // newApp is the chat app on memory storage, with a low bcrypt cost for speed.
 func newApp(t testing.TB, edit ...func(*authentication.Config)) *fixture {
 	t.Helper()
+	return newAppWith(t, nil, nil, edit...)
+}
+
+// newAppWith is newApp with options for the app and the service.
+func newAppWith(t testing.TB, appOpts []pinion.Option, authOpts []authentication.Option, edit ...func(*authentication.Config)) *fixture {
+	t.Helper()
 	cfg := authentication.DefaultConfig()
 	cfg.Secret = secret
 	cfg.Local.HashSize = 4
@@ -41,8 +47,8 @@ func newApp(t testing.TB, edit ...func(*authentication.Config)) *fixture {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	app := pinion.New()
-	auth, err := authentication.New(app, cfg)
+	app := pinion.New(appOpts...)
+	auth, err := authentication.New(app, cfg, authOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
