@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/adapter/mongodb/mongodbtest"
+	"github.com/pinionhq/pinion/serve"
 )
 
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
@@ -44,7 +44,12 @@ func TestTodosWithUsers(t *testing.T) {
 		todosWithUsers(t, st)
 	})
 	t.Run("mongodb", func(t *testing.T) {
-		todosWithUsers(t, onMongo(mongodbtest.DB(t), func() {}))
+		st, err := onMongo(context.Background(), mongodbtest.DB(t), func() {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.close()
+		todosWithUsers(t, st)
 	})
 }
 
