@@ -63,7 +63,9 @@ func WithRevocations(r Revocations) Option {
 
 // WithThrottle sets where failed logins are counted (see WithStore for the
 // default).
-func WithThrottle(t Throttler) Option { return func(s *Service) { s.throttle, s.stateChosen = t, true } }
+func WithThrottle(t Throttler) Option {
+	return func(s *Service) { s.throttle, s.stateChosen = t, true }
+}
 
 // WithRefreshTokens sets where refresh tokens are kept (see WithStore for the
 // default).
@@ -79,7 +81,9 @@ func WithCookieOrigins(origins ...string) Option {
 
 // WithTickets sets where spent tickets are remembered (see WithStore for the
 // default).
-func WithTickets(t TicketStore) Option { return func(s *Service) { s.tickets, s.stateChosen = t, true } }
+func WithTickets(t TicketStore) Option {
+	return func(s *Service) { s.tickets, s.stateChosen = t, true }
+}
 
 // New returns the service. The configuration must hold a resolved secret (see
 // Config.ResolveSecret). The jwt strategy is registered already.
