@@ -94,6 +94,7 @@ func TestValidateMessages(t *testing.T) {
 		"password": {"type": "string", "minLength": 8, "maxLength": 72},
 		"age": {"type": "integer", "minimum": 0, "maximum": 150},
 		"role": {"enum": ["user", "admin"]},
+		"nick": {"type": "string", "minLength": 1},
 		"site": {"type": "string", "pattern": "^https://"}}}`)
 	cases := []struct {
 		data    map[string]any
@@ -106,6 +107,7 @@ func TestValidateMessages(t *testing.T) {
 			map[string]any{"instancePath": "/password", "message": "must be at least 8 characters long"}},
 		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", 73)}, "Invalid data: 'password' must be at most 72 characters long", nil},
 		{map[string]any{"email": "ada@example.com", "password": 5}, "Invalid data: 'password' must be a string", nil},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "nick": ""}, "Invalid data: 'nick' must not be empty", nil},
 		{map[string]any{"email": "ada@example.com", "password": "correct horse", "admin": true}, "Invalid data: 'admin' is not a field", nil},
 		{map[string]any{"email": "ada@example.com", "password": "correct horse", "age": -1}, "Invalid data: 'age' must be at least 0", nil},
 		{map[string]any{"email": "ada@example.com", "password": "correct horse", "age": 1.5}, "Invalid data: 'age' must be an integer", nil},

@@ -134,7 +134,7 @@ func describe(path string, e *jsonschema.OutputError) []schema.Problem {
 		}
 		return one("must be %s", strings.Join(want, " or "))
 	case *kind.MinLength:
-		return one("must be at least %d characters long", k.Want)
+		return one("%s", schema.MinLengthMessage(k.Want))
 	case *kind.MaxLength:
 		return one("must be at most %d characters long", k.Want)
 	case *kind.Format:

@@ -83,7 +83,7 @@ func (f *Field) check(fv reflect.Value, p *problems) {
 		if r.MinLength != nil || r.MaxLength != nil {
 			n := utf8.RuneCountInString(s)
 			if r.MinLength != nil && n < *r.MinLength {
-				p.add("", "must be at least %d characters long", *r.MinLength)
+				p.add("", "%s", MinLengthMessage(*r.MinLength))
 			}
 			if r.MaxLength != nil && n > *r.MaxLength {
 				p.add("", "must be at most %d characters long", *r.MaxLength)
@@ -147,4 +147,13 @@ func IsEmail(s string) bool {
 		}
 	}
 	return true
+}
+
+// MinLengthMessage is the problem of a string shorter than min characters:
+// "must not be empty" for 1, "must be at least 8 characters long" beyond.
+func MinLengthMessage(min int) string {
+	if min == 1 {
+		return "must not be empty"
+	}
+	return fmt.Sprintf("must be at least %d characters long", min)
 }
