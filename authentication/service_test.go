@@ -318,9 +318,9 @@ func TestSignupRules(t *testing.T) {
 		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", 73)}, "Invalid data: 'password' must be at most 72 characters long", 1},
 		// 72 characters, but 144 bytes: bcrypt would drop the end.
 		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("é", 72)}, "Invalid data: 'password' must be at most 72 bytes long", 1},
-		{map[string]any{"email": "a@b", "password": "correct horse"}, "Invalid data: 'email' must be a valid email", 1},
-		{map[string]any{"email": "ada lovelace@example.com", "password": "correct horse"}, "Invalid data: 'email' must be a valid email", 1},
-		{map[string]any{"email": "ada@@example.com", "password": "correct horse"}, "Invalid data: 'email' must be a valid email", 1},
+		{map[string]any{"email": "a@b", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", 1},
+		{map[string]any{"email": "ada lovelace@example.com", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", 1},
+		{map[string]any{"email": "ada@@example.com", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", 1},
 		{map[string]any{"password": "correct horse"}, "Invalid data: 'email' is required", 1},
 		{map[string]any{"email": "ada@example.com", "password": "correct horse", "role": "admin"}, "Invalid data: 'role' is not a field", 1},
 	}
@@ -347,7 +347,7 @@ func TestSignupRules(t *testing.T) {
 	id := pinion.IDString(u["_id"])
 	token := f.login(t, "mixed@case.com", "secret-pw")
 	wantError(t, f.do(t, "PATCH", "/users/"+id, token, map[string]any{"password": "short"}), 400, "Invalid data: 'password' must be at least 8 characters long")
-	wantError(t, f.do(t, "PATCH", "/users/"+id, token, map[string]any{"email": "mixed@case"}), 400, "Invalid data: 'email' must be a valid email")
+	wantError(t, f.do(t, "PATCH", "/users/"+id, token, map[string]any{"email": "mixed@case"}), 400, "Invalid data: 'email' must be a valid email address")
 }
 
 func TestServiceErrors(t *testing.T) {

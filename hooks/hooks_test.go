@@ -102,7 +102,7 @@ func TestValidateMessages(t *testing.T) {
 		data0   map[string]any
 	}{
 		{map[string]any{"password": "correct horse"}, "Invalid data: 'email' is required", map[string]any{"instancePath": "/email", "message": "is required"}},
-		{map[string]any{"email": "ada@example", "password": "correct horse"}, "Invalid data: 'email' must be a valid email", nil},
+		{map[string]any{"email": "ada@example", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", nil},
 		{map[string]any{"email": "ada@example.com", "password": "short"}, "Invalid data: 'password' must be at least 8 characters long",
 			map[string]any{"instancePath": "/password", "message": "must be at least 8 characters long"}},
 		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", 73)}, "Invalid data: 'password' must be at most 72 characters long", nil},

@@ -138,7 +138,7 @@ func describe(path string, e *jsonschema.OutputError) []schema.Problem {
 	case *kind.MaxLength:
 		return one("must be at most %d characters long", k.Want)
 	case *kind.Format:
-		return one("must be a valid %s", k.Want)
+		return one("%s", schema.FormatMessage(k.Want))
 	case *kind.Pattern:
 		return one("must match the pattern %s", k.Want)
 	case *kind.Enum:

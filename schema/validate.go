@@ -93,7 +93,7 @@ func (f *Field) check(fv reflect.Value, p *problems) {
 			p.add("", "must match the pattern %s", r.Pattern)
 		}
 		if r.Format != "" && !formats[r.Format](s) {
-			p.add("", "must be a valid %s", r.Format)
+			p.add("", "%s", FormatMessage(r.Format))
 		}
 	}
 	if len(r.Enum) > 0 && !slices.Contains(r.Enum, fmt.Sprint(fv.Interface())) {
@@ -156,4 +156,13 @@ func MinLengthMessage(min int) string {
 		return "must not be empty"
 	}
 	return fmt.Sprintf("must be at least %d characters long", min)
+}
+
+// FormatMessage is the problem of a string not of format: "must be a valid
+// email address", "must be a valid date-time".
+func FormatMessage(format string) string {
+	if format == "email" {
+		return "must be a valid email address"
+	}
+	return "must be a valid " + format
 }
