@@ -12,8 +12,8 @@ import (
 // was verified before and the user is cached, as on every call of a session.
 func BenchmarkAuthenticateHook(b *testing.B) {
 	f := newApp(b)
-	f.signup(b, "a@b.c", "pw")
-	token := f.login(b, "a@b.c", "pw")
+	f.signup(b, "a@b.c", "secret-pw")
+	token := f.login(b, "a@b.c", "secret-pw")
 	hook := authentication.Authenticate("jwt")
 	next := func(context.Context) error { return nil }
 	auth := &pinion.Authentication{Strategy: "jwt", AccessToken: token}
@@ -34,9 +34,9 @@ func BenchmarkLogin(b *testing.B) {
 		c.Throttle.PerAccount = 0
 		c.Throttle.PerAddress = 0
 	})
-	f.signup(b, "a@b.c", "pw")
+	f.signup(b, "a@b.c", "secret-pw")
 	svc := f.app.Service("authentication")
-	data := map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"}
+	data := map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := svc.Create(ctx, data, &pinion.Params{}); err != nil {

@@ -54,6 +54,11 @@ type Config struct {
 	Tickets Tickets  `json:"tickets"`
 	Cookie  Cookie   `json:"cookie"`
 	Webhook Webhook  `json:"webhook"`
+	// MaxClaimsSize bounds, in bytes of JSON, the claims an access token
+	// carries besides Pinion's own: those of WithClaims and of a hook's
+	// params.Payload. A token travels with every request; a login whose
+	// claims exceed the bound fails instead of issuing a huge header.
+	MaxClaimsSize int `json:"maxClaimsSize"`
 }
 
 // Refresh configures refresh tokens: a local login also returns a refreshToken
@@ -153,6 +158,7 @@ func DefaultConfig() Config {
 		Tickets:            Tickets{ExpiresIn: Duration(10 * time.Second)},
 		Cookie:             Cookie{Name: "feathers-jwt", SameSite: "Lax", Secure: "auto"},
 		Webhook:            Webhook{PermittedStatusCodes: []int{200}, RequestTimeout: Duration(2 * time.Second), Retries: 1, RetryDelay: Duration(100 * time.Millisecond)},
+		MaxClaimsSize:      DefaultMaxClaimsSize,
 	}
 }
 
@@ -237,6 +243,9 @@ func (c *Config) Validate() error {
 		if c.Webhook.RequestTimeout <= 0 || c.Webhook.Retries < 0 || c.Webhook.RetryDelay < 0 || len(c.Webhook.PermittedStatusCodes) == 0 {
 			errs = append(errs, errors.New("webhook: requestTimeout must be positive, retries and retryDelay not negative, permittedStatusCodes not empty"))
 		}
+	}
+	if c.MaxClaimsSize <= 0 {
+		errs = append(errs, errors.New("maxClaimsSize must be positive"))
 	}
 	if c.ExpiredConnections != "deauthenticate" && c.ExpiredConnections != "disconnect" {
 		errs = append(errs, fmt.Errorf("expiredConnections %q: want deauthenticate or disconnect", c.ExpiredConnections))

@@ -145,9 +145,31 @@ func (s *Service) renew(ctx context.Context, se *session) {
 		s.disconnected(ctx, conn)
 		return
 	}
+	var err error
 	extra := map[string]any{}
 	for k, v := range se.claims {
-		if !registered[k] {
+		if !registered[k] && k != claimFamily && k != claimWebhook {
+			extra[k] = v
+		}
+	}
+	// The claims of WithClaims are computed again, from the user as it is
+	// now: a changed email or role shows up in the renewed token.
+	user := conn.User()
+	if s.claims != nil && se.claims[claimWebhook] != true {
+		if user, err = s.Entity(ctx, se.sub); err != nil {
+			s.app.Logger().Error("renewing a token", "error", err)
+			return
+		}
+	}
+	params := &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr,
+		Authentication: conn.Authentication(), User: user}
+	if extra, err = s.tokenClaims(ctx, user, params, extra); err != nil {
+		s.app.Logger().Error("renewing a token", "error", err)
+		return
+	}
+	// The renewed token continues the same login, as the same kind of identity.
+	for _, k := range [2]string{claimFamily, claimWebhook} {
+		if v, ok := se.claims[k]; ok {
 			extra[k] = v
 		}
 	}
@@ -164,7 +186,7 @@ func (s *Service) renew(ctx context.Context, se *session) {
 	res := &Result{
 		AccessToken:    issued.Token,
 		Authentication: pinion.Authentication{Strategy: "jwt", AccessToken: issued.Token, Payload: issued.Claims},
-		Entity:         conn.User(),
+		Entity:         user,
 	}
 	next := s.replace(se, conn, res)
 	if next == nil {

@@ -72,9 +72,9 @@ func TestExpiryDeauthenticates(t *testing.T) {
 	})
 	var logouts int
 	f.auth.OnLogout(func(context.Context, *authentication.Result, *pinion.Params) { logouts++ })
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	s := newSocket("s1")
-	f.socketLogin(t, s, f.login(t, "a@b.c", "pw"))
+	f.socketLogin(t, s, f.login(t, "a@b.c", "secret-pw"))
 	s.wait(t, func() bool { return s.got(authentication.EventExpired) }, "the expiry event")
 	if s.conn.User() != nil || s.conn.Authentication() != nil || f.app.Channel("authenticated").Has(s.conn) || s.closed {
 		t.Fatalf("after expiry: user=%v closed=%v", s.conn.User(), s.closed)
@@ -98,8 +98,8 @@ func TestLoginWithinLeewayExpiresAfterListeners(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // a slow listener
 		f.app.Channel("authenticated").Join(p.Connection)
 	})
-	f.signup(t, "a@b.c", "pw")
-	token := f.login(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
+	token := f.login(t, "a@b.c", "secret-pw")
 	time.Sleep(1100 * time.Millisecond)
 	s := newSocket("s1")
 	if _, err := f.app.Service("authentication").Create(ctx, map[string]any{"strategy": "jwt", "accessToken": token},
@@ -118,17 +118,17 @@ func TestExpiryCanDisconnect(t *testing.T) {
 		c.Leeway = 0
 		c.ExpiredConnections = "disconnect"
 	})
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	s := newSocket("s1")
-	f.socketLogin(t, s, f.login(t, "a@b.c", "pw"))
+	f.socketLogin(t, s, f.login(t, "a@b.c", "secret-pw"))
 	s.wait(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.closed }, "the disconnect")
 }
 
 func TestRevocationReachesConnections(t *testing.T) {
 	f := newApp(t)
-	user := f.signup(t, "a@b.c", "pw")
+	user := f.signup(t, "a@b.c", "secret-pw")
 	id := pinion.IDString(user["_id"])
-	t1, t2 := f.login(t, "a@b.c", "pw"), f.login(t, "a@b.c", "pw")
+	t1, t2 := f.login(t, "a@b.c", "secret-pw"), f.login(t, "a@b.c", "secret-pw")
 	s1, s2 := newSocket("s1"), newSocket("s2")
 	f.socketLogin(t, s1, t1)
 	f.socketLogin(t, s2, t2)
@@ -153,7 +153,7 @@ func TestRevocationReachesConnections(t *testing.T) {
 	}
 
 	// A password change ends every session of the user.
-	if r := f.do(t, "PATCH", "/users/"+id, t2, map[string]any{"password": "changed"}); r.status != 200 {
+	if r := f.do(t, "PATCH", "/users/"+id, t2, map[string]any{"password": "changed-password"}); r.status != 200 {
 		t.Fatalf("password change: %v", r.body)
 	}
 	if !s2.got(authentication.EventRevoked) || s2.conn.User() != nil {
@@ -163,9 +163,9 @@ func TestRevocationReachesConnections(t *testing.T) {
 
 func TestRemovalEndsSessions(t *testing.T) {
 	f := newApp(t)
-	user := f.signup(t, "a@b.c", "pw")
+	user := f.signup(t, "a@b.c", "secret-pw")
 	s := newSocket("s1")
-	f.socketLogin(t, s, f.login(t, "a@b.c", "pw"))
+	f.socketLogin(t, s, f.login(t, "a@b.c", "secret-pw"))
 	if _, err := f.app.Service("users").Remove(ctx, user["_id"], nil); err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +181,9 @@ func TestSocketLogoutAndDisconnect(t *testing.T) {
 	})
 	var logouts atomic.Int32
 	f.auth.OnLogout(func(context.Context, *authentication.Result, *pinion.Params) { logouts.Add(1) })
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	s := newSocket("s1")
-	token := f.login(t, "a@b.c", "pw")
+	token := f.login(t, "a@b.c", "secret-pw")
 	f.socketLogin(t, s, token)
 	_, err := f.app.Service("authentication").Remove(ctx, nil, &pinion.Params{
 		Provider: pinion.ProviderSocketIO, Connection: s.conn, Authentication: s.conn.Authentication(),
@@ -201,7 +201,7 @@ func TestSocketLogoutAndDisconnect(t *testing.T) {
 	}
 	// A disconnected connection's timer is gone: no expiry event after it.
 	other := newSocket("s2")
-	f.socketLogin(t, other, f.login(t, "a@b.c", "pw"))
+	f.socketLogin(t, other, f.login(t, "a@b.c", "secret-pw"))
 	f.app.Disconnected(ctx, other.conn)
 	time.Sleep(1500 * time.Millisecond)
 	if other.got(authentication.EventExpired) || s.got(authentication.EventExpired) {
@@ -211,8 +211,8 @@ func TestSocketLogoutAndDisconnect(t *testing.T) {
 
 func TestHandshake(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
-	token := f.login(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
+	token := f.login(t, "a@b.c", "secret-pw")
 	for name, tc := range map[string]struct {
 		header string
 		auth   map[string]any

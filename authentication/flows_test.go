@@ -26,8 +26,8 @@ func withRefresh(c *authentication.Config) {
 
 func TestRefreshRotation(t *testing.T) {
 	f := newApp(t, withRefresh)
-	f.signup(t, "a@b.c", "pw")
-	login := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	f.signup(t, "a@b.c", "secret-pw")
+	login := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	access, refresh := login.body["accessToken"].(string), login.body["refreshToken"].(string)
 	if refresh == "" || access == "" {
 		t.Fatalf("login: %v", login.body)
@@ -64,14 +64,14 @@ func TestRefreshRotation(t *testing.T) {
 	wantError(t, f.do(t, "GET", "/messages", access, nil), 401, "Token has been revoked")
 
 	// Another login is another family and is not affected.
-	other := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	other := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	r = f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": other.body["refreshToken"]})
 	if r.status != 201 {
 		t.Fatalf("a new family: %d %v", r.status, r.body)
 	}
 
 	// Logging out with an access token of a family ends its refresh tokens too.
-	third := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	third := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	if out := f.do(t, "DELETE", "/authentication", r.body["accessToken"].(string), nil); out.status != 200 {
 		t.Fatalf("logout: %d %v", out.status, out.body)
 	}
@@ -85,8 +85,8 @@ func TestRefreshRotation(t *testing.T) {
 
 func TestRefreshDisabled(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
-	login := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	f.signup(t, "a@b.c", "secret-pw")
+	login := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	if _, ok := login.body["refreshToken"]; ok {
 		t.Fatal("a refresh token without refresh enabled")
 	}
@@ -112,9 +112,9 @@ func TestRenewal(t *testing.T) {
 		c.Renewal = authentication.Duration(1500 * time.Millisecond)
 		c.Leeway = 0
 	})
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	s := newSocket("s1")
-	token := f.login(t, "a@b.c", "pw")
+	token := f.login(t, "a@b.c", "secret-pw")
 	f.socketLogin(t, s, token)
 	s.wait(t, func() bool { return s.got(authentication.EventRenewed) }, "the renewal")
 	renewed := s.conn.Authentication().AccessToken
@@ -147,8 +147,8 @@ func TestTickets(t *testing.T) {
 			events = append(events, e.Path+" "+e.Name)
 		}
 	})
-	f.signup(t, "a@b.c", "pw")
-	token := f.login(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
+	token := f.login(t, "a@b.c", "secret-pw")
 	wantError(t, f.do(t, "POST", "/authentication/tickets", "", nil), 401, "Not authenticated")
 	r := f.do(t, "POST", "/authentication/tickets", token, nil)
 	if r.status != 201 {
@@ -206,7 +206,7 @@ func TestTickets(t *testing.T) {
 		}
 	}
 	// A ticket of a user whose tokens were revoked after it was issued fails.
-	r = f.do(t, "POST", "/authentication/tickets", f.login(t, "a@b.c", "pw"), nil)
+	r = f.do(t, "POST", "/authentication/tickets", f.login(t, "a@b.c", "secret-pw"), nil)
 	late := r.body["ticket"].(string)
 	if err := f.auth.RevokeSubject(ctx, "0"); err != nil {
 		t.Fatal(err)
@@ -294,7 +294,7 @@ func TestWebhookIdentities(t *testing.T) {
 	f.app.Use("authentication/tickets", f.auth.TicketService(), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
 	}))
-	local := f.signup(t, "a@b.c", "pw")
+	local := f.signup(t, "a@b.c", "secret-pw")
 	localID := pinion.IDString(local["_id"])
 	id.Store(localID)
 	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "webhook", "username": "mallory"})
@@ -418,8 +418,8 @@ func cookieApp(t *testing.T) *fixture {
 
 func TestCookieFlow(t *testing.T) {
 	f := cookieApp(t)
-	f.signup(t, "a@b.c", "pw")
-	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	f.signup(t, "a@b.c", "secret-pw")
+	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	setCookie := r.header.Get("Set-Cookie")
 	if !strings.HasPrefix(setCookie, "feathers-jwt=") || !strings.Contains(setCookie, "HttpOnly") || !strings.Contains(setCookie, "SameSite=Lax") || strings.Contains(setCookie, "Secure") {
 		t.Fatalf("Set-Cookie %q", setCookie)
@@ -428,7 +428,7 @@ func TestCookieFlow(t *testing.T) {
 
 	// A login sent by another site's page (a form on evil.example logging the
 	// victim in as the attacker) works but sets no cookie.
-	form := httptest.NewRequest("POST", "/authentication", strings.NewReader("strategy=local&email=a%40b.c&password=pw"))
+	form := httptest.NewRequest("POST", "/authentication", strings.NewReader("strategy=local&email=a%40b.c&password=secret-pw"))
 	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	form.Header.Set("Sec-Fetch-Site", "cross-site")
 	form.Header.Set("Origin", "https://evil.example")

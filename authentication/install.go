@@ -46,6 +46,13 @@ const (
 //
 // cfg needs a secret (see Config.ResolveSecret). Protect services with the
 // Authenticate hook.
+//
+// Revocations, login counters, refresh tokens and spent tickets must outlive
+// a restart when the users do: give the store of the app's data with
+// WithStore (authentication/sqlitestore, authentication/mongostore). Without
+// one, they are kept in memory only when the users service is in memory
+// (adapter/memory) or WithMemoryStore asks for it; otherwise the app's Setup
+// fails, saying so.
 func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 	s, err := New(app, cfg, opts...)
 	if err != nil {

@@ -32,6 +32,8 @@ type Service struct {
 	refresh     RefreshTokens
 	tickets     TicketStore
 	entities    entityCache
+	claims      claimsFunc // see WithClaims
+	stateChosen bool       // the application said where the state lives (see checkState)
 
 	sessions      sessions
 	counters      counters // see Stats
@@ -53,14 +55,23 @@ type LoginListener func(ctx context.Context, result *Result, params *pinion.Para
 // Option configures the Service.
 type Option func(*Service)
 
-// WithRevocations sets where revoked tokens are kept (default: in memory).
-func WithRevocations(r Revocations) Option { return func(s *Service) { s.revocations = r } }
+// WithRevocations sets where revoked tokens are kept (see WithStore for the
+// default).
+func WithRevocations(r Revocations) Option {
+	return func(s *Service) { s.revocations, s.stateChosen = r, true }
+}
 
-// WithThrottle sets where failed logins are counted (default: in memory).
-func WithThrottle(t Throttler) Option { return func(s *Service) { s.throttle = t } }
+// WithThrottle sets where failed logins are counted (see WithStore for the
+// default).
+func WithThrottle(t Throttler) Option {
+	return func(s *Service) { s.throttle, s.stateChosen = t, true }
+}
 
-// WithRefreshTokens sets where refresh tokens are kept (default: in memory).
-func WithRefreshTokens(r RefreshTokens) Option { return func(s *Service) { s.refresh = r } }
+// WithRefreshTokens sets where refresh tokens are kept (see WithStore for the
+// default).
+func WithRefreshTokens(r RefreshTokens) Option {
+	return func(s *Service) { s.refresh, s.stateChosen = r, true }
+}
 
 // WithCookieOrigins lists the origins, besides the server's own, whose pages may
 // use the httpOnly cookie (unsafe requests and socket handshakes).
@@ -68,8 +79,11 @@ func WithCookieOrigins(origins ...string) Option {
 	return func(s *Service) { s.cookieOrigins = origins }
 }
 
-// WithTickets sets where spent tickets are remembered (default: in memory).
-func WithTickets(t TicketStore) Option { return func(s *Service) { s.tickets = t } }
+// WithTickets sets where spent tickets are remembered (see WithStore for the
+// default).
+func WithTickets(t TicketStore) Option {
+	return func(s *Service) { s.tickets, s.stateChosen = t, true }
+}
 
 // New returns the service. The configuration must hold a resolved secret (see
 // Config.ResolveSecret). The jwt strategy is registered already.
@@ -155,10 +169,15 @@ func From(app *pinion.App) *Service {
 const appKeyName = "pinion/authentication"
 
 // Setup implements pinion.Setuper: it makes the service the app's default and
-// keeps the entity cache in step with the entity service.
+// keeps the entity cache in step with the entity service. It fails when the
+// entity service keeps its records beyond the process while the service's
+// state would not (see WithStore).
 func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error {
 	if s.cfg.Entity != "" && app.Service(s.cfg.Service) == nil {
 		return fmt.Errorf("authentication: the entity service %q does not exist", s.cfg.Service)
+	}
+	if err := s.checkState(app); err != nil {
+		return err
 	}
 	s.path = path
 	app.Set(appKeyName, s)
@@ -239,7 +258,8 @@ func (s *Service) entityID() string {
 
 // Create logs in: POST /authentication. The strategy named in data checks the
 // credentials; unless it returned a token already (jwt), a new access token is
-// signed for the entity with the claims in params.Payload.
+// signed for the entity with the claims in params.Payload and those of
+// WithClaims.
 func (s *Service) Create(ctx context.Context, data any, params *pinion.Params) (any, error) {
 	req, err := requestOf(data)
 	if err != nil {
@@ -264,8 +284,10 @@ func (s *Service) create(ctx context.Context, req Request, params *pinion.Params
 		if res.family == "" {
 			res.family = uuid.NewString() // a new login
 		}
-		claims := make(map[string]any, len(res.claims)+len(params.Payload)+1)
-		maps.Copy(claims, params.Payload)
+		claims, err := s.tokenClaims(ctx, res.Entity, params, params.Payload)
+		if err != nil {
+			return nil, err
+		}
 		// Only a strategy marks its identities (webhook); a hook's payload
 		// cannot make a local user look like one.
 		delete(claims, claimWebhook)

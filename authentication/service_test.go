@@ -34,6 +34,12 @@ type fixture struct {
 // newApp is the chat app on memory storage, with a low bcrypt cost for speed.
 func newApp(t testing.TB, edit ...func(*authentication.Config)) *fixture {
 	t.Helper()
+	return newAppWith(t, nil, nil, edit...)
+}
+
+// newAppWith is newApp with options for the app and the service.
+func newAppWith(t testing.TB, appOpts []pinion.Option, authOpts []authentication.Option, edit ...func(*authentication.Config)) *fixture {
+	t.Helper()
 	cfg := authentication.DefaultConfig()
 	cfg.Secret = secret
 	cfg.Local.HashSize = 4
@@ -41,8 +47,8 @@ func newApp(t testing.TB, edit ...func(*authentication.Config)) *fixture {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	app := pinion.New()
-	auth, err := authentication.New(app, cfg)
+	app := pinion.New(appOpts...)
+	auth, err := authentication.New(app, cfg, authOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +120,11 @@ func wantError(t *testing.T, r reply, status int, message string) {
 
 func TestLoginShapes(t *testing.T) {
 	f := newApp(t)
-	user := f.signup(t, "a@b.c", "pw")
+	user := f.signup(t, "a@b.c", "secret-pw")
 	if _, ok := user["password"]; ok {
 		t.Fatalf("signup answered the password hash: %v", user)
 	}
-	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	if r.status != 201 {
 		t.Fatalf("%d %v", r.status, r.body)
 	}
@@ -142,14 +148,14 @@ func TestLoginShapes(t *testing.T) {
 
 func TestLoginFailures(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	for _, tc := range []struct {
 		name string
 		data map[string]any
 		msg  string
 	}{
 		{"wrong password", map[string]any{"strategy": "local", "email": "a@b.c", "password": "nope"}, "Invalid login"},
-		{"unknown user", map[string]any{"strategy": "local", "email": "x@b.c", "password": "pw"}, "Invalid login"},
+		{"unknown user", map[string]any{"strategy": "local", "email": "x@b.c", "password": "secret-pw"}, "Invalid login"},
 		{"no password", map[string]any{"strategy": "local", "email": "a@b.c"}, "Invalid login"},
 		{"password not a string", map[string]any{"strategy": "local", "email": "a@b.c", "password": 5}, "Invalid login"},
 		{"no strategy", map[string]any{"email": "a@b.c"}, "Invalid authentication information (no `strategy` set)"},
@@ -171,18 +177,18 @@ func TestLoginFailures(t *testing.T) {
 
 func TestThrottle(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	bad := map[string]any{"strategy": "local", "email": "A@b.c", "password": "nope"}
 	for range 3 {
 		wantError(t, f.do(t, "POST", "/authentication", "", bad), 401, "Invalid login")
 	}
-	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "pw"})
+	r := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "a@b.c", "password": "secret-pw"})
 	if r.status != 429 || r.header.Get("Retry-After") == "" || r.body["name"] != "TooManyRequests" {
 		t.Fatalf("after 3 failures: %d %v %v", r.status, r.header, r.body)
 	}
 	// Another account from the same address is not blocked by this counter.
-	f.signup(t, "c@d.e", "pw")
-	f.login(t, "c@d.e", "pw")
+	f.signup(t, "c@d.e", "secret-pw")
+	f.login(t, "c@d.e", "secret-pw")
 }
 
 // Sockets report their peer as ip:port, a new port each: the address counter
@@ -202,11 +208,11 @@ func TestThrottlePerAddressAcrossSockets(t *testing.T) {
 
 func TestAuthenticateHook(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	wantError(t, f.do(t, "GET", "/messages", "", nil), 401, "Not authenticated")
 	wantError(t, f.do(t, "GET", "/users", "", nil), 401, "Not authenticated")
 	wantError(t, f.do(t, "GET", "/messages", "garbage", nil), 401, "jwt malformed")
-	token := f.login(t, "a@b.c", "pw")
+	token := f.login(t, "a@b.c", "secret-pw")
 	r := f.do(t, "POST", "/messages", token, map[string]any{"text": "hi", "userId": "spoofed"})
 	if r.status != 201 || r.body["userId"] != 0.0 || r.body["user"].(map[string]any)["email"] != "a@b.c" {
 		t.Fatalf("create message: %d %v", r.status, r.body)
@@ -230,9 +236,9 @@ func TestAuthenticateHook(t *testing.T) {
 
 func TestLogoutRevokes(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
-	token := f.login(t, "a@b.c", "pw")
-	other := f.login(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
+	token := f.login(t, "a@b.c", "secret-pw")
+	other := f.login(t, "a@b.c", "secret-pw")
 	wantError(t, f.do(t, "DELETE", "/authentication/"+other, token, nil), 401, "Invalid access token")
 	r := f.do(t, "DELETE", "/authentication", token, nil)
 	if r.status != 200 || r.body["accessToken"] != token {
@@ -249,9 +255,9 @@ func TestLogoutRevokes(t *testing.T) {
 
 func TestPasswordChangeAndRemovalRevoke(t *testing.T) {
 	f := newApp(t)
-	user := f.signup(t, "a@b.c", "pw")
+	user := f.signup(t, "a@b.c", "secret-pw")
 	id := pinion.IDString(user["_id"])
-	old := f.login(t, "a@b.c", "pw")
+	old := f.login(t, "a@b.c", "secret-pw")
 	// A change that is not a password keeps tokens.
 	if r := f.do(t, "PATCH", "/users/"+id, old, map[string]any{"name": "A"}); r.status != 200 {
 		t.Fatalf("patch: %d %v", r.status, r.body)
@@ -269,13 +275,13 @@ func TestPasswordChangeAndRemovalRevoke(t *testing.T) {
 			t.Fatalf("patch %v: %d %v", data, r.status, r.body)
 		}
 	}
-	wantError(t, f.do(t, "POST", "/users", "", map[string]any{"email": "x@b.c", "password": "pw", "$set": map[string]any{"a": 1}}), 400, "validation failed")
-	if r := f.do(t, "PATCH", "/users/"+id, old, map[string]any{"password": "new"}); r.status != 200 || r.body["password"] != nil {
+	wantError(t, f.do(t, "POST", "/users", "", map[string]any{"email": "x@b.c", "password": "secret-pw", "$set": map[string]any{"a": 1}}), 400, "Invalid data: '$set' is not a field")
+	if r := f.do(t, "PATCH", "/users/"+id, old, map[string]any{"password": "new-password"}); r.status != 200 || r.body["password"] != nil {
 		t.Fatalf("password change: %d %v", r.status, r.body)
 	}
 	wantError(t, f.do(t, "GET", "/messages", old, nil), 401, "Token has been revoked")
 	// A token issued right after the change, within the same second, works.
-	fresh := f.login(t, "a@b.c", "new")
+	fresh := f.login(t, "a@b.c", "new-password")
 	if r := f.do(t, "GET", "/messages", fresh, nil); r.status != 200 {
 		t.Fatalf("fresh token after a password change: %d %v", r.status, r.body)
 	}
@@ -287,26 +293,61 @@ func TestPasswordChangeAndRemovalRevoke(t *testing.T) {
 
 func TestOnlySelf(t *testing.T) {
 	f := newApp(t)
-	a := f.signup(t, "a@b.c", "pw")
-	f.signup(t, "b@b.c", "pw")
-	tokenB := f.login(t, "b@b.c", "pw")
+	a := f.signup(t, "a@b.c", "secret-pw")
+	f.signup(t, "b@b.c", "secret-pw")
+	tokenB := f.login(t, "b@b.c", "secret-pw")
 	wantError(t, f.do(t, "PATCH", "/users/"+pinion.IDString(a["_id"]), tokenB, map[string]any{"name": "x"}), 403, "You can only change your own user")
 	wantError(t, f.do(t, "DELETE", "/users/"+pinion.IDString(a["_id"]), tokenB, nil), 403, "You can only change your own user")
 }
 
+// The chat app's account rules, through REST: an email that looks like one,
+// a password of 8 to 72 characters, each refusal naming the field in the
+// words of every validation error.
 func TestSignupRules(t *testing.T) {
 	f := newApp(t)
-	f.signup(t, "a@b.c", "pw")
-	wantError(t, f.do(t, "POST", "/users", "", map[string]any{"email": "a@b.c", "password": "x"}), 409, "Duplicate value for 'email'")
-	r := f.do(t, "POST", "/users", "", map[string]any{"email": "nope", "password": 5})
-	if r.status != 400 || r.body["message"] != "validation failed" || len(r.body["data"].([]any)) != 2 {
-		t.Fatalf("%d %v", r.status, r.body)
+	f.signup(t, "a@b.c", "secret-pw")
+	wantError(t, f.do(t, "POST", "/users", "", map[string]any{"email": "a@b.c", "password": "another-pw"}), 409, "Duplicate value for 'email'")
+	cases := []struct {
+		data     map[string]any
+		message  string
+		problems int
+	}{
+		{map[string]any{"email": "nope", "password": 5}, "", 2},
+		{map[string]any{"email": "ada@example.com", "password": "1234567"}, "Invalid data: 'password' must be at least 8 characters long", 1},
+		{map[string]any{"email": "ada@example.com", "password": ""}, "Invalid data: 'password' must be at least 8 characters long", 1},
+		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", 73)}, "Invalid data: 'password' must be at most 72 characters long", 1},
+		// 72 characters, but 144 bytes: bcrypt would drop the end.
+		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("é", 72)}, "Invalid data: 'password' must be at most 72 bytes long", 1},
+		{map[string]any{"email": "a@b", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", 1},
+		{map[string]any{"email": "ada lovelace@example.com", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", 1},
+		{map[string]any{"email": "ada@@example.com", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", 1},
+		{map[string]any{"password": "correct horse"}, "Invalid data: 'email' is required", 1},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "role": "admin"}, "Invalid data: 'role' is not a field", 1},
 	}
-	wantError(t, f.do(t, "POST", "/users", "", map[string]any{"email": "c@d.e", "password": strings.Repeat("x", 73)}), 400, "validation failed")
-	u := f.do(t, "POST", "/users", "", map[string]any{"email": "Mixed@Case.com", "password": "pw"}).body
+	for _, c := range cases {
+		r := f.do(t, "POST", "/users", "", c.data)
+		problems, _ := r.body["data"].([]any)
+		if r.status != 400 || (c.message != "" && r.body["message"] != c.message) || len(problems) != c.problems {
+			t.Errorf("signup %v: %d %v, want 400 %q with %d problems", c.data, r.status, r.body, c.message, c.problems)
+		}
+		if r.status == 400 && c.message != "" {
+			field := strings.Split(c.message, "'")[1]
+			if p, _ := problems[0].(map[string]any); p["instancePath"] != "/"+field {
+				t.Errorf("signup %v: problem %v does not name /%s", c.data, problems[0], field)
+			}
+		}
+	}
+	if r := f.do(t, "POST", "/users", "", map[string]any{"email": "ada@example.com", "password": "12345678"}); r.status != 201 {
+		t.Fatalf("an 8-character password: %d %v", r.status, r.body)
+	}
+	u := f.do(t, "POST", "/users", "", map[string]any{"email": "Mixed@Case.com", "password": "secret-pw"}).body
 	if u["avatar"] != users.Avatar("mixed@case.com") || !strings.HasPrefix(u["avatar"].(string), "https://s.gravatar.com/avatar/") {
 		t.Errorf("avatar %v", u["avatar"])
 	}
+	id := pinion.IDString(u["_id"])
+	token := f.login(t, "mixed@case.com", "secret-pw")
+	wantError(t, f.do(t, "PATCH", "/users/"+id, token, map[string]any{"password": "short"}), 400, "Invalid data: 'password' must be at least 8 characters long")
+	wantError(t, f.do(t, "PATCH", "/users/"+id, token, map[string]any{"email": "mixed@case"}), 400, "Invalid data: 'email' must be a valid email address")
 }
 
 func TestServiceErrors(t *testing.T) {

@@ -9,20 +9,20 @@ import (
 
 func TestStats(t *testing.T) {
 	f := newApp(t, withRefresh)
-	f.signup(t, "a@b.c", "pw")
+	f.signup(t, "a@b.c", "secret-pw")
 	bad := map[string]any{"strategy": "local", "email": "a@b.c", "password": "nope"}
 	for range 3 {
 		f.do(t, "POST", "/authentication", "", bad)
 	}
 	f.do(t, "POST", "/authentication", "", bad)                                   // throttled
 	f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "made-up"}) // not a strategy
-	f.signup(t, "c@d.e", "pw")
-	login := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "c@d.e", "password": "pw"})
+	f.signup(t, "c@d.e", "secret-pw")
+	login := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "c@d.e", "password": "secret-pw"})
 	refresh := login.body["refreshToken"]
 	f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": refresh})
 	f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": refresh}) // reused
 	f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "refresh", "refreshToken": "x.y.z"})
-	third := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "c@d.e", "password": "pw"})
+	third := f.do(t, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "c@d.e", "password": "secret-pw"})
 	f.do(t, "DELETE", "/authentication", third.body["accessToken"].(string), nil)
 
 	st := f.auth.Stats()

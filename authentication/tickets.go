@@ -68,6 +68,12 @@ func (t *TicketService) Create(ctx context.Context, data any, params *pinion.Par
 // user's revocations) and spends it. The answer is a login of the ticket's user
 // with a fresh access token, for the connection the ticket opens.
 func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, error) {
+	return s.redeem(ctx, ticket, &pinion.Params{})
+}
+
+// redeem is RedeemTicket for the login described by params (the claims of
+// WithClaims see them).
+func (s *Service) redeem(ctx context.Context, ticket string, params *pinion.Params) (*Result, error) {
 	if ticket == "" {
 		return nil, pinion.NotAuthenticated("No ticket")
 	}
@@ -97,14 +103,21 @@ func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, err
 		return nil, fmt.Errorf("authentication: %w", err)
 	}
 	var entity map[string]any
-	extra := map[string]any{}
+	webhook := claims[claimWebhook] == true
+	if webhook {
+		entity = map[string]any{s.entityID(): sub}
+	} else if entity, err = s.Entity(ctx, sub); err != nil {
+		return nil, err
+	}
+	extra, err := s.tokenClaims(ctx, entity, params, nil)
+	if err != nil {
+		return nil, err
+	}
 	if family, _ := claims[claimFamily].(string); family != "" {
 		extra[claimFamily] = family
 	}
-	if claims[claimWebhook] == true {
-		entity, extra[claimWebhook] = map[string]any{s.entityID(): sub}, true
-	} else if entity, err = s.Entity(ctx, sub); err != nil {
-		return nil, err
+	if webhook {
+		extra[claimWebhook] = true
 	}
 	issued, err := s.IssueAccess(ctx, entity, extra)
 	if err != nil {
@@ -122,10 +135,11 @@ func (s *Service) RedeemTicket(ctx context.Context, ticket string) (*Result, err
 // login: login listeners run, so the connection joins its channels. It is the
 // login of the plain WebSocket stream.
 func (s *Service) LoginWithTicket(ctx context.Context, conn *pinion.Connection, ticket string) error {
-	res, err := s.RedeemTicket(ctx, ticket)
+	params := &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr}
+	res, err := s.redeem(ctx, ticket, params)
 	if err != nil {
 		return err
 	}
-	s.loggedIn(ctx, res, &pinion.Params{Provider: conn.Provider, Connection: conn, RemoteAddr: conn.RemoteAddr})
+	s.loggedIn(ctx, res, params)
 	return nil
 }

@@ -3,6 +3,8 @@ package hooks_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/pinionhq/pinion"
@@ -62,7 +64,7 @@ func TestValidate(t *testing.T) {
 	bad := &pinion.HookContext{Data: []any{map[string]any{"email": "a@b.c"}, map[string]any{"email": "nope", "age": -1.0}}}
 	err := validate(ctx, bad)
 	fe, isErr := err.(*pinion.Error)
-	if !isErr || fe.Code != 400 || fe.Message != "validation failed" {
+	if !isErr || fe.Code != 400 || !strings.HasPrefix(fe.Message, "Invalid data: '1.") {
 		t.Fatalf("err = %v", err)
 	}
 	problems := fe.Data.([]any)
@@ -82,4 +84,44 @@ func TestValidate(t *testing.T) {
 		}
 	}()
 	hooks.Validate(`{"type": 5}`)
+}
+
+// Validate's refusals read as a typed service's: the message names the
+// first field at fault, and each problem is in the schema package's words.
+func TestValidateMessages(t *testing.T) {
+	validate := hooks.Validate(`{"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
+		"email": {"type": "string", "format": "email"},
+		"password": {"type": "string", "minLength": 8, "maxLength": 72},
+		"age": {"type": "integer", "minimum": 0, "maximum": 150},
+		"role": {"enum": ["user", "admin"]},
+		"nick": {"type": "string", "minLength": 1},
+		"site": {"type": "string", "pattern": "^https://"}}}`)
+	cases := []struct {
+		data    map[string]any
+		message string
+		data0   map[string]any
+	}{
+		{map[string]any{"password": "correct horse"}, "Invalid data: 'email' is required", map[string]any{"instancePath": "/email", "message": "is required"}},
+		{map[string]any{"email": "ada@example", "password": "correct horse"}, "Invalid data: 'email' must be a valid email address", nil},
+		{map[string]any{"email": "ada@example.com", "password": "short"}, "Invalid data: 'password' must be at least 8 characters long",
+			map[string]any{"instancePath": "/password", "message": "must be at least 8 characters long"}},
+		{map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", 73)}, "Invalid data: 'password' must be at most 72 characters long", nil},
+		{map[string]any{"email": "ada@example.com", "password": 5}, "Invalid data: 'password' must be a string", nil},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "nick": ""}, "Invalid data: 'nick' must not be empty", nil},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "admin": true}, "Invalid data: 'admin' is not a field", nil},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "age": -1}, "Invalid data: 'age' must be at least 0", nil},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "age": 1.5}, "Invalid data: 'age' must be an integer", nil},
+		{map[string]any{"email": "ada@example.com", "password": "correct horse", "site": "http://x"}, "Invalid data: 'site' must match the pattern ^https://", nil},
+	}
+	for _, c := range cases {
+		err := validate(ctx, &pinion.HookContext{Data: c.data})
+		fe, ok := err.(*pinion.Error)
+		if !ok || fe.Code != 400 || fe.Message != c.message {
+			t.Errorf("%v: got %v, want %q", c.data, err, c.message)
+			continue
+		}
+		if c.data0 != nil && !reflect.DeepEqual(fe.Data.([]any)[0], c.data0) {
+			t.Errorf("%v: data %v, want %v first", c.data, fe.Data, c.data0)
+		}
+	}
 }

@@ -216,3 +216,32 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestIsEmail(t *testing.T) {
+	cases := map[string]bool{
+		"ada@example.com":          true,
+		"ada.lovelace+chat@ex.co":  true,
+		"a@b.c":                    true,
+		"ADA@Example.COM":          true,
+		"ada@sub.example.co.uk":    true,
+		"ada@example":              false, // no dot in the domain
+		"a@b":                      false,
+		"ada.example.com":          false, // no @
+		"@example.com":             false, // no local part
+		"ada@":                     false,
+		"ada@@example.com":         false,
+		"ada@ex@ample.com":         false,
+		"ada lovelace@example.com": false,
+		"ada@example .com":         false,
+		"ada@example.com\n":        false,
+		"ada@.example.com":         false,
+		"ada@example.com.":         false,
+		"ada@example..com":         false,
+		"":                         false,
+	}
+	for s, want := range cases {
+		if got := schema.IsEmail(s); got != want {
+			t.Errorf("IsEmail(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

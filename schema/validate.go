@@ -2,12 +2,13 @@ package schema
 
 import (
 	"fmt"
-	"net/mail"
 	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -82,7 +83,7 @@ func (f *Field) check(fv reflect.Value, p *problems) {
 		if r.MinLength != nil || r.MaxLength != nil {
 			n := utf8.RuneCountInString(s)
 			if r.MinLength != nil && n < *r.MinLength {
-				p.add("", "must be at least %d characters long", *r.MinLength)
+				p.add("", "%s", MinLengthMessage(*r.MinLength))
 			}
 			if r.MaxLength != nil && n > *r.MaxLength {
 				p.add("", "must be at most %d characters long", *r.MaxLength)
@@ -92,7 +93,7 @@ func (f *Field) check(fv reflect.Value, p *problems) {
 			p.add("", "must match the pattern %s", r.Pattern)
 		}
 		if r.Format != "" && !formats[r.Format](s) {
-			p.add("", "must be a valid %s", r.Format)
+			p.add("", "%s", FormatMessage(r.Format))
 		}
 	}
 	if len(r.Enum) > 0 && !slices.Contains(r.Enum, fmt.Sprint(fv.Interface())) {
@@ -115,10 +116,7 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 // formats are the string formats a field may declare, as JSON Schema names
 // them.
 var formats = map[string]func(string) bool{
-	"email": func(s string) bool {
-		a, err := mail.ParseAddress(s)
-		return err == nil && a.Address == s && a.Name == ""
-	},
+	"email": IsEmail,
 	"uri": func(s string) bool {
 		u, err := url.Parse(s)
 		return err == nil && u.Scheme != "" && (u.Host != "" || u.Opaque != "")
@@ -126,4 +124,45 @@ var formats = map[string]func(string) bool{
 	"date-time": func(s string) bool { _, err := time.Parse(time.RFC3339Nano, s); return err == nil },
 	"date":      func(s string) bool { _, err := time.Parse(time.DateOnly, s); return err == nil },
 	"uuid":      uuidPattern.MatchString,
+}
+
+// IsEmail reports whether s looks like an email address, the check of the
+// "email" format: exactly one @, a local part before it, a domain after it
+// with a dot inside (not first, not last, never two in a row), and no
+// spaces or control characters anywhere. It does not try to follow RFC
+// 5322 (quoted local parts, comments, IP literals): only a message sent to
+// the address proves it exists, and this catches the typos a person makes
+// ("ada@example", "ada example.com", "ada@@example.com").
+func IsEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") {
+		return false
+	}
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// MinLengthMessage is the problem of a string shorter than min characters:
+// "must not be empty" for 1, "must be at least 8 characters long" beyond.
+func MinLengthMessage(min int) string {
+	if min == 1 {
+		return "must not be empty"
+	}
+	return fmt.Sprintf("must be at least %d characters long", min)
+}
+
+// FormatMessage is the problem of a string not of format: "must be a valid
+// email address", "must be a valid date-time".
+func FormatMessage(format string) string {
+	if format == "email" {
+		return "must be a valid email address"
+	}
+	return "must be a valid " + format
 }

@@ -264,7 +264,20 @@ func TestChatPage(t *testing.T) {
 
 	ada.do(chromedp.Click(chromedp.CSS("#tab-signup")))
 	ada.visible("field-name")
+	// The account rules, as the server words them: each field at fault, in
+	// a sentence (the browser lets both through: "ada@example" is a valid
+	// type=email value).
 	ada.do(
+		chromedp.SendKeys(chromedp.CSS("#auth-email"), "ada@example"),
+		chromedp.SendKeys(chromedp.CSS("#auth-password"), "short"),
+		chromedp.Click(chromedp.CSS("#auth-submit")),
+	)
+	ada.visible("auth-error")
+	ada.waitText("#auth-error", "Email must be a valid email address.")
+	ada.waitText("#auth-error", "Password must be at least 8 characters long.")
+	ada.shot("02-signup-refused")
+	ada.do(
+		chromedp.Evaluate[chromedp.Void](`for (const id of ['auth-email', 'auth-password']) document.getElementById(id).value = ''`),
 		chromedp.SendKeys(chromedp.CSS("#auth-name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.CSS("#auth-email"), "ada@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#auth-password"), "correct horse"),
@@ -360,11 +373,11 @@ func TestChatPage(t *testing.T) {
 	// Rooms: two members of general and design.
 	lin := b.tab("lin", 1280, 800)
 	lin.do(chromedp.Navigate(p.URL))
-	lin.signUp("Lin", "rooms-lin@example.com", "pw-lin")
+	lin.signUp("Lin", "rooms-lin@example.com", "pw-lin-rooms")
 	lin.visible("rooms-section")
 	lin.waitText("#rooms .room", "design")
 	max := grace // Grace's tab, logged out, is Max's now
-	max.signUp("Max Mustermann", "rooms-max@example.com", "pw-max")
+	max.signUp("Max Mustermann", "rooms-max@example.com", "pw-max-rooms")
 	max.visible("rooms-section")
 	lin.do(chromedp.Click(chromedp.CSS(`#rooms .room[data-room="design"]`)))
 	lin.waitText("#room-title", "design")
@@ -402,8 +415,8 @@ func TestChatPageSessions(t *testing.T) {
 	re := b.tab("renewing", 1280, 800)
 	re.do(chromedp.Navigate(renewing.URL))
 
-	ex.signUp("Eve", "eve@example.com", "pw-eve")
-	re.signUp("Ren", "ren@example.com", "pw-ren")
+	ex.signUp("Eve", "eve@example.com", "pw-eve-sessions")
+	re.signUp("Ren", "ren@example.com", "pw-ren-sessions")
 	first := re.token()
 	start := time.Now()
 

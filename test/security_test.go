@@ -246,12 +246,12 @@ func TestLogoutEndsTicketSessions(t *testing.T) {
 func TestUsersMassAssignment(t *testing.T) {
 	p := startPinion(t, "memory", nil)
 	for _, body := range []map[string]any{
-		{"email": "m1@example.com", "password": "pw", "role": "admin"},
-		{"email": "m2@example.com", "password": "pw", "isAdmin": true},
-		{"email": "m3@example.com", "password": "pw", "permissions": []any{"*"}},
-		{"email": "m4@example.com", "password": "pw", "_id": "admin"},
-		{"email": "m5@example.com", "password": "pw", "name": strings.Repeat("x", 900<<10)},
-		{"email": "m6@example.com", "password": "pw", "$set": map[string]any{"role": "admin"}},
+		{"email": "m1@example.com", "password": "secret-pw", "role": "admin"},
+		{"email": "m2@example.com", "password": "secret-pw", "isAdmin": true},
+		{"email": "m3@example.com", "password": "secret-pw", "permissions": []any{"*"}},
+		{"email": "m4@example.com", "password": "secret-pw", "_id": "admin"},
+		{"email": "m5@example.com", "password": "secret-pw", "name": strings.Repeat("x", 900<<10)},
+		{"email": "m6@example.com", "password": "secret-pw", "$set": map[string]any{"role": "admin"}},
 	} {
 		status, m := api(t, p.URL, "POST", "/users", "", body)
 		if status != 400 {
@@ -381,13 +381,13 @@ func TestSocketLoginWithinLeeway(t *testing.T) {
 // lookups and the lock-out counter all use the normalised form.
 func TestEmailCase(t *testing.T) {
 	p := startPinion(t, "memory", nil)
-	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": "Alice@Example.com", "password": "pw"}); status != 201 || m["email"] != "alice@example.com" {
+	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": "Alice@Example.com", "password": "secret-pw"}); status != 201 || m["email"] != "alice@example.com" {
 		t.Fatalf("signup: %d %v", status, m)
 	}
-	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": " ALICE@example.com", "password": "other"}); status != 409 {
+	if status, m := api(t, p.URL, "POST", "/users", "", map[string]any{"email": " ALICE@example.com", "password": "other-password"}); status != 409 {
 		t.Errorf("a second account for another case: %d %v, want 409", status, m)
 	}
-	status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "  ALICE@EXAMPLE.COM ", "password": "pw"})
+	status, m := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "  ALICE@EXAMPLE.COM ", "password": "secret-pw"})
 	if status != 201 {
 		t.Fatalf("login in capitals: %d %v", status, m)
 	}
@@ -399,7 +399,7 @@ func TestEmailCase(t *testing.T) {
 		email := []string{"ALICE@example.com", "alice@example.com ", "Alice@Example.Com"}[i%3]
 		api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "wrong"})
 	}
-	if status, _ := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "alice@example.com", "password": "pw"}); status != 429 {
+	if status, _ := api(t, p.URL, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": "alice@example.com", "password": "secret-pw"}); status != 429 {
 		t.Errorf("10 failures in several spellings did not lock the account: %d", status)
 	}
 }
@@ -473,24 +473,24 @@ func TestLockoutSparesKnownClients(t *testing.T) {
 			env := configDir(t, `{"authentication": {"throttle": {"knownClients": "`+known+`"}}}`)
 			env["TRUSTED_PROXIES"] = "127.0.0.1"
 			p := startPinion(t, "memory", env)
-			api(t, p.URL, "POST", "/users", "", map[string]any{"email": "owner@example.com", "password": "right"})
-			if status := loginFrom(t, p.URL, "203.0.113.1", "owner@example.com", "right"); status != 201 {
+			api(t, p.URL, "POST", "/users", "", map[string]any{"email": "owner@example.com", "password": "right-password"})
+			if status := loginFrom(t, p.URL, "203.0.113.1", "owner@example.com", "right-password"); status != 201 {
 				t.Fatalf("owner's login: %d", status)
 			}
 			for range 10 {
 				loginFrom(t, p.URL, "198.51.100.7", "owner@example.com", "wrong")
 			}
-			if status := loginFrom(t, p.URL, "198.51.100.7", "owner@example.com", "right"); status != 429 {
+			if status := loginFrom(t, p.URL, "198.51.100.7", "owner@example.com", "right-password"); status != 429 {
 				t.Errorf("the attacker's host after 10 failures: %d, want 429", status)
 			}
-			if status := loginFrom(t, p.URL, "192.0.2.5", "owner@example.com", "right"); status != 429 {
+			if status := loginFrom(t, p.URL, "192.0.2.5", "owner@example.com", "right-password"); status != 429 {
 				t.Errorf("an unknown host of a locked account: %d, want 429", status)
 			}
 			want := 201
 			if known == "0" {
 				want = 429
 			}
-			if status := loginFrom(t, p.URL, "203.0.113.1", "owner@example.com", "right"); status != want {
+			if status := loginFrom(t, p.URL, "203.0.113.1", "owner@example.com", "right-password"); status != want {
 				t.Errorf("the owner's known host: %d, want %d", status, want)
 			}
 		})

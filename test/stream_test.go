@@ -36,8 +36,8 @@ func api(t *testing.T, base, method, path, token string, body any) (int, map[str
 
 func login(t *testing.T, base, email string) string {
 	t.Helper()
-	api(t, base, "POST", "/users", "", map[string]any{"email": email, "password": "pw-123"})
-	status, m := api(t, base, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "pw-123"})
+	api(t, base, "POST", "/users", "", map[string]any{"email": email, "password": "pw-12345"})
+	status, m := api(t, base, "POST", "/authentication", "", map[string]any{"strategy": "local", "email": email, "password": "pw-12345"})
 	if status != 201 {
 		t.Fatalf("login %s: %d %v", email, status, m)
 	}
@@ -115,7 +115,7 @@ func TestStreamRevoked(t *testing.T) {
 			defer ws.Close()
 			_, me := api(t, p.URL, "GET", "/users?email=revoked@example.com", token, nil)
 			id := fmt.Sprint(me["data"].([]any)[0].(map[string]any)["_id"])
-			if status, m := api(t, p.URL, "PATCH", "/users/"+id, token, map[string]any{"password": "changed"}); status != 200 {
+			if status, m := api(t, p.URL, "PATCH", "/users/"+id, token, map[string]any{"password": "changed-password"}); status != 200 {
 				t.Fatalf("password change: %d %v", status, m)
 			}
 			ws.SetReadDeadline(time.Now().Add(5 * time.Second))

@@ -5,6 +5,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -37,11 +38,11 @@ func HashPassword(field string) pinion.Hook {
 			pw, ok := v.(string)
 			switch {
 			case !ok:
-				return pinion.BadRequest("'%s' must be a string", field)
+				return invalid(field, "must be a string")
 			case pw == "":
-				return pinion.BadRequest("'%s' must not be empty", field)
+				return invalid(field, "must not be empty")
 			case len(pw) > MaxPasswordLength:
-				return pinion.BadRequest("'%s' must be at most %d bytes long", field, MaxPasswordLength)
+				return invalid(field, fmt.Sprintf("must be at most %d bytes long", MaxPasswordLength))
 			}
 			hash, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
 			if err != nil {
@@ -53,4 +54,12 @@ func HashPassword(field string) pinion.Hook {
 		}
 		return nil
 	}
+}
+
+// invalid is the BadRequest of a password refused, in the form of every
+// validation error (see hooks.Validate): the message names the field, data
+// lists the problem.
+func invalid(field, message string) error {
+	return pinion.BadRequest("Invalid data: '%s' %s", field, message).
+		WithData([]any{map[string]any{"instancePath": "/" + field, "message": message}})
 }

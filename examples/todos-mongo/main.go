@@ -26,6 +26,8 @@ import (
 	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
+	"github.com/pinionhq/pinion/authentication/mongostore"
+	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/serve"
 )
 
@@ -45,10 +47,13 @@ type Todo struct {
 	Owner string `json:"owner" readOnly:"true"`
 }
 
-// stores are the typed services of users and todos.
+// stores are the typed services of users and todos, and the authentication
+// state (revoked tokens, login counters) beside them, so that a restart
+// forgets no logout.
 type stores struct {
 	users *adapter.Typed[User, string]
 	todos *adapter.Typed[Todo, string]
+	auth  authentication.Store
 	close func()
 }
 
@@ -76,7 +81,7 @@ func newApp(st stores, dataDir string) (*pinion.App, error) {
 	if _, err := cfg.ResolveSecret(false, dataDir); err != nil { // generated and kept in dataDir without AUTH_SECRET
 		return nil, err
 	}
-	if _, err := authentication.Install(app, cfg); err != nil {
+	if _, err := authentication.Install(app, cfg, authentication.WithStore(st.auth)); err != nil {
 		return nil, err
 	}
 	pinion.Use(app, "users", st.users,
@@ -127,26 +132,38 @@ func open(ctx context.Context, url, dir string) (stores, error) {
 		if err != nil {
 			return stores{}, err
 		}
+		auth := sqlitestore.New(db, sqlitestore.Options{})
+		if err := auth.Start(ctx); err != nil {
+			db.Close()
+			return stores{}, err
+		}
 		return stores{
 			users: sqlite.Typed[User, string](db, "users", sqlite.Options{Indexes: []sqlite.Index{{Fields: []string{"email"}, Unique: true}}}),
 			todos: sqlite.Typed[Todo, string](db, "todos", sqlite.Options{Indexes: []sqlite.Index{{Fields: []string{"owner"}}}}),
-			close: func() { db.Close() },
+			auth:  auth,
+			close: func() { auth.Close(); db.Close() },
 		}, nil
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(url))
 	if err != nil {
 		return stores{}, err
 	}
-	return onMongo(client.Database("todos"), func() { client.Disconnect(context.Background()) }), nil
+	return onMongo(ctx, client.Database("todos"), func() { client.Disconnect(context.Background()) })
 }
 
-// onMongo returns the stores in db.
-func onMongo(db *mongo.Database, close func()) stores {
+// onMongo returns the stores in db; close releases the database.
+func onMongo(ctx context.Context, db *mongo.Database, close func()) (stores, error) {
 	unique := mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)}
 	owner := mongo.IndexModel{Keys: bson.D{{Key: "owner", Value: 1}}}
+	auth := mongostore.New(db, mongostore.Options{})
+	if err := auth.Start(ctx); err != nil {
+		close()
+		return stores{}, err
+	}
 	return stores{
 		users: mongodb.Typed[User, string](db.Collection("users"), mongodb.Options{Indexes: []mongo.IndexModel{unique}}),
 		todos: mongodb.Typed[Todo, string](db.Collection("todos"), mongodb.Options{Indexes: []mongo.IndexModel{owner}}),
-		close: close,
-	}
+		auth:  auth,
+		close: func() { auth.Close(); close() },
+	}, nil
 }

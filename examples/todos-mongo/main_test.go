@@ -44,7 +44,12 @@ func TestTodosWithUsers(t *testing.T) {
 		todosWithUsers(t, st)
 	})
 	t.Run("mongodb", func(t *testing.T) {
-		todosWithUsers(t, onMongo(mongodbtest.DB(t), func() {}))
+		st, err := onMongo(context.Background(), mongodbtest.DB(t), func() {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.close()
+		todosWithUsers(t, st)
 	})
 }
 

@@ -50,6 +50,13 @@ func Register(app *pinion.App, store any) *pinion.Service {
 	}))
 }
 
+// The account rules: an email that looks like one (schema.IsEmail: one @,
+// a local part, a domain with a dot, no spaces), a password of 8 to 72
+// characters (bcrypt reads no further than 72 bytes: local.HashPassword
+// refuses longer ones), a name of up to 100. A refusal names the field in
+// the words of every validation error ("Invalid data: 'password' must be at
+// least 8 characters long"; see hooks.Validate).
+//
 // A user record holds exactly these fields, each bounded: the schemas refuse
 // any other key (a client-chosen _id, "role", "isAdmin", update operators such
 // as {"$set": {"password": …}} that would skip hashing and revocation), so
@@ -62,7 +69,7 @@ const signupSchema = `{
 	"additionalProperties": false,
 	"properties": {
 		"email": {"type": "string", "format": "email", "maxLength": 254},
-		"password": {"type": "string", "minLength": 1, "maxLength": 72},
+		"password": {"type": "string", "minLength": 8, "maxLength": 72},
 		"name": {"type": "string", "maxLength": 100},
 		"avatar": {"type": "string", "maxLength": 2048}
 	}
@@ -73,7 +80,7 @@ const patchSchema = `{
 	"additionalProperties": false,
 	"properties": {
 		"email": {"type": "string", "format": "email", "maxLength": 254},
-		"password": {"type": "string", "minLength": 1, "maxLength": 72},
+		"password": {"type": "string", "minLength": 8, "maxLength": 72},
 		"name": {"type": "string", "maxLength": 100},
 		"avatar": {"type": "string", "maxLength": 2048, "pattern": "^https://"}
 	}

@@ -46,9 +46,9 @@ test('a user who signed up on Pinion logs in on Feathers, and the Feathers token
 
 test('a token Pinion revoked is refused by Pinion even though Feathers would still take it', async () => {
   const email = uniqueEmail('revoke')
-  await pinion().service('users').create({ email, password: 'pw' })
+  await pinion().service('users').create({ email, password: 'secret-pw' })
   const app = pinion()
-  const { accessToken } = await app.authenticate({ strategy: 'local', email, password: 'pw' })
+  const { accessToken } = await app.authenticate({ strategy: 'local', email, password: 'secret-pw' })
   await app.logout()
   await assert.rejects(pinion().authenticate({ strategy: 'jwt', accessToken }), { name: 'NotAuthenticated', message: 'Token has been revoked' })
 })

@@ -16,8 +16,8 @@ after(() => sockets.forEach((s) => { s.removeAllListeners('disconnect'); s.close
 async function member(prefix) {
   const c = client()
   const email = uniqueEmail(prefix)
-  await c.app.service('users').create({ email, password: 'pw' })
-  const result = await c.app.authenticate({ strategy: 'local', email, password: 'pw' })
+  await c.app.service('users').create({ email, password: 'secret-pw' })
+  const result = await c.app.authenticate({ strategy: 'local', email, password: 'secret-pw' })
   return { ...c, result }
 }
 

@@ -10,7 +10,7 @@ after(() => sockets.forEach((s) => { s.removeAllListeners('disconnect'); s.close
 
 async function account() {
   const email = uniqueEmail('session')
-  await restClient().service('users').create({ email, password: 'pw' })
+  await restClient().service('users').create({ email, password: 'secret-pw' })
   return email
 }
 
@@ -20,7 +20,7 @@ test('a socket gets a renewed token before expiry and stays authenticated', asyn
   sockets.push(socket)
   const renewals = []
   socket.on('authentication renewed', ({ accessToken }) => renewals.push(accessToken))
-  const { accessToken } = await app.authenticate({ strategy: 'local', email, password: 'pw' })
+  const { accessToken } = await app.authenticate({ strategy: 'local', email, password: 'secret-pw' })
   await delay(4000) // past the first token's expiry
   assert.ok(renewals.length >= 1, 'no renewal arrived')
   assert.notEqual(renewals[0], accessToken)
@@ -34,7 +34,7 @@ test('a socket gets a renewed token before expiry and stays authenticated', asyn
 test('a REST login answers a refresh token that rotates', async () => {
   const email = await account()
   const app = restClient()
-  const first = await app.authenticate({ strategy: 'local', email, password: 'pw' })
+  const first = await app.authenticate({ strategy: 'local', email, password: 'secret-pw' })
   assert.ok(first.refreshToken)
   const second = await app.service('authentication').create({ strategy: 'refresh', refreshToken: first.refreshToken })
   assert.notEqual(second.refreshToken, first.refreshToken)
@@ -48,7 +48,7 @@ test('the httpOnly cookie authenticates REST calls and the socket handshake', as
   const email = await account()
   const res = await fetch(new URL('/authentication', url), {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ strategy: 'local', email, password: 'pw' })
+    body: JSON.stringify({ strategy: 'local', email, password: 'secret-pw' })
   })
   const setCookie = res.headers.get('set-cookie')
   assert.match(setCookie, /^feathers-jwt=[^;]+;.*HttpOnly/)
@@ -76,7 +76,7 @@ test('the httpOnly cookie authenticates REST calls and the socket handshake', as
 
 test('a logout elsewhere reaches the live socket, which stays connected and anonymous', async () => {
   const email = await account()
-  const { accessToken } = await restClient().authenticate({ strategy: 'local', email, password: 'pw' })
+  const { accessToken } = await restClient().authenticate({ strategy: 'local', email, password: 'secret-pw' })
   const { app, socket } = socketClient({ transports: ['websocket'] })
   sockets.push(socket)
   const expired = new Promise((resolve) => socket.on('authentication expired', resolve))

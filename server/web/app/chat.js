@@ -212,7 +212,7 @@ function setAuthMode (mode) {
   }
   $('auth-form').setAttribute('aria-labelledby', signup ? 'tab-signup' : 'tab-login')
   $('auth-title').textContent = signup ? 'Create your account' : 'Welcome back'
-  $('auth-lead').textContent = signup ? 'It takes an email and a password.' : 'Log in to join the conversation.'
+  $('auth-lead').textContent = signup ? 'It takes an email and a password of at least 8 characters.' : 'Log in to join the conversation.'
   show($('field-name'), signup)
   $('auth-name').disabled = !signup
   $('auth-password').autocomplete = signup ? 'new-password' : 'current-password'
@@ -267,13 +267,25 @@ function friendly (err, signup) {
   if (err.code === 401) return signup ? 'Your account was created, but logging in failed. Please log in.' : 'That email and password do not match.'
   if (err.code === 429) return 'Too many attempts. Please wait a few minutes, then try again.'
   if (err.code === 408) return 'The server did not answer. Check your connection and try again.'
-  if (err.code === 400 && Array.isArray(err.data)) {
-    const field = err.data[0]?.instancePath
-    if (field === '/email') return 'Please enter a valid email address.'
-    if (field === '/password') return 'Please enter a password (up to 72 characters).'
-    if (field === '/name') return 'A name can be up to 100 characters long.'
-  }
+  if (err.code === 400 && Array.isArray(err.data) && err.data.length > 0) return problems(err.data)
   return err.message || 'Something went wrong. Please try again.'
+}
+
+// problems words a validation error's problems ({instancePath: '/password',
+// message: 'must be at least 8 characters long'}) as sentences, one per
+// field: "Password must be at least 8 characters long."
+function problems (list) {
+  const names = { '/email': 'Email', '/password': 'Password', '/name': 'Name' }
+  const seen = new Set()
+  const out = []
+  for (const p of list) {
+    const path = typeof p?.instancePath === 'string' ? p.instancePath : ''
+    if (seen.has(path) || typeof p?.message !== 'string') continue
+    seen.add(path)
+    const name = names[path] || (path ? `'${path.slice(1).replaceAll('/', '.')}'` : 'The form')
+    out.push(`${name} ${p.message}.`)
+  }
+  return out.join(' ') || 'Please check the form.'
 }
 
 // The chat
