@@ -14,9 +14,9 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/internal/sioclient"
-	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/adapter/memory"
+	"github.com/pinionhq/pinion/serve"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 type Note struct {

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/internal/faultproxy"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // store is an embedded store behind a proxy that the test cuts.

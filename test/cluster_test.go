@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pinionhq/pinion/internal/natstest"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	"github.com/pinionhq/pinion/internal/natstest"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // TestTwoInstances runs two Pinion instances on one database and one NATS: a

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/internal/faultproxy"
 	"github.com/pinionhq/pinion/internal/natstest"
-	"github.com/pinionhq/pinion/internal/sioclient"
-	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // natsProxy is a proxy to the NATS server at natsURL that can cut it: an

@@ -19,8 +19,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/services/messages"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // The tests in this file repeat, through the real transports, the attacks of

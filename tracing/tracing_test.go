@@ -18,12 +18,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/internal/sioclient"
-	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/adapter/mongodb"
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
+	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/tracing"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 const (
