@@ -1,4 +1,4 @@
-package openapi_test
+package validation_test
 
 import (
 	"context"
@@ -15,11 +15,11 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/server"
-	"github.com/pinionhq/pinion/adapter/memory"
 )
 
 // valid checks a document with a maintained OpenAPI 3.1 validator
@@ -75,7 +75,7 @@ func keys(m map[string]any) []string {
 // The chat app's document, served at /openapi.json, is valid OpenAPI 3.1
 // and describes every service it exposes, with authentication.
 func TestChatAppDocument(t *testing.T) {
-	env := map[string]string{"CONFIG_DIR": "../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
+	env := map[string]string{"CONFIG_DIR": "../../../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
 		"AUTH_SECRET": "openapi-test-secret-openapi-test-secret-01"}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
