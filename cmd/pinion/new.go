@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"go/build"
 	"io"
 	"os"
 	"os/exec"
@@ -17,13 +18,23 @@ type appData struct {
 	GoVersion, GoMinor     string
 	PinionVersion          string
 	Replace                string // the checkout go.mod replaces Pinion with; "" for the published module
-	Requires, Replaces     []string
+	Requires               []string
 }
 
 var (
 	appName    = regexp.MustCompile(`^[a-z][a-z0-9]*([-_][a-z0-9]+)*$`)
 	modulePart = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*$`)
 )
+
+// isStd reports whether elem is the first element of a path in Go's
+// standard library (go, net, cmd, internal, vendor…): a module of that name
+// does not build, since its packages' paths would be the library's.
+func isStd(elem string) bool {
+	if elem == "" || build.Default.GOROOT == "" {
+		return false
+	}
+	return exists(filepath.Join(build.Default.GOROOT, "src", elem))
+}
 
 // newApp is pinion new NAME: a runnable app in ./NAME.
 func newApp(args []string, stdout io.Writer) error {
@@ -42,11 +53,14 @@ func newApp(args []string, stdout io.Writer) error {
 	module := name
 	if m, ok := flags["module"]; ok {
 		for _, part := range strings.Split(m, "/") {
-			if !modulePart.MatchString(part) {
+			if !modulePart.MatchString(part) || strings.HasSuffix(part, ".") {
 				return refuse("bad module path %q (like example.com/%s)", m, name)
 			}
 		}
 		module = m
+	}
+	if first, _, _ := strings.Cut(module, "/"); isStd(first) {
+		return refuse("bad module path %q: %s is a path of Go's standard library, whose packages its imports would name (choose another name, or --module example.com/%s)", module, first, name)
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -72,7 +86,7 @@ func newApp(args []string, stdout io.Writer) error {
 		data.GoVersion = goVersion(co.gomod)
 		data.PinionVersion = "v0.0.0-00010101000000-000000000000"
 		data.Replace = filepath.ToSlash(co.dir)
-		data.Requires, data.Replaces = directives(co.gomod, co.dir)
+		data.Requires = requires(co.gomod)
 		gosum = co.gosum
 	} else {
 		data.GoVersion = goVersion("")
@@ -88,16 +102,29 @@ func newApp(args []string, stdout io.Writer) error {
 		files = append(files, file{path: "go.sum", data: []byte(gosum)})
 		sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	}
-	if err := writeNew(dir, files, &project{root: filepath.Dir(dir)}); err != nil {
+	// The app is made in a temporary directory beside its place and moved
+	// there whole: a failure leaves nothing behind.
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".pinion-new-"+name+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // nothing left there once renamed
+	if err := writeNew(tmp, files, &project{root: tmp}); err != nil {
 		return err
 	}
 	if co == nil {
 		// The published module: let go find what it needs.
 		cmd := exec.Command("go", "mod", "tidy")
-		cmd.Dir = dir
+		cmd.Dir = tmp
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go mod tidy in %s: %v: %s", name, err, out)
 		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
 	}
 	from := "Pinion " + data.PinionVersion
 	if co != nil {
