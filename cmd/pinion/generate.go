@@ -23,6 +23,7 @@ const (
 	importsMarker  = "// pinion:imports"
 	servicesMarker = "// pinion:services"
 	registryFile   = "services/services.go"
+	databaseFile   = "database/database.go" // database.Stores, which services take
 )
 
 // serviceData is what the service templates are executed with.
@@ -37,7 +38,7 @@ var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 // them, or an app has them already.
 var taken = map[string]string{
 	"pinion": "services.go imports package pinion", "database": "services.go imports the app's package database",
-	"app": "services.go's Register takes app", "db": "services.go's Register takes db",
+	"app": "services.go's Register takes app", "db": "services.go's Register takes db", "err": "services.go's Register checks err",
 	"services": "it is the registry's own package", "authentication": "authentication is at /authentication",
 	"hooks":  "a service's package has its own hooks.go, and the app's package hooks is the generated hooks'",
 	"main":   "a package main cannot be imported by services.go",
@@ -93,6 +94,9 @@ func currentApp() (*project, error) {
 	}
 	if !exists(filepath.Join(p.root, registryFile)) {
 		return nil, refuse("not inside a Pinion app made by pinion new: %s has no %s", p.root, registryFile)
+	}
+	if !exists(filepath.Join(p.root, databaseFile)) {
+		return nil, refuse("%s has no %s, which services made by this pinion use (the app was made by an older pinion new: add the service by hand)", p.root, databaseFile)
 	}
 	return p, nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -28,6 +30,7 @@ func TestNameRefusals(t *testing.T) {
 		{root, []string{"generate", "service", "stream"}, "/stream"},
 		{root, []string{"generate", "service", "authentication"}, "/authentication"},
 		{root, []string{"generate", "service", "database"}, "package database"},
+		{root, []string{"generate", "service", "err"}, "Register checks err"},
 		{root, []string{"generate", "service", "main"}, "package main cannot be imported"},
 		{root, []string{"generate", "service", "vendor"}, "vendor directory"},
 		{root, []string{"generate", "service", "testdata"}, "ignores testdata"},
@@ -125,5 +128,57 @@ func TestNewLeavesNothingElse(t *testing.T) {
 	}
 	if info, err := os.Stat(root); err != nil || info.Mode().Perm() != 0o755 {
 		t.Errorf("the app's directory: %v %v", info.Mode(), err)
+	}
+}
+
+// An app made by an older pinion new has services that take a
+// *mongo.Database and no package database: a service generated now would
+// not build there, so generate refuses and writes nothing.
+func TestOlderApp(t *testing.T) {
+	root := newTestApp(t)
+	if err := os.RemoveAll(filepath.Join(root, "database")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	code, _, errs := pinion(t, root, "generate", "service", "notes")
+	if code != 2 || !strings.Contains(errs, "has no database/database.go") {
+		t.Errorf("generate service in an older app: %d %q", code, errs)
+	}
+	if snapshot(t, root) != before {
+		t.Error("the refusal changed the app")
+	}
+}
+
+// The module line may carry a comment; the path is what precedes it.
+func TestModulePath(t *testing.T) {
+	for gomod, want := range map[string]string{
+		"module example.com/x\n":                "example.com/x",
+		"module example.com/x // the app\n":     "example.com/x",
+		"// c\nmodule \"example.com/x\" // c\n": "example.com/x",
+	} {
+		if got := modulePath(gomod); got != want {
+			t.Errorf("modulePath(%q) = %q, want %q", gomod, got, want)
+		}
+	}
+}
+
+// A checkout at a path with a space is replaced with a quoted path, which
+// go.mod reads.
+func TestCheckoutPathWithSpace(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	checkout := filepath.Join(filepath.Dir(file), "..", "..")
+	dir := t.TempDir()
+	link := filepath.Join(dir, "pinion checkout")
+	if err := os.Symlink(checkout, link); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	if code, out, errs := pinion(t, dir, "new", "spaced", "--pinion", link); code != 0 {
+		t.Fatalf("pinion new: %d %s%s", code, out, errs)
+	}
+	cmd := exec.Command("go", "mod", "edit", "-json")
+	cmd.Dir = filepath.Join(dir, "spaced")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"Path": "`+filepath.ToSlash(link)+`"`) {
+		t.Errorf("go mod edit -json: %v\n%s", err, out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -86,6 +87,9 @@ func newApp(args []string, stdout io.Writer) error {
 		data.GoVersion = goVersion(co.gomod)
 		data.PinionVersion = "v0.0.0-00010101000000-000000000000"
 		data.Replace = filepath.ToSlash(co.dir)
+		if strings.ContainsAny(data.Replace, " \t\"'`\\") {
+			data.Replace = strconv.Quote(data.Replace) // go.mod reads a path with spaces only quoted
+		}
 		data.Requires = requires(co.gomod)
 		gosum = co.gosum
 	} else {

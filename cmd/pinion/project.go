@@ -41,6 +41,7 @@ func (p *project) rel(path string) string {
 func modulePath(gomod string) string {
 	for line := range strings.SplitSeq(gomod, "\n") {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			rest, _, _ = strings.Cut(rest, "//")
 			return strings.Trim(strings.TrimSpace(rest), `"`)
 		}
 	}
