@@ -261,6 +261,14 @@ func buildable(t *testing.T, app string) {
 		}
 	}
 	if len(extra) == 0 {
+		// pinion new tidied go.mod (offline, from the module cache): it
+		// requires none of the modules only Pinion's own tests use.
+		gomod, _ := os.ReadFile(filepath.Join(app, "go.mod"))
+		for _, m := range []string{"github.com/FerretDB/FerretDB", "github.com/chromedp/chromedp", "github.com/pb33f/libopenapi", "github.com/nats-io/nats-server/v2"} {
+			if strings.Contains(string(gomod), m+" ") {
+				t.Errorf("the app's go.mod requires %s, which only Pinion's tests use", m)
+			}
+		}
 		return
 	}
 	t.Logf("Pinion's go.mod replaces modules; the app gets them too to build here:\n%s", strings.Join(extra, "\n"))

@@ -116,6 +116,7 @@ func newApp(args []string, stdout io.Writer) error {
 	if err := writeNew(tmp, files, &project{root: tmp}); err != nil {
 		return err
 	}
+	tidied := true
 	if co == nil {
 		// The published module: let go find what it needs.
 		cmd := exec.Command("go", "mod", "tidy")
@@ -123,6 +124,16 @@ func newApp(args []string, stdout io.Writer) error {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go mod tidy in %s: %v: %s", name, err, out)
 		}
+	} else {
+		// A checkout: go.mod carries all of Pinion's requirements, which
+		// build offline; go mod tidy, from the module cache alone, keeps
+		// only those the app needs. Without the network it may lack a
+		// module (tidy reads the tests of the app's dependencies too):
+		// the app then keeps them all, and builds as it is.
+		cmd := exec.Command("go", "mod", "tidy")
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+		tidied = cmd.Run() == nil
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
@@ -137,6 +148,9 @@ func newApp(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "created %s/ (module %s, %s):\n", target, module, from)
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %s\n", f.path)
+	}
+	if !tidied {
+		fmt.Fprintf(stdout, "\ngo.mod requires all of Pinion's dependencies: go mod tidy could not run offline (run it once online to keep only the app's)\n")
 	}
 	fmt.Fprintf(stdout, "\nNext:\n  cd %s\n  go run ./cmd/server      # http://localhost:3030\n  go test ./...\n", target)
 	return nil
