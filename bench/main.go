@@ -11,7 +11,7 @@
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
 // repository. HTTP load comes from wrk (installed with apt-get when missing);
 // socket load from two generators, each the same for both servers: Go's
-// (internal/sioclient, in this process) and Node's (socket.io-client,
+// (transport/socketio/socketiotest, in this process) and Node's (socket.io-client,
 // test/js/load-generator.mjs).
 // MongoDB storage is one embedded FerretDB process shared by both servers.
 package main

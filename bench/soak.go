@@ -23,7 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pinionhq/pinion/internal/sioclient"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // soakOptions shape the soak: a mixed load at a moderate, fixed rate for a

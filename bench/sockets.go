@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pinionhq/pinion/internal/sioclient"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // measureSockets runs the socket.io workloads: method calls answered by acks

@@ -15,9 +15,9 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter/memory"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/metrics"
 	"github.com/pinionhq/pinion/serve"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 type Note struct {

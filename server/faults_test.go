@@ -18,8 +18,8 @@ import (
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/internal/faultproxy"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/server"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // store is an embedded store behind a proxy that the test cuts.

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion/config"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/server"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // call sends a JSON request and decodes the answer.

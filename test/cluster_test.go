@@ -10,7 +10,7 @@ import (
 
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/internal/natstest"
-	"github.com/pinionhq/pinion/internal/sioclient"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // TestTwoInstances runs two Pinion instances on one database and one NATS: a

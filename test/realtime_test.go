@@ -15,7 +15,7 @@ import (
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 	"github.com/pinionhq/pinion/internal/faultproxy"
 	"github.com/pinionhq/pinion/internal/natstest"
-	"github.com/pinionhq/pinion/internal/sioclient"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // natsProxy is a proxy to the NATS server at natsURL that can cut it: an

@@ -26,9 +26,9 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/config"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/server"
 	"github.com/pinionhq/pinion/services/messages"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // The tests in this file repeat, through the real transports, the attacks of

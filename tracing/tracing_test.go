@@ -8,10 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -19,11 +16,9 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter/memory"
-	"github.com/pinionhq/pinion/adapter/mongodb"
-	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/serve"
 	"github.com/pinionhq/pinion/tracing"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 const (
@@ -153,46 +148,6 @@ func TestSocketCallContinuesTheHandshake(t *testing.T) {
 	}
 	if call.SpanKind != trace.SpanKindServer || attr(call, tracing.AttrProvider) != "socketio" {
 		t.Errorf("kind %v, provider %q", call.SpanKind, attr(call, tracing.AttrProvider))
-	}
-}
-
-func TestDatabaseSpans(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := embedded.Start(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	exp := tracetest.NewInMemoryExporter()
-	tr := tracing.New(sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)))
-	client, err := mongo.Connect(options.Client().ApplyURI(store.URI()).SetMonitor(tr.CommandMonitor()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
-	app := pinion.New()
-	tr.Observe(app)
-	svc := app.Use("things", mongodb.New(client.Database("tracing").Collection("things"), mongodb.Options{}))
-	client.Ping(ctx, nil) // outside any span: no span
-	if _, err := svc.Create(ctx, map[string]any{"name": "a"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	spans := byName(t, exp.GetSpans())
-	insert, method := spans["insert things"], spans["method"]
-	if insert.Name == "" {
-		t.Fatalf("no insert span: %v", names(exp.GetSpans()))
-	}
-	if insert.Parent.SpanID() != method.SpanContext.SpanID() || insert.SpanKind != trace.SpanKindClient {
-		t.Errorf("insert span: parent %s (method %s), kind %v", insert.Parent.SpanID(), method.SpanContext.SpanID(), insert.SpanKind)
-	}
-	for key, want := range map[attribute.Key]string{"db.system.name": "mongodb", "db.collection.name": "things", "db.namespace": "tracing", "db.operation.name": "insert"} {
-		if got := attr(insert, key); got != want {
-			t.Errorf("%s = %q, want %q", key, got, want)
-		}
-	}
-	if _, ok := spans["ping"]; ok {
-		t.Error("a ping outside any span made one")
 	}
 }
 

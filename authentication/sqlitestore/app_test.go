@@ -129,7 +129,9 @@ func TestStateFollowsTheUsers(t *testing.T) {
 		{name: "users in sqlite, memory asked", users: sqliteUsers, opts: []authentication.Option{authentication.WithMemoryStore()}},
 		{name: "users in sqlite, sqlite store", users: sqliteUsers, opts: []authentication.Option{authentication.WithStore(sqlitestore.New(nil, sqlitestore.Options{}))}},
 		{name: "users in memory", users: func(*sqlite.DB) any { return memory.New(memory.Options{Options: adapter.Options{ID: "_id"}}) }},
-		{name: "typed users in memory", users: func(*sqlite.DB) any { return memory.Typed[counted, int](memory.Options{Options: adapter.Options{ID: "_id"}}) }},
+		{name: "typed users in memory", users: func(*sqlite.DB) any {
+			return memory.Typed[counted, int](memory.Options{Options: adapter.Options{ID: "_id"}})
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

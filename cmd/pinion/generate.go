@@ -2,13 +2,17 @@ package main
 
 import (
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
 	"go/token"
+	"go/types"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -19,6 +23,7 @@ const (
 	importsMarker  = "// pinion:imports"
 	servicesMarker = "// pinion:services"
 	registryFile   = "services/services.go"
+	databaseFile   = "database/database.go" // database.Stores, which services take
 )
 
 // serviceData is what the service templates are executed with.
@@ -32,9 +37,49 @@ var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 // taken are names a service package cannot have: services/services.go uses
 // them, or an app has them already.
 var taken = map[string]string{
-	"pinion": "services.go imports package pinion", "mongo": "services.go imports package mongo",
-	"app": "services.go's Register takes app", "db": "services.go's Register takes db",
+	"pinion": "services.go imports package pinion", "database": "services.go imports the app's package database",
+	"app": "services.go's Register takes app", "db": "services.go's Register takes db", "err": "services.go's Register checks err",
 	"services": "it is the registry's own package", "authentication": "authentication is at /authentication",
+	"hooks":  "a service's package has its own hooks.go, and the app's package hooks is the generated hooks'",
+	"main":   "a package main cannot be imported by services.go",
+	"vendor": "the go command reads a vendor directory as vendored modules", "testdata": "the go command ignores testdata directories",
+	"internal": "an internal directory limits who may import what is under it",
+}
+
+// routes are the paths the app serves besides its services: a service
+// there would hide them, or they it.
+var routes = map[string]string{
+	"docs": "/docs is the app's API documentation", "metrics": "/metrics is the app's Prometheus metrics",
+	"healthz": "/healthz is the app's liveness check", "readyz": "/readyz is the app's readiness check",
+	"stream": "/stream is the app's event stream", "assets": "/assets serves the documentation page's files",
+}
+
+// declared are the names a service's package declares: its record type may
+// not be one of them.
+var declared = map[string]bool{"Path": true, "Register": true}
+
+// checkServiceName says why name cannot be a service, or "" when it can.
+func checkServiceName(name string) string {
+	if !serviceName.MatchString(name) {
+		return "use lower-case letters and digits, words joined by -, starting with a letter (it is the service's path)"
+	}
+	pkg := strings.ReplaceAll(name, "-", "")
+	if token.IsKeyword(pkg) {
+		return pkg + " is a Go keyword, which cannot name its package"
+	}
+	if types.Universe.Lookup(pkg) != nil {
+		return pkg + " is one of Go's predeclared names, which its package would hide"
+	}
+	if why, ok := taken[pkg]; ok {
+		return why
+	}
+	if why, ok := routes[name]; ok {
+		return why
+	}
+	if t := typeName(name); declared[t] {
+		return "its record type " + t + " would clash with the package's " + t
+	}
+	return ""
 }
 
 // currentApp is the Pinion app around the current directory, made by pinion new.
@@ -50,6 +95,9 @@ func currentApp() (*project, error) {
 	if !exists(filepath.Join(p.root, registryFile)) {
 		return nil, refuse("not inside a Pinion app made by pinion new: %s has no %s", p.root, registryFile)
 	}
+	if !exists(filepath.Join(p.root, databaseFile)) {
+		return nil, refuse("%s has no %s, which services made by this pinion use (the app was made by an older pinion new: add the service by hand)", p.root, databaseFile)
+	}
 	return p, nil
 }
 
@@ -63,20 +111,14 @@ func generateService(args []string, stdout io.Writer) error {
 		return refuse("generate service takes one NAME, the service's path (generate service todos), got %d arguments", len(pos))
 	}
 	name := pos[0]
-	if !serviceName.MatchString(name) {
-		return refuse("bad service name %q: use lower-case letters and digits, words joined by -, starting with a letter (it is the service's path)", name)
-	}
-	pkg := strings.ReplaceAll(name, "-", "")
-	if token.IsKeyword(pkg) {
-		return refuse("bad service name %q: %s is a Go keyword, which cannot name its package", name, pkg)
-	}
-	if why, ok := taken[pkg]; ok {
+	if why := checkServiceName(name); why != "" {
 		return refuse("bad service name %q: %s", name, why)
 	}
-	adapter := "mongodb"
+	pkg := strings.ReplaceAll(name, "-", "")
+	adapter := "sqlite"
 	if a, ok := flags["adapter"]; ok {
-		if a != "mongodb" && a != "memory" {
-			return refuse("generate service: --adapter %s: want mongodb or memory", a)
+		if a != "sqlite" && a != "mongodb" && a != "memory" {
+			return refuse("generate service: --adapter %s: want sqlite, mongodb or memory", a)
 		}
 		adapter = a
 	}
@@ -93,7 +135,7 @@ func generateService(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	registered, err := register(src, p.module+"/services/"+pkg, pkg+".Register(app, db)")
+	registered, err := register(src, p.module+"/services/"+pkg, "if _, err := "+pkg+".Register(app, db); err != nil { return err }")
 	if err != nil {
 		return refuse("%s: %v", p.rel(registry), err)
 	}
@@ -108,6 +150,12 @@ func generateService(args []string, stdout io.Writer) error {
 		return err
 	}
 	if err := replaceFile(registry, registered); err != nil {
+		// Take the service back out: a package the registry does not name
+		// is a half-made change.
+		for _, f := range files {
+			os.Remove(filepath.Join(p.root, f.path))
+		}
+		os.Remove(dir)
 		return err
 	}
 	for _, f := range files {
@@ -223,9 +271,20 @@ func generateHook(args []string, stdout io.Writer) error {
 	if strings.HasSuffix(base, "_test") || base == "doc" {
 		return refuse("bad hook name %q: hooks/%s.go would not be a hook's file", name, base)
 	}
+	if w := words[len(words)-1]; len(words) > 1 && (goos[w] || goarch[w]) {
+		return refuse("bad hook name %q: the go command would build hooks/%s.go only for %s (a file name ending in _%s is a build constraint)", name, base, w, w)
+	}
 	p, err := currentApp()
 	if err != nil {
 		return err
+	}
+	if own := filepath.Join(p.root, "hooks", base+".go"); exists(own) {
+		return refuse("%s already exists: not overwriting it (remove or rename it first)", p.rel(own))
+	}
+	if at, err := declaredIn(filepath.Join(p.root, "hooks"), data.Func, "Test"+data.Func); err != nil {
+		return err
+	} else if at != "" {
+		return refuse("bad hook name %q: package hooks declares %s already, in %s", name, data.Func, p.rel(at))
 	}
 	data.Module = p.module
 	files, err := renderDir("hook", data, func(rel string) string {
@@ -249,6 +308,71 @@ func generateHook(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "register it: pinion.WithHooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {hooks.%s}}}) (import %q)\n", data.Func, p.module+"/hooks")
 	return nil
+}
+
+// goos and goarch are the operating systems and architectures that the go
+// command reads at the end of a file name (go/build's lists).
+var (
+	goos = setOf("aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
+		"nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos")
+	goarch = setOf("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle",
+		"mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390",
+		"s390x", "sparc", "sparc64", "wasm")
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// declaredIn returns the file of dir's Go package that declares one of
+// names at top level, or "" when none does (or dir has no Go files).
+func declaredIn(dir string, names ...string) (string, error) {
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return "", refuse("%s does not parse (%v): fix it first", path, err)
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && slices.Contains(names, d.Name.Name) {
+					return path, nil
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch sp := spec.(type) {
+					case *ast.TypeSpec:
+						if slices.Contains(names, sp.Name.Name) {
+							return path, nil
+						}
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							if slices.Contains(names, n.Name) {
+								return path, nil
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return "", nil
 }
 
 // describe is pinion openapi and pinion types: what the app's command says

@@ -1,7 +1,7 @@
 // Command pinion makes Pinion apps and adds to them:
 //
 //	pinion new NAME [--module PATH] [--pinion DIR]
-//	pinion generate service NAME [--adapter mongodb|memory] [--auth]
+//	pinion generate service NAME [--adapter sqlite|mongodb|memory] [--auth]
 //	pinion generate hook NAME
 //	pinion openapi [-o FILE]
 //	pinion types [-o FILE]
@@ -32,10 +32,11 @@ Commands:
         docker-compose.yml, README.md (--module: its module path, default
         NAME; --pinion: the Pinion checkout to build with, default the one
         this command was built from)
-  generate service NAME [--adapter mongodb|memory] [--auth]
+  generate service NAME [--adapter sqlite|mongodb|memory] [--auth]
         add a typed service at /NAME: services/NAME/ with its record, hooks
         and test, registered in services/services.go (--adapter: where its
-        records are kept, default mongodb; --auth: each user's own records,
+        records are kept: the embedded SQLite store (default), MongoDB or
+        memory; --auth: each user's own records,
         with a valid token only)
   generate hook NAME
         add an around hook: hooks/NAME.go and its test

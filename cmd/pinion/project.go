@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,6 +41,7 @@ func (p *project) rel(path string) string {
 func modulePath(gomod string) string {
 	for line := range strings.SplitSeq(gomod, "\n") {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			rest, _, _ = strings.Cut(rest, "//")
 			return strings.Trim(strings.TrimSpace(rest), `"`)
 		}
 	}
@@ -112,59 +112,29 @@ func goVersion(gomod string) string {
 	return strings.TrimPrefix(runtime.Version(), "go")
 }
 
-// directives returns the require and replace directives of a go.mod as
-// written (single lines and blocks), each replace's relative directory
-// made absolute against dir: an app needs Pinion's requirements, so that
-// it builds without changing its go.mod, and its replacements (a
-// dependency's replace directives do not apply to the modules that use
-// it).
-func directives(gomod, dir string) (requires, replaces []string) {
-	sc := bufio.NewScanner(strings.NewReader(gomod))
-	var block []string
-	var kind string
-	fix := func(line string) string {
-		left, right, ok := strings.Cut(line, "=>")
-		if !ok {
-			return line
-		}
-		right = strings.TrimSpace(right)
-		if strings.HasPrefix(right, "./") || strings.HasPrefix(right, "../") {
-			right = filepath.ToSlash(filepath.Join(dir, right))
-		}
-		return strings.TrimRight(left, " ") + " => " + right
-	}
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), " \t")
+// requires returns the require directives of a go.mod as written (single
+// lines and blocks): an app made from a checkout carries Pinion's
+// requirements, so that it builds offline without changing its go.mod.
+// Replace directives are not copied: an app replaces nothing but Pinion.
+func requires(gomod string) []string {
+	var out, block []string
+	for line := range strings.SplitSeq(gomod, "\n") {
+		line = strings.TrimRight(line, " \t")
 		trimmed := strings.TrimSpace(line)
-		if kind != "" {
-			if trimmed == ")" {
-				block = append(block, ")")
-				text := strings.Join(block, "\n")
-				if kind == "require" {
-					requires = append(requires, text)
-				} else {
-					replaces = append(replaces, text)
-				}
-				kind, block = "", nil
-				continue
-			}
-			if kind == "replace" {
-				line = "\t" + fix(trimmed)
-			}
-			block = append(block, line)
-			continue
-		}
 		switch {
-		case trimmed == "require (" || trimmed == "replace (":
-			kind = strings.TrimSuffix(trimmed, " (")
+		case block != nil:
+			block = append(block, line)
+			if trimmed == ")" {
+				out = append(out, strings.Join(block, "\n"))
+				block = nil
+			}
+		case trimmed == "require (":
 			block = []string{trimmed}
 		case strings.HasPrefix(trimmed, "require "):
-			requires = append(requires, trimmed)
-		case strings.HasPrefix(trimmed, "replace "):
-			replaces = append(replaces, fix(trimmed))
+			out = append(out, trimmed)
 		}
 	}
-	return requires, replaces
+	return out
 }
 
 func exists(path string) bool {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -83,17 +84,33 @@ func renderDir(dir string, data any, rename func(string) string) ([]file, error)
 
 // writeNew writes files under root, none of which may exist: it checks them
 // all first, and refuses naming the first in the way, so that nothing is
-// written then.
-func writeNew(root string, files []file, p *project) error {
+// written then. A failure while writing removes what it wrote (files and
+// the directories it made), so that no half-written change is left.
+func writeNew(root string, files []file, p *project) (err error) {
+	seen := map[string]bool{}
 	for _, f := range files {
 		path := filepath.Join(root, f.path)
+		if seen[path] {
+			return fmt.Errorf("two generated files are %s", p.rel(path)) // a name check let a collision through
+		}
+		seen[path] = true
 		if exists(path) {
 			return refuse("%s already exists: not overwriting it (remove or rename it first)", p.rel(path))
 		}
 	}
+	var made []string // files and directories, in the order they were made
+	defer func() {
+		if err != nil {
+			for i := len(made) - 1; i >= 0; i-- {
+				os.Remove(made[i])
+			}
+		}
+	}()
 	for _, f := range files {
 		path := filepath.Join(root, f.path)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		dirs, err := mkdirs(filepath.Dir(path))
+		made = append(made, dirs...)
+		if err != nil {
 			return err
 		}
 		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -103,6 +120,7 @@ func writeNew(root string, files []file, p *project) error {
 			}
 			return err
 		}
+		made = append(made, path)
 		_, err = fh.Write(f.data)
 		if cerr := fh.Close(); err == nil {
 			err = cerr
@@ -112,6 +130,25 @@ func writeNew(root string, files []file, p *project) error {
 		}
 	}
 	return nil
+}
+
+// mkdirs makes dir and its missing parents, and returns the ones it made,
+// outermost first.
+func mkdirs(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; !exists(d); d = filepath.Dir(d) {
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	slices.Reverse(missing)
+	for i, d := range missing {
+		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
+			return missing[:i], err
+		}
+	}
+	return missing, nil
 }
 
 // replaceFile writes data over path through a temporary file, so that a

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/serve"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 func call(t *testing.T, method, url string, body any) (int, map[string]any) {

@@ -19,8 +19,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/transport/socketio"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // usage is what a process holds: its goroutines, its live heap, and its open

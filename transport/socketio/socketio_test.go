@@ -16,8 +16,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/internal/sioclient"
 	"github.com/pinionhq/pinion/transport/socketio"
+	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
 // calls records the order in which calls reach it.

@@ -1,4 +1,4 @@
-package openapi_test
+package validation_test
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ type contract struct {
 }
 
 func newContract(t *testing.T) *contract {
-	env := map[string]string{"CONFIG_DIR": "../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
+	env := map[string]string{"CONFIG_DIR": "../../../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
 		"AUTH_SECRET": "openapi-test-secret-openapi-test-secret-01"}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

@@ -1,4 +1,4 @@
-package openapi_test
+package validation_test
 
 import (
 	"context"
@@ -75,7 +75,7 @@ func keys(m map[string]any) []string {
 // The chat app's document, served at /openapi.json, is valid OpenAPI 3.1
 // and describes every service it exposes, with authentication.
 func TestChatAppDocument(t *testing.T) {
-	env := map[string]string{"CONFIG_DIR": "../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
+	env := map[string]string{"CONFIG_DIR": "../../../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
 		"AUTH_SECRET": "openapi-test-secret-openapi-test-secret-01"}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

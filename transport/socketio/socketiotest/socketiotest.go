@@ -1,8 +1,14 @@
-// Package sioclient is a minimal socket.io client (Engine.IO 4, Socket.IO 5)
-// over a WebSocket: enough to call Feathers methods and receive events, cheaply,
-// so that thousands of connections and their timings measure the server rather
-// than the client. The benchmarks and the transport's tests use it.
-package sioclient
+// Package socketiotest is a small Go client for the Feathers socket protocol
+// (socket.io: Engine.IO 4, Socket.IO 5, over a WebSocket), for an app's tests,
+// as net/http/httptest is for its REST routes: dial the app's server, call
+// its services as a Feathers client does (Call, Send), log in (Login, or a
+// token in DialAuth's CONNECT payload) and receive its events (DialEvents).
+//
+// It is deliberately minimal and cheap: no long-polling, no reconnection, no
+// binary attachments, and events are handed over undecoded, so that thousands
+// of connections measure the server rather than the client. Pinion's own
+// tests and benchmarks use it.
+package socketiotest
 
 import (
 	"bytes"
