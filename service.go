@@ -71,11 +71,14 @@ type Service struct {
 	std     [standardMethods]invoker // the standard methods it has
 	typed   codec                    // a typed service's types; nil for maps
 	custom  map[Method]CustomMethod
-	methods []Method // exposed to external callers
-	events  []string // custom events, emitted by application code only
+	customs map[Method]*customDef // the typed ones (AddCustom, AddCustomOn)
+	methods []Method              // exposed to external callers
+	chosen  bool                  // methods were set by WithMethods
+	events  []string              // custom events, emitted by application code only
 	// protected fields never reach external callers, nor their queries
 	protected []string
 	docs      Docs
+	owner     *owner // set by WithOwner
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -90,7 +93,7 @@ type ServiceOption func(*Service)
 // those are every standard method the service implements and every custom method.
 // Methods not listed stay callable from Go.
 func WithMethods(methods ...Method) ServiceOption {
-	return func(s *Service) { s.methods = slices.Clone(methods) }
+	return func(s *Service) { s.methods, s.chosen = slices.Clone(methods), true }
 }
 
 // WithMethod registers a custom method.
@@ -328,6 +331,12 @@ func (s *Service) call(ctx context.Context, method Method, id, data any, params 
 			}
 		}
 	}
+	if def := s.customs[method]; def != nil {
+		var err error
+		if id, data, err = def.in(id, data, params.Provider != ""); err != nil {
+			return nil, err
+		}
+	}
 	if mc, ok := s.impl.(MultiChecker); ok && isMulti(method, id, data) && !mc.AllowsMulti(method) {
 		return nil, MethodNotAllowed("Can not %s multiple entries", method)
 	}
@@ -344,6 +353,9 @@ func (s *Service) call(ctx context.Context, method Method, id, data any, params 
 func (s *Service) invoke(ctx context.Context, hc *HookContext) (any, error) {
 	if i := methodIndex(hc.Method); i >= 0 {
 		return s.std[i](ctx, hc)
+	}
+	if def := s.customs[hc.Method]; def != nil {
+		return def.invoke(ctx, hc)
 	}
 	return s.custom[hc.Method](ctx, hc.Data, hc.Params)
 }
