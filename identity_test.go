@@ -82,7 +82,9 @@ func TestIdentityNeedsAnIDField(t *testing.T) {
 // plainTodos is a typed service that does not name its id field.
 type plainTodos struct{ pinion.Types[Todo, int] }
 
-func (plainTodos) Get(ctx context.Context, id int, p *pinion.Params) (Todo, error) { return Todo{}, nil }
+func (plainTodos) Get(ctx context.Context, id int, p *pinion.Params) (Todo, error) {
+	return Todo{}, nil
+}
 
 // Events of an owned service reach the owner's connections only, whoever
 // publishes them; an event without an owner reaches nobody.
