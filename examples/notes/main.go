@@ -1,5 +1,5 @@
-// Command notes is the notes app of the guide (docs/guide.md, "An app past
-// CRUD"): users who sign up and log in, notes on SQLite that only their
+// Command notes is the notes app of the guide (docs/guide.md, "11. A whole
+// app: notes"): users who sign up and log in, notes on SQLite that only their
 // owner sees, a custom "archive" method, and events for each note sent to
 // its owner only. It serves on $PORT (3030 by default), keeps its data in
 // $DATA_DIR/notes.db (data/ by default) and needs AUTH_SECRET (32 bytes or
@@ -74,7 +74,6 @@ func build(db *sqlite.DB, secret string) (*pinion.App, error) {
 	if _, err := authentication.Install(app, cfg); err != nil {
 		return nil, err
 	}
-	authenticate := pinion.Hooks{Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}}}
 
 	// Users sign up with create; the authentication service reads them
 	// from Go. No client lists or reads accounts.
@@ -88,8 +87,10 @@ func build(db *sqlite.DB, secret string) (*pinion.App, error) {
 	// Each note belongs to its author: ownerId is set on create, every
 	// other call sees the caller's notes only, events reach the owner only.
 	notes := pinion.Use(app, "notes", sqlite.Typed[Note, string](db, "notes", sqlite.Options{Indexes: []sqlite.Index{{Fields: []string{"ownerId"}}}}),
-		pinion.WithHooks(authenticate),
-		pinion.WithHooks(pinion.Hooks{Before: pinion.HookMap{pinion.MethodCreate: {pinion.Typed(signed(me))}}}),
+		pinion.WithHooks(pinion.Hooks{
+			Around: pinion.AroundMap{pinion.All: {authentication.Authenticate("jwt")}},
+			Before: pinion.HookMap{pinion.MethodCreate: {pinion.Typed(signed(me))}},
+		}),
 		pinion.WithOwner(me, "ownerId"))
 
 	// archive is a custom method on one note: POST /notes with
@@ -99,7 +100,6 @@ func build(db *sqlite.DB, secret string) (*pinion.App, error) {
 		// p carries the caller: the patch is limited to their notes too.
 		return notes.Patch(ctx, id, pinion.NewPatch(change, "archived", "archivedAt", "reason"), p)
 	})
-
 	return app, nil
 }
 
