@@ -332,6 +332,9 @@ func (a *App) channelsOf(ctx context.Context, e Event) []*Channel {
 		return nil
 	}
 	chans := fn(ctx, e)
+	if !a.owned.Load() {
+		return chans
+	}
 	if s := a.Service(e.Path); s != nil && s.owner != nil {
 		// An owned service's events reach their owner only, whoever published.
 		chans = s.owner.narrow(e, chans)

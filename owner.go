@@ -51,16 +51,20 @@ func WithOwner[U any, K comparable](me Identity[U, K], field string) ServiceOpti
 		if st := s.Schema(); st != nil && st.Path(field) == nil {
 			panic(fmt.Sprintf("pinion: %s has no owner field %q", s, field))
 		}
+		s.app.owned.Store(true)
 		s.owner = &owner{
 			field:  field,
 			caller: func(p *Params) (any, bool) { return me.ID(p) },
-			owns: func(c *Connection, recordOwner any) bool {
-				id, ok := me.ConnID(c)
-				if !ok {
-					return false
-				}
+			ownedBy: func(recordOwner any) func(*Connection) bool {
 				k, err := idOf[K](recordOwner)
-				return err == nil && k == any(id)
+				if recordOwner == nil || err != nil {
+					return nil
+				}
+				owner := k.(K)
+				return func(c *Connection) bool {
+					id, ok := me.ConnID(c)
+					return ok && id == owner
+				}
 			},
 		}
 	}
@@ -88,8 +92,9 @@ type owner struct {
 	field string
 	// caller returns the id of the call's user.
 	caller func(p *Params) (any, bool)
-	// owns reports whether the user of c is recordOwner.
-	owns func(c *Connection, recordOwner any) bool
+	// ownedBy returns a filter of the connections of recordOwner, or nil
+	// when recordOwner is no owner id.
+	ownedBy func(recordOwner any) func(*Connection) bool
 }
 
 // Owner returns the owner field set by WithOwner, or "".
@@ -194,7 +199,10 @@ func (o *owner) narrow(e Event, chans []*Channel) []*Channel {
 	if len(recs) == 1 {
 		recordOwner, _ = recs[0].Get(o.field)
 	}
-	mine := func(c *Connection) bool { return recordOwner != nil && o.owns(c, recordOwner) }
+	mine := o.ownedBy(recordOwner)
+	if mine == nil {
+		return nil
+	}
 	out := make([]*Channel, 0, len(chans))
 	for _, ch := range chans {
 		if ch != nil {
