@@ -46,7 +46,11 @@ func AddCustom[D, R any](s AnyService, name Method, fn func(ctx context.Context,
 	svc := s.service()
 	def := newCustomDef[D, R]("")
 	def.invoke = func(ctx context.Context, hc *HookContext) (any, error) {
-		return resultValue(fn(ctx, *hc.Data.(*D), hc.Params))
+		d, err := dataOf[D](hc)
+		if err != nil {
+			return nil, err
+		}
+		return resultValue(fn(ctx, d, hc.Params))
 	}
 	svc.addCustom(name, def)
 	return Custom[D, R]{svc, name}
@@ -81,8 +85,15 @@ func AddCustomOn[K comparable, D, R any](s AnyService, name Method, fn func(ctx 
 		if err != nil {
 			return nil, err
 		}
-		k, _ := id.(K)
-		return resultValue(fn(ctx, k, *hc.Data.(*D), hc.Params))
+		k, ok := id.(K)
+		if !ok { // a hook took the id away
+			return nil, BadRequest("Invalid data: '%s' is required", idField)
+		}
+		d, err := dataOf[D](hc)
+		if err != nil {
+			return nil, err
+		}
+		return resultValue(fn(ctx, k, d, hc.Params))
 	}
 	svc.addCustom(name, def)
 	return CustomOn[K, D, R]{svc, name}
@@ -236,6 +247,23 @@ func (s *Service) addCustom(name Method, def *customDef) {
 		s.methods = append(s.methods, name)
 	}
 	s.app.hookGen.Add(1)
+}
+
+// dataOf reads the data of a typed custom method, which hooks may have
+// replaced (with a map, or with a D).
+func dataOf[D any](hc *HookContext) (D, error) {
+	var zero D
+	if d, ok := hc.Data.(*D); ok && d != nil {
+		return *d, nil
+	}
+	p, err := recordOf[D](hc.Data)
+	if err != nil {
+		return zero, err
+	}
+	if p == nil {
+		return zero, BadRequest("Invalid data: an object is expected")
+	}
+	return *p, nil
 }
 
 // resultValue is what a typed custom method's answer becomes in

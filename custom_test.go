@@ -147,3 +147,28 @@ func TestCustomMethodRegistration(t *testing.T) {
 		})
 	}
 }
+
+// Hooks may replace a custom method's data or id: the method reads what
+// they left, and a hook's mistake is an error, not a panic.
+func TestCustomMethodHookChanges(t *testing.T) {
+	ctx := context.Background()
+	todos, rename, _ := renames(t)
+	created, _ := todos.Create(ctx, Todo{Title: "a"}, nil)
+	var replace func(hc *pinion.HookContext)
+	todos.Hooks(pinion.Hooks{Before: pinion.HookMap{"rename": {func(ctx context.Context, hc *pinion.HookContext) error {
+		replace(hc)
+		return nil
+	}}}})
+	replace = func(hc *pinion.HookContext) { hc.Data = map[string]any{"title": "from a map"} }
+	if got, err := rename.Call(ctx, created.ID, Rename{Title: "b"}, nil); err != nil || got.Title != "from a map" {
+		t.Errorf("data replaced by a map: %+v %v", got, err)
+	}
+	replace = func(hc *pinion.HookContext) { hc.Data = nil }
+	if _, err := rename.Call(ctx, created.ID, Rename{Title: "b"}, nil); !errors.Is(err, pinion.BadRequest("")) {
+		t.Errorf("data taken away: %v", err)
+	}
+	replace = func(hc *pinion.HookContext) { hc.ID = nil }
+	if _, err := rename.Call(ctx, created.ID, Rename{Title: "b"}, nil); !errors.Is(err, pinion.BadRequest("")) {
+		t.Errorf("id taken away: %v", err)
+	}
+}

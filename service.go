@@ -38,7 +38,9 @@ type (
 
 // CustomMethod is a custom service method. Like Feathers' custom methods it
 // takes data and params; over REST it is called with POST and the
-// X-Service-Method header.
+// X-Service-Method header. AddCustom and AddCustomOn register one that
+// declares its types instead: its data is validated at the edge, and Go
+// callers and the API documents know them.
 type CustomMethod func(ctx context.Context, data any, params *Params) (any, error)
 
 // MultiChecker is implemented by services that say which methods may work on
