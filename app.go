@@ -36,6 +36,7 @@ type App struct {
 	relay      atomic.Pointer[func(context.Context, Event)]
 	instance   string // in event ids
 	presence   presence
+	owned      atomic.Bool // a service WithOwner is registered: events are narrowed
 }
 
 // Option configures an App.

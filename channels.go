@@ -327,10 +327,19 @@ func (a *App) Dispatch(ctx context.Context, e Event) { a.Deliver(ctx, e) }
 // channelsOf runs the event's publisher: the channels it is sent to. It runs
 // outside the app's event order (see Publisher).
 func (a *App) channelsOf(ctx context.Context, e Event) []*Channel {
-	if fn := a.publisher(e); fn != nil {
-		return fn(ctx, e)
+	fn := a.publisher(e)
+	if fn == nil {
+		return nil
 	}
-	return nil
+	chans := fn(ctx, e)
+	if !a.owned.Load() {
+		return chans
+	}
+	if s := a.Service(e.Path); s != nil && s.owner != nil {
+		// An owned service's events reach their owner only, whoever published.
+		chans = s.owner.narrow(e, chans)
+	}
+	return chans
 }
 
 // dispatch sends an event to the connections of chans, each connection once,

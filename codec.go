@@ -51,6 +51,8 @@ type codec interface {
 	query(q map[string]any) error
 	protected() []string
 	schema() *schema.Struct
+	// idType is K.
+	idType() reflect.Type
 	// selects reports whether the service names its id field, so that
 	// unselected can answer.
 	selects() bool
@@ -309,6 +311,8 @@ func (s *Service) Schema() *schema.Struct {
 }
 
 func (c *typedCodec[T, K]) schema() *schema.Struct { return c.st }
+
+func (c *typedCodec[T, K]) idType() reflect.Type { return reflect.TypeFor[K]() }
 
 // idOf converts an id as a transport decoded it (a string over REST, a
 // float64 or a string over sockets) into K.

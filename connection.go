@@ -109,7 +109,8 @@ func (c *Connection) Close() {
 	}
 }
 
-// User returns the authenticated entity of the connection, or nil.
+// User returns the authenticated entity of the connection, or nil. An
+// Identity reads it as the app's user type (me.ConnUser(conn), me.ConnID(conn)).
 func (c *Connection) User() map[string]any {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

@@ -174,6 +174,9 @@ func (s *Service) chain(method Method) *chain {
 	}
 	steps = append(steps, levelSteps(&app, method, obs, appPhases)...)
 	steps = append(steps, levelSteps(&s.hooks, method, obs, servicePhases)...)
+	if s.owner != nil {
+		steps = append(steps, ownerStep)
+	}
 	if obs != nil {
 		steps = append(steps, observedMethodStep(obs))
 	} else {

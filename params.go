@@ -33,6 +33,8 @@ type Params struct {
 	// can set it to skip verification.
 	Authenticated bool
 	// User is the authenticated entity, loaded by the authenticate hook.
+	// Read it as the app's user type with an Identity (me.User(params),
+	// me.ID(params)) rather than by its keys.
 	User map[string]any
 	// Connection is the real-time connection the call arrived on, if any.
 	Connection *Connection

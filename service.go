@@ -38,7 +38,9 @@ type (
 
 // CustomMethod is a custom service method. Like Feathers' custom methods it
 // takes data and params; over REST it is called with POST and the
-// X-Service-Method header.
+// X-Service-Method header. AddCustom and AddCustomOn register one that
+// declares its types instead: its data is validated at the edge, and Go
+// callers and the API documents know them.
 type CustomMethod func(ctx context.Context, data any, params *Params) (any, error)
 
 // MultiChecker is implemented by services that say which methods may work on
@@ -71,11 +73,14 @@ type Service struct {
 	std     [standardMethods]invoker // the standard methods it has
 	typed   codec                    // a typed service's types; nil for maps
 	custom  map[Method]CustomMethod
-	methods []Method // exposed to external callers
-	events  []string // custom events, emitted by application code only
+	customs map[Method]*customDef // the typed ones (AddCustom, AddCustomOn)
+	methods []Method              // exposed to external callers
+	chosen  bool                  // methods were set by WithMethods
+	events  []string              // custom events, emitted by application code only
 	// protected fields never reach external callers, nor their queries
 	protected []string
 	docs      Docs
+	owner     *owner // set by WithOwner
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -90,7 +95,7 @@ type ServiceOption func(*Service)
 // those are every standard method the service implements and every custom method.
 // Methods not listed stay callable from Go.
 func WithMethods(methods ...Method) ServiceOption {
-	return func(s *Service) { s.methods = slices.Clone(methods) }
+	return func(s *Service) { s.methods, s.chosen = slices.Clone(methods), true }
 }
 
 // WithMethod registers a custom method.
@@ -334,6 +339,12 @@ func (s *Service) call(ctx context.Context, method Method, id, data any, params 
 			}
 		}
 	}
+	if def := s.customs[method]; def != nil {
+		var err error
+		if id, data, err = def.in(id, data, params.Provider != ""); err != nil {
+			return nil, err
+		}
+	}
 	if mc, ok := s.impl.(MultiChecker); ok && isMulti(method, id, data) && !mc.AllowsMulti(method) {
 		return nil, MethodNotAllowed("Can not %s multiple entries", method)
 	}
@@ -350,6 +361,9 @@ func (s *Service) call(ctx context.Context, method Method, id, data any, params 
 func (s *Service) invoke(ctx context.Context, hc *HookContext) (any, error) {
 	if i := methodIndex(hc.Method); i >= 0 {
 		return s.std[i](ctx, hc)
+	}
+	if def := s.customs[hc.Method]; def != nil {
+		return def.invoke(ctx, hc)
 	}
 	return s.custom[hc.Method](ctx, hc.Data, hc.Params)
 }

@@ -13,6 +13,7 @@ package openapi
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -304,6 +305,87 @@ func (b *builder) custom(svc *pinion.Service, name string, coll map[string]any, 
 		list[i] = string(m)
 	}
 	post["description"] = "Custom methods: " + strings.Join(list, ", ") + " (named in X-Service-Method)."
+	b.typedCustom(svc, name, post, custom)
+}
+
+// typedCustom describes the custom methods that declare their types
+// (pinion.AddCustom, AddCustomOn): each method's data and result become
+// components, the shared POST takes any of the data and answers any of the
+// results, and x-custom-methods says which belongs to which method, since
+// OpenAPI cannot tell operations apart by a header.
+func (b *builder) typedCustom(svc *pinion.Service, name string, post map[string]any, exposed []pinion.Method) {
+	var datas, results []any
+	methods := map[string]any{}
+	notFound := false
+	for _, d := range svc.CustomDocs() {
+		if !slices.Contains(exposed, d.Name) {
+			continue
+		}
+		base := name + ComponentName(string(d.Name))
+		data := d.Data.JSONSchema(schema.Data, schema.Refs{})
+		if d.IDField != "" {
+			props, _ := data["properties"].(map[string]any)
+			if props == nil {
+				props = map[string]any{}
+				data["properties"] = props
+			}
+			props[d.IDField] = idSchema(d.IDType)
+			data["required"] = append([]any{d.IDField}, asList(data["required"])...)
+			notFound = true
+		}
+		b.schemas[base+"Data"] = data
+		entry := map[string]any{"data": ref(base + "Data")}
+		if d.IDField != "" {
+			entry["id"] = d.IDField
+		}
+		datas = append(datas, ref(base+"Data"))
+		switch {
+		case d.Result != nil && svc.Schema() != nil && d.Result.Type == svc.Schema().Type:
+			entry["result"] = ref(name) // a record of the service
+			results = append(results, ref(name))
+		case d.Result != nil:
+			b.schemas[base+"Result"] = d.Result.JSONSchema(schema.Result, schema.Refs{})
+			entry["result"] = ref(base + "Result")
+			results = append(results, ref(base+"Result"))
+		}
+		methods[string(d.Name)] = entry
+	}
+	if len(methods) == 0 {
+		return
+	}
+	post["x-custom-methods"] = methods
+	body := post["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)
+	if len(datas) == len(exposed) && body["schema"] != nil && len(asMap(body["schema"])) == 0 {
+		body["schema"] = map[string]any{"anyOf": datas} // every custom method is typed, and there is no create
+	} else {
+		body["schema"] = map[string]any{"anyOf": append([]any{body["schema"]}, datas...)}
+	}
+	responses := post["responses"].(map[string]any)
+	if len(results) > 0 {
+		res := responses["200"].(map[string]any)
+		answer := any(map[string]any{"anyOf": results})
+		if len(results) == 1 {
+			answer = results[0]
+		}
+		res["content"] = jsonContent(asMap(answer))
+	}
+	if notFound {
+		responses[errorStatus["NotFound"]] = map[string]any{"$ref": "#/components/responses/NotFound"}
+	}
+}
+
+// idSchema is the schema of an id of Go type t.
+func idSchema(t reflect.Type) map[string]any {
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			return map[string]any{"type": "integer"}
+		case reflect.Float32, reflect.Float64:
+			return map[string]any{"type": "number"}
+		}
+	}
+	return map[string]any{"type": "string"}
 }
 
 func asList(v any) []any {

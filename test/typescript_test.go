@@ -16,9 +16,10 @@ import (
 )
 
 // The TypeScript types Pinion generates let a Feathers client's calls
-// type-check: ts/chat.ts against the chat app's (server.New on memory) and
+// type-check: ts/chat.ts against the chat app's (server.New on memory),
 // ts/todos.ts against examples/todos's, as `go run ./examples/todos types`
-// prints them, compiled with tsc --strict (the pinned typescript package).
+// prints them, and ts/notes.ts against examples/notes's (a typed custom
+// method), compiled with tsc --strict (the pinned typescript package).
 // Each program also makes calls the types must refuse, marked
 // @ts-expect-error, so that tsc fails if any of them compiles: a message's
 // text as a number, a todo without a title or with a title of 42, a
@@ -82,14 +83,27 @@ func TestTypeScriptClientTypes(t *testing.T) {
 	write("todos/services.ts", todos)
 	copyProgram("todos")
 
+	// examples/notes, through its command: a typed custom method.
+	stderr.Reset()
+	cmd = exec.CommandContext(ctx, "go", "run", "../examples/notes", "types")
+	cmd.Env = append(os.Environ(), "DATA_DIR="+t.TempDir(), "AUTH_SECRET="+testSecret)
+	cmd.Stderr = &stderr
+	notes, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go run ../examples/notes types: %v\n%s", err, stderr.String())
+	}
+	write("notes/services.ts", notes)
+	copyProgram("notes")
+
 	tsc := exec.CommandContext(ctx, "node", filepath.Join(abs, "typescript", "bin", "tsc"),
 		"--strict", "--noEmit", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext",
-		"--types", "node", "chat/client.ts", "todos/client.ts")
+		"--types", "node", "chat/client.ts", "todos/client.ts", "notes/client.ts")
 	tsc.Dir = dir
 	out, err := tsc.CombinedOutput()
 	if err != nil {
 		t.Logf("chat/services.ts:\n%s", chat)
 		t.Logf("todos/services.ts:\n%s", todos)
+		t.Logf("notes/services.ts:\n%s", notes)
 		t.Fatalf("tsc --strict: %v\n%s", err, out)
 	}
 }

@@ -13,7 +13,10 @@
 // strings, no protected fields in records, and Feathers' query operators
 // per field type. A service of maps gets its types from the JSON Schemas
 // its Docs give (see pinion.WithDocs), or Record<string, any>. A paginated
-// find answers a Paginated record list; custom methods take and answer any.
+// find answers a Paginated record list. A custom method registered with
+// pinion.AddCustom or AddCustomOn takes and answers its declared types
+// (the record's id inside the data for AddCustomOn); others take and answer
+// any.
 package typescript
 
 import (
@@ -22,6 +25,7 @@ import (
 	"fmt"
 	"github.com/pinionhq/pinion/openapi"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -159,6 +163,38 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 			params = "feathers.Params<" + name + "Query>"
 		}
 	}
+	customs := map[pinion.Method]bool{}
+	for _, d := range svc.CustomDocs() {
+		if !slices.Contains(exposed, d.Name) {
+			continue
+		}
+		customs[d.Name] = true
+		base := name + openapi.ComponentName(string(d.Name))
+		data := d.Data.JSONSchema(schema.Data, schema.Refs{})
+		doc := "What " + string(d.Name) + " takes."
+		if d.IDField != "" {
+			props, _ := data["properties"].(map[string]any)
+			if props == nil {
+				props = map[string]any{}
+				data["properties"] = props
+			}
+			props[d.IDField] = idSchema(d.IDType)
+			req, _ := data["required"].([]any)
+			data["required"] = append([]any{d.IDField}, req...)
+			doc = "What " + string(d.Name) + " takes: the record's " + d.IDField + " and the method's data."
+		}
+		r := &renderer{root: fromSchema(data, d.Data.Type), self: base + "Data", names: names}
+		b.WriteString("\n" + r.declaration(base+"Data", doc))
+		switch {
+		case d.Result != nil && svc.Schema() != nil && d.Result.Type == svc.Schema().Type:
+			fmt.Fprintf(&b, "\n/** What %s answers: a record. */\nexport type %sResult = %s\n", d.Name, base, name)
+		case d.Result != nil:
+			r := &renderer{root: fromSchema(d.Result.JSONSchema(schema.Result, schema.Refs{}), d.Result.Type), self: base + "Result", names: names}
+			b.WriteString("\n" + r.declaration(base+"Result", "What "+string(d.Name)+" answers."))
+		default:
+			fmt.Fprintf(&b, "\n/** What %s answers. */\nexport type %sResult = any\n", d.Name, base)
+		}
+	}
 	find := name + "[]"
 	if p, ok := svc.Impl().(interface{ Paginate() pinion.Paginate }); ok {
 		if page := p.Paginate(); page.Enabled() {
@@ -209,6 +245,11 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 					fmt.Sprintf("remove(id: feathers.NullableId, %s): Promise<%s | %s[]>", p, name, name))
 			}
 		default:
+			if customs[m] {
+				base := name + openapi.ComponentName(string(m))
+				lines = []string{fmt.Sprintf("%s(data: %sData, %s): Promise<%sResult>", propertyName(string(m)), base, p, base)}
+				break
+			}
 			lines = []string{fmt.Sprintf("%s(data: any, %s): Promise<any>", propertyName(string(m)), p)}
 		}
 		for _, l := range lines {
@@ -263,3 +304,18 @@ var suffixes = []string{"", "Data", "Patch", "Query", "Service"}
 // reserved are the names the module declares itself, and TypeScript's
 // utility types it uses.
 var reserved = []string{"ServiceTypes", "Record", "Partial", "Pick", "Promise"}
+
+// idSchema is the JSON Schema of an id of Go type t: a number for integer
+// and float kinds, a string otherwise.
+func idSchema(t reflect.Type) map[string]any {
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			return map[string]any{"type": "integer"}
+		case reflect.Float32, reflect.Float64:
+			return map[string]any{"type": "number"}
+		}
+	}
+	return map[string]any{"type": "string"}
+}

@@ -253,3 +253,36 @@ func Example() {
 	//   done?: boolean
 	// }
 }
+
+// Archive is the data of a typed custom method.
+type Archive struct {
+	Reason string `json:"reason" maxLength:"200"`
+}
+
+// Stats is what a typed custom method without an id answers.
+type Stats struct {
+	Open int `json:"open"`
+}
+
+// Typed custom methods take and answer their declared types; one acting on
+// a record takes its id inside the data.
+func TestTypedCustomMethods(t *testing.T) {
+	app := pinion.New()
+	tasks := pinion.Use(app, "tasks", memory.Typed[Task, int](memory.Options{}), pinion.WithMethod("noop", noop))
+	pinion.AddCustomOn(tasks, "archive", func(ctx context.Context, id int, d Archive, p *pinion.Params) (Task, error) {
+		return tasks.Get(ctx, id, p)
+	})
+	pinion.AddCustom(tasks, "stats", func(ctx context.Context, _ struct{}, p *pinion.Params) (Stats, error) {
+		return Stats{}, nil
+	})
+	ts := generate(t, app)
+	has(t, ts,
+		"export interface TasksArchiveData {\n  reason?: string\n  id: number\n}",
+		"export type TasksArchiveResult = Tasks\n",
+		"export interface TasksStatsResult {\n  open: number\n}",
+		"  archive(data: TasksArchiveData, params?: feathers.Params<TasksQuery>): Promise<TasksArchiveResult>\n",
+		"  stats(data: TasksStatsData, params?: feathers.Params<TasksQuery>): Promise<TasksStatsResult>\n",
+		"  noop(data: any, params?: feathers.Params<TasksQuery>): Promise<any>\n",
+		"tasks: ['find', 'get', 'create', 'update', 'patch', 'remove', 'noop', 'archive', 'stats'],",
+	)
+}

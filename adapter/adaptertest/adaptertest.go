@@ -40,6 +40,7 @@ func Run(t *testing.T, idField string, newService Factory) {
 	t.Run("methods", s.methods)
 	t.Run("syntax", s.syntax)
 	t.Run("extras", s.extras)
+	t.Run("owner", s.owner)
 }
 
 type suite struct {

@@ -74,6 +74,7 @@ func RunTyped[K comparable](t *testing.T, newService TypedFactory[K]) {
 	t.Run("data", s.data)
 	t.Run("protected", s.protected)
 	t.Run("events", s.events)
+	t.Run("owner", s.owner)
 }
 
 type typedSuite[K comparable] struct {

@@ -73,6 +73,10 @@ func (s *Service) Collection() *mongo.Collection { return s.coll }
 // Options returns the service's options.
 func (s *Service) Options() Options { return s.opts }
 
+// IDField is the id field's JSON name (pinion.IDFielder): a custom method
+// acting on a record reads the id from this member of its data.
+func (s *Service) IDField() string { return s.opts.ID }
+
 // Paginate is the service's pagination setting, for its documentation.
 func (s *Service) Paginate() pinion.Paginate { return s.opts.Paginate }
 

@@ -213,3 +213,40 @@ func TestNamesOnce(t *testing.T) {
 		t.Errorf("operation ids %v", ids)
 	}
 }
+
+// ArchiveData is the data of the typed archive method.
+type ArchiveData struct {
+	Reason string `json:"reason" maxLength:"200"`
+}
+
+// A typed custom method is documented with its data (the id inside it) and
+// its result, and the 404 of a record not found.
+func TestTypedCustomMethod(t *testing.T) {
+	app := pinion.New()
+	notes := pinion.Use(app, "notes", memory.Typed[Note, int](memory.Options{}))
+	pinion.AddCustomOn(notes, "archive", func(ctx context.Context, id int, d ArchiveData, p *pinion.Params) (Note, error) {
+		return notes.Get(ctx, id, p)
+	})
+	b, err := openapi.JSON(app, openapi.Info{Title: "Notes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := valid(t, b)
+	data, _ := json.Marshal(at(t, doc, "components", "schemas", "NotesArchiveData"))
+	if want := `"required":["id"]`; !strings.Contains(string(data), want) || !strings.Contains(string(data), `"id":{"type":"integer"}`) || !strings.Contains(string(data), `"reason"`) {
+		t.Errorf("archive's data: %s", data)
+	}
+	post := at(t, doc, "paths", "/notes", "post").(map[string]any)
+	if m, _ := json.Marshal(post["x-custom-methods"]); string(m) != `{"archive":{"data":{"$ref":"#/components/schemas/NotesArchiveData"},"id":"id","result":{"$ref":"#/components/schemas/Notes"}}}` {
+		t.Errorf("x-custom-methods: %s", m)
+	}
+	body, _ := json.Marshal(at(t, post, "requestBody"))
+	if !strings.Contains(string(body), "NotesArchiveData") || !strings.Contains(string(body), "NotesData") {
+		t.Errorf("the POST's body takes create's data or archive's: %s", body)
+	}
+	at(t, post, "responses", "404")
+	ok, _ := json.Marshal(at(t, post, "responses", "200"))
+	if !strings.Contains(string(ok), `"#/components/schemas/Notes"`) {
+		t.Errorf("the POST's 200: %s", ok)
+	}
+}
