@@ -36,6 +36,8 @@ type App struct {
 	relay      atomic.Pointer[func(context.Context, Event)]
 	instance   string // in event ids
 	presence   presence
+	// queryLimits bound external queries (WithQueryLimits).
+	queryLimits QueryLimits
 }
 
 // Option configures an App.
@@ -51,7 +53,7 @@ func WithExposedErrors(expose bool) Option { return func(a *App) { a.exposeError
 
 // New returns an empty app.
 func New(opts ...Option) *App {
-	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}, instance: randomID(5)}
+	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}, instance: randomID(5), queryLimits: DefaultQueryLimits}
 	a.history.opts = HistoryOptions{}.withDefaults()
 	a.history.epoch = randomID(5)
 	for _, o := range opts {
@@ -87,6 +89,7 @@ func (a *App) use(path string, svc any, std [standardMethods]invoker, typed code
 	for _, o := range opts {
 		o(s)
 	}
+	s.protectedPaths = fieldPaths(s.protected)
 	if !slices.ContainsFunc(StandardMethods, s.Has) && len(s.custom) == 0 {
 		panic(fmt.Sprintf("pinion: invalid service object passed for path %q: it implements no method", path))
 	}

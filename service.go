@@ -75,7 +75,9 @@ type Service struct {
 	events  []string // custom events, emitted by application code only
 	// protected fields never reach external callers, nor their queries
 	protected []string
-	docs      Docs
+	// protectedPaths are the canonical paths of protected, for the query check
+	protectedPaths []FieldPath
+	docs           Docs
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -313,7 +315,7 @@ func (s *Service) call(ctx context.Context, method Method, id, data any, params 
 		return nil, MethodNotAllowed("Method '%s' not allowed on service '%s'", method, s.path)
 	}
 	if params.Provider != "" {
-		if err := checkProtected(params.Query, s.protected); err != nil {
+		if err := checkQuery(params.Query, s.protectedPaths, s.app.queryLimits); err != nil {
 			return nil, err
 		}
 	}
