@@ -13,8 +13,10 @@ import (
 // own limits give 500s: "Expression tree is too large", "too many terms in
 // ORDER BY".
 type QueryLimits struct {
-	// Terms bounds the conditions of a query: each field condition, each
-	// operator and each sub-query of $or and $and counts one. Default 100.
+	// Terms bounds the conditions of a query: each condition on a field,
+	// each operator and each empty sub-query of $or and $and counts one, so
+	// {$or: [{a: 1}, {a: 2}]} is two terms and {a: {$gt: 1, $lt: 9}}
+	// three. Default 100.
 	Terms int
 	// Values bounds the values of one $in or $nin list. Default 1000.
 	Values int
@@ -81,7 +83,7 @@ type queryChecker struct {
 func (c *queryChecker) term() error {
 	c.terms++
 	if c.terms > c.limits.Terms {
-		return BadRequest("Invalid query: it has more than %d terms (conditions, operators and sub-queries)", c.limits.Terms).
+		return BadRequest("Invalid query: it has more than %d terms (conditions and operators)", c.limits.Terms).
 			WithData(map[string]any{"limit": c.limits.Terms})
 	}
 	return nil
@@ -217,8 +219,11 @@ func (c *queryChecker) queries(op string, v any, depth int) error {
 		if !ok {
 			return bad
 		}
-		if err := c.term(); err != nil {
-			return err
+		if len(sub) == 0 {
+			// Costs a database as much as a condition.
+			if err := c.term(); err != nil {
+				return err
+			}
 		}
 		if err := c.conditions(sub, FieldPath{}, depth, false); err != nil {
 			return err

@@ -307,6 +307,11 @@ func (p *parser) property(field string, v any) (any, error) {
 			}
 			cl := make([]any, len(list))
 			for i, e := range list {
+				// A value may be a document, which may not hide operators
+				// ({$in: [{$where: …}]}) or names that are not fields.
+				if err := p.checkNested(e); err != nil {
+					return nil, err
+				}
 				if cl[i], err = p.coerce(field, e); err != nil {
 					return nil, err
 				}
