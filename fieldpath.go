@@ -6,8 +6,9 @@ import (
 )
 
 // FieldPath is a field name in its one canonical form: segments of ASCII
-// letters, digits, '_' and '-', joined by '.', as in "email" or
-// "profile.first-name". It is made only by ParseFieldPath, so a FieldPath
+// letters, digits, '_' and '-' (not first), joined by '.', as in "email" or
+// "profile.first-name". A segment of digits only is a list index to
+// MongoDB and the memory adapter, and the protected-field check reads it so. It is made only by ParseFieldPath, so a FieldPath
 // in hand has passed the grammar.
 //
 // The grammar is strict on purpose. Databases read field names with their
@@ -53,6 +54,10 @@ func fieldPathProblem(name string) string {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
+		case c == '-' && i == start:
+			// A store would read "-0" as the list index 0 (Go's Atoi
+			// does), which the protected-field check would not.
+			return "a segment starts with '-'"
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
 		case c == '.':
 			if i == start {
@@ -105,3 +110,31 @@ func (p FieldPath) Within(q FieldPath) bool {
 // Overlaps reports whether p and q name the same data, in whole or in part:
 // one is within the other.
 func (p FieldPath) Overlaps(q FieldPath) bool { return p.Within(q) || q.Within(p) }
+
+// withoutIndices returns p without its segments of digits, which some
+// stores read as list indices: "a.0.b" is "a.b". It returns p itself when
+// it has none, and the zero path when all are.
+func (p FieldPath) withoutIndices() FieldPath {
+	isIndex := func(seg string) bool { return strings.Trim(seg, "0123456789") == "" }
+	has := false
+	for seg := range p.Segments() {
+		if isIndex(seg) {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return p
+	}
+	var b strings.Builder
+	for seg := range p.Segments() {
+		if isIndex(seg) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return FieldPath{s: b.String()}
+}

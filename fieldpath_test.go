@@ -21,7 +21,7 @@ func TestParseFieldPath(t *testing.T) {
 	}
 	for _, name := range []string{
 		"", ".", "a.", ".a", "a..b", `pass\u0077ord`, `a\`, `a"b`, "a'b", "$where", "a.$ne", "a b", "a\x00",
-		"a\n", "ｐａｓｓ", "pаss", "a\u200b", "é", "a[0]", "a]", "*", "a%70", "a/b", strings.Repeat("a", 257),
+		"a\n", "ｐａｓｓ", "pаss", "a\u200b", "é", "a[0]", "a]", "*", "a%70", "a/b", "a.-0.b", "-a", strings.Repeat("a", 257),
 		strings.Repeat("a.", 16) + "a",
 	} {
 		_, err := pinion.ParseFieldPath(name)

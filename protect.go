@@ -106,11 +106,26 @@ func omit(m map[string]any, fields []string) map[string]any {
 			delete(out, f)
 			continue
 		}
-		if sub, ok := out[head].(map[string]any); ok {
-			out[head] = omit(sub, []string{rest})
-		}
+		out[head] = omitIn(out[head], rest)
 	}
 	return out
+}
+
+// omitIn returns v without the field at path: inside an object, or inside
+// each object of a list, which MongoDB and the memory adapter read through
+// ("auth.hash" is the hash of every element of a list auth).
+func omitIn(v any, path string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return omit(x, []string{path})
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = omitIn(e, path)
+		}
+		return out
+	}
+	return v
 }
 
 // fieldPaths returns the canonical paths of the protected fields. A name

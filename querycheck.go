@@ -96,8 +96,12 @@ func (c *queryChecker) field(path FieldPath, name string) (FieldPath, error) {
 	if err != nil {
 		return p, err
 	}
+	// MongoDB and the memory adapter read a number in a path as a list
+	// index too ("auth.0.hash" is the hash of the first element of a list
+	// auth), so a path is also compared without its numeric segments.
+	bare := p.withoutIndices()
 	for _, pr := range c.protected {
-		if p.Overlaps(pr) {
+		if p.Overlaps(pr) || bare.Overlaps(pr) {
 			return p, BadRequest("Invalid query: '%s' is a protected field and can not be queried, sorted or selected", pr).
 				WithData(map[string]any{"field": pr.String()})
 		}

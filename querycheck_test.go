@@ -53,6 +53,10 @@ func TestQueryCheck(t *testing.T) {
 		{m("auth", m("hash", 1.0)), "protected"},
 		{m("auth", 1.0), "protected"},
 		{m("secret.x", 1.0), "protected"},
+		{m("auth.0.hash", 1.0), "protected"}, // the hash of a list's first element
+		{m("auth.1", m("hash", 1.0)), "protected"},
+		{m("secret.0", 1.0), "protected"},
+		{m("0.secret", 1.0), "protected"},
 		{m("$sort", m("secret", 1.0)), "protected"},
 		{m("$select", "auth.hash"), "protected"},
 		{m("$and", []any{m("$or", []any{m("secret", 1.0)})}), "protected"},

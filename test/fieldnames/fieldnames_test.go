@@ -75,7 +75,7 @@ type world struct {
 func newWorld(t testing.TB, kind string, users []map[string]any) *world {
 	t.Helper()
 	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	svc := app.Use("users", store(t, kind), pinion.WithProtected("password"))
+	svc := app.Use("users", store(t, kind), pinion.WithProtected("password", "auth.hash"))
 	if err := app.Setup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +105,16 @@ func newWorld(t testing.TB, kind string, users []map[string]any) *world {
 
 // users are the records of a world: the victim's hash is before the other
 // users' in one world and after them in the other, so that a comparison, an
-// order or an equality on it answers differently.
+// order or an equality on it answers differently. It is held twice: in
+// password, and in the first element of the list auth.
 func users(victimHash string) []map[string]any {
 	return []map[string]any{
-		{"email": "a@example.com", "age": 30.0, "profile": map[string]any{"city": "Oslo"}, "password": "$2a$10$mmmmmmmmmmmmmmmmmmmmmm"},
-		{"email": "victim@example.com", "age": 40.0, "profile": map[string]any{"city": "Rome"}, "password": victimHash},
-		{"email": "c@example.com", "age": 50.0, "profile": map[string]any{"city": "Lima"}, "password": "$2a$10$nnnnnnnnnnnnnnnnnnnnnn"},
+		{"email": "a@example.com", "age": 30.0, "profile": map[string]any{"city": "Oslo"}, "password": "$2a$10$mmmmmmmmmmmmmmmmmmmmmm",
+			"auth": []any{map[string]any{"hash": "$2a$10$mmmmmmmmmmmmmmmmmmmmmm"}}},
+		{"email": "victim@example.com", "age": 40.0, "profile": map[string]any{"city": "Rome"}, "password": victimHash,
+			"auth": []any{map[string]any{"hash": victimHash}}},
+		{"email": "c@example.com", "age": 50.0, "profile": map[string]any{"city": "Lima"}, "password": "$2a$10$nnnnnnnnnnnnnnnnnnnnnn",
+			"auth": []any{map[string]any{"hash": "$2a$10$nnnnnnnnnnnnnnnnnnnnnn"}}},
 	}
 }
 
@@ -196,6 +200,9 @@ var spellings = []string{
 	"%70assword", "pass%77ord", "pass%2577ord", "password%00", "password\x00", "password\n", " password", "password ",
 	"password\"", `password"."x`, `password"]`, "*", "$", "$.*", "$**", "password.$", "password.0",
 	"profile.city", "email", "age", "a-b_c.D9",
+	// A protected field in the objects of a list, which MongoDB and the
+	// memory adapter reach by index.
+	"auth.hash", "auth.0.hash", "auth.00.hash", "auth.-0.hash", "auth.0", "auth", "0.auth.hash", "auth.hash.0",
 }
 
 // mutate spells "password" at random, combining the transformations of
