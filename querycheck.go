@@ -238,26 +238,35 @@ func (c *queryChecker) queries(op string, v any, depth int) error {
 
 // sort checks the keys of $sort.
 func (c *queryChecker) sort(v any) error {
-	var keys []string
+	n := 0
 	switch s := v.(type) {
 	case map[string]any:
-		for k := range s {
-			keys = append(keys, k)
-		}
+		n = len(s)
 	case Ordered:
-		for _, kv := range s {
-			keys = append(keys, kv.Key)
-		}
+		n = len(s)
 	default:
 		return BadRequest("Invalid $sort: expected an object of field: 1 or -1")
 	}
-	if len(keys) > c.limits.Sort {
+	if n > c.limits.Sort {
 		return BadRequest("Invalid $sort: it has more than %d keys", c.limits.Sort).
 			WithData(map[string]any{"limit": c.limits.Sort})
 	}
-	for _, k := range keys {
-		if _, err := c.field(FieldPath{}, k); err != nil {
-			return err
+	check := func(k string) error {
+		_, err := c.field(FieldPath{}, k)
+		return err
+	}
+	switch s := v.(type) {
+	case map[string]any:
+		for k := range s {
+			if err := check(k); err != nil {
+				return err
+			}
+		}
+	case Ordered:
+		for _, kv := range s {
+			if err := check(kv.Key); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
