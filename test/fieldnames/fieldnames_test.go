@@ -389,3 +389,38 @@ func TestSameAnswerEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWideOr is the widest $or the default bounds let through (100
+// terms) on SQLite against 30 records: of one field, which runs as $in, and
+// alternating two fields, which runs as an $or (issue #17 item 7 measured
+// 0.15-0.8 s for 990 terms before the bound).
+func BenchmarkWideOr(b *testing.B) {
+	svc := store(b, "sqlite").(interface {
+		pinion.Finder
+		pinion.Creator
+	})
+	ctx := context.Background()
+	for i := range 30 {
+		if _, err := svc.Create(ctx, map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "age": float64(i)}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, fields := range []int{1, 2} {
+		terms := make([]any, 100)
+		for i := range terms {
+			if i%fields == 0 {
+				terms[i] = map[string]any{"email": fmt.Sprintf("u%d@example.com", i)}
+			} else {
+				terms[i] = map[string]any{"age": float64(i)}
+			}
+		}
+		b.Run(fmt.Sprintf("fields=%d", fields), func(b *testing.B) {
+			p := &pinion.Params{Query: map[string]any{"$or": terms}}
+			for b.Loop() {
+				if _, err := svc.Find(ctx, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
