@@ -37,6 +37,8 @@ type App struct {
 	instance   string // in event ids
 	presence   presence
 	owned      atomic.Bool // a service WithOwner is registered: events are narrowed
+	// queryLimits bound external queries (WithQueryLimits).
+	queryLimits QueryLimits
 }
 
 // Option configures an App.
@@ -52,7 +54,7 @@ func WithExposedErrors(expose bool) Option { return func(a *App) { a.exposeError
 
 // New returns an empty app.
 func New(opts ...Option) *App {
-	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}, instance: randomID(5)}
+	a := &App{logger: slog.Default(), ready: map[*Service]bool{}, values: map[string]any{}, instance: randomID(5), queryLimits: DefaultQueryLimits}
 	a.history.opts = HistoryOptions{}.withDefaults()
 	a.history.epoch = randomID(5)
 	for _, o := range opts {
@@ -88,6 +90,7 @@ func (a *App) use(path string, svc any, std [standardMethods]invoker, typed code
 	for _, o := range opts {
 		o(s)
 	}
+	s.protectedPaths = fieldPaths(s.protected)
 	if !slices.ContainsFunc(StandardMethods, s.Has) && len(s.custom) == 0 {
 		panic(fmt.Sprintf("pinion: invalid service object passed for path %q: it implements no method", path))
 	}

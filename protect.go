@@ -14,7 +14,9 @@ import (
 //     still see them in HookContext.Result;
 //   - an external call whose query filters, sorts or selects by one of them
 //     (or by a field inside or around one) fails with 400 BadRequest before
-//     any hook runs, whatever the transport. Without this a find that
+//     any hook runs, whatever the transport. Names are compared in their
+//     canonical form (see FieldPath), the only form a query may use, so no
+//     spelling of a protected name reaches a database. Without this a find that
 //     answers only a total, such as ?password[$gte]=$2b$10$a&$limit=0, tells
 //     a protected value one comparison at a time.
 //
@@ -104,150 +106,37 @@ func omit(m map[string]any, fields []string) map[string]any {
 			delete(out, f)
 			continue
 		}
-		if sub, ok := out[head].(map[string]any); ok {
-			out[head] = omit(sub, []string{rest})
-		}
+		out[head] = omitIn(out[head], rest)
 	}
 	return out
 }
 
-// checkProtected refuses a query that names a protected field anywhere a
-// field name can stand: a condition (at any depth of $or and $and, or as a
-// path into a nested document), a $sort key or a $select entry.
-func checkProtected(query map[string]any, protected []string) error {
-	if len(protected) == 0 || len(query) == 0 {
-		return nil
-	}
-	q := queryFields{protected: protected}
-	return q.conditions(query, "")
-}
-
-type queryFields struct{ protected []string }
-
-// field fails when name is a protected field, inside one, or an object that
-// holds one.
-func (q queryFields) field(name string) error {
-	for _, p := range q.protected {
-		if name == p || strings.HasPrefix(name, p+".") || strings.HasPrefix(p, name+".") {
-			return BadRequest("Invalid query: '%s' is a protected field and can not be queried, sorted or selected", p).
-				WithData(map[string]any{"field": p})
-		}
-	}
-	return nil
-}
-
-// conditions checks an object of conditions about the document at path (""
-// at the top).
-func (q queryFields) conditions(m map[string]any, path string) error {
-	for k, v := range m {
-		if strings.HasPrefix(k, "$") {
-			var err error
-			switch k {
-			case "$sort":
-				err = q.keys(v)
-			case "$select":
-				err = q.names(v)
-			case "$or", "$and":
-				// Sub-queries: an adapter may read them as conditions on
-				// the record itself, wherever they stand. qs sends a list
-				// as an object of indices.
-				if m, ok := v.(map[string]any); ok {
-					for _, sub := range m {
-						if err = q.value(sub, ""); err != nil {
-							break
-						}
-					}
-				} else {
-					err = q.value(v, "")
-				}
-			default:
-				// An operator's operand is about the field it stands in.
-				err = q.value(v, path)
-			}
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		field := k
-		if path != "" {
-			field = path + "." + k
-		}
-		if err := q.field(field); err != nil {
-			return err
-		}
-		if err := q.value(v, field); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// value checks an operand about the document at path: an object holds
-// conditions or fields of it, a list holds operands or sub-queries.
-func (q queryFields) value(v any, path string) error {
+// omitIn returns v without the field at path: inside an object, or inside
+// each object of a list, which MongoDB and the memory adapter read through
+// ("auth.hash" is the hash of every element of a list auth).
+func omitIn(v any, path string) any {
 	switch x := v.(type) {
 	case map[string]any:
-		return q.conditions(x, path)
-	case Ordered:
-		for _, kv := range x {
-			if err := q.conditions(map[string]any{kv.Key: kv.Value}, path); err != nil {
-				return err
-			}
-		}
+		return omit(x, []string{path})
 	case []any:
-		for _, e := range x {
-			if err := q.value(e, path); err != nil {
-				return err
-			}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = omitIn(e, path)
 		}
+		return out
 	}
-	return nil
+	return v
 }
 
-// keys checks the keys of a $sort.
-func (q queryFields) keys(v any) error {
-	switch s := v.(type) {
-	case map[string]any:
-		for k := range s {
-			if err := q.field(k); err != nil {
-				return err
-			}
-		}
-	case Ordered:
-		for _, kv := range s {
-			if err := q.field(kv.Key); err != nil {
-				return err
-			}
+// fieldPaths returns the canonical paths of the protected fields. A name
+// that is not a field path is left out: no query can name it, since every
+// name in a query must be one.
+func fieldPaths(names []string) []FieldPath {
+	var out []FieldPath
+	for _, n := range names {
+		if p, err := ParseFieldPath(n); err == nil {
+			out = append(out, p)
 		}
 	}
-	return nil
-}
-
-// names checks the entries of a $select: a list, one name, or a qs object of
-// indices.
-func (q queryFields) names(v any) error {
-	switch s := v.(type) {
-	case string:
-		return q.field(s)
-	case []any:
-		for _, e := range s {
-			if err := q.names(e); err != nil {
-				return err
-			}
-		}
-	case []string:
-		for _, e := range s {
-			if err := q.field(e); err != nil {
-				return err
-			}
-		}
-	case map[string]any:
-		for _, e := range s {
-			if err := q.names(e); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return out
 }

@@ -84,6 +84,14 @@ func TestProtectedResults(t *testing.T) {
 	if rec["password"] != "hash" || rec["keys"].(map[string]any)["private"] != "p" {
 		t.Error("the stored record was changed")
 	}
+	// A protected field in the objects of a list goes from each of them.
+	withList := map[string]any{"id": 2.0, "keys": []any{map[string]any{"private": "p", "public": "q"}, "x"}}
+	if got, want := pinion.Without(withList, "keys.private"), jsonValue(`{"id":2,"keys":[{"public":"q"},"x"]}`); !equalJSON(got, want) {
+		t.Errorf("Without(a list of objects) = %v, want %v", got, want)
+	}
+	if withList["keys"].([]any)[0].(map[string]any)["private"] != "p" {
+		t.Error("the record with a list was changed")
+	}
 	page := &pinion.Page{Total: 1, Data: []map[string]any{rec}}
 	if got := pinion.Without(page, "password").(*pinion.Page); got.Data[0]["password"] != nil || page.Data[0]["password"] == nil {
 		t.Errorf("Without(page) = %v", got.Data)

@@ -81,6 +81,8 @@ type Service struct {
 	protected []string
 	docs      Docs
 	owner     *owner // set by WithOwner
+	// protectedPaths are the canonical paths of protected, for the query check
+	protectedPaths []FieldPath
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -324,7 +326,7 @@ func (s *Service) call(ctx context.Context, method Method, id, data any, params 
 		return nil, MethodNotAllowed("Method '%s' not allowed on service '%s'", method, s.path)
 	}
 	if params.Provider != "" {
-		if err := checkProtected(params.Query, s.protected); err != nil {
+		if err := checkQuery(params.Query, s.protectedPaths, s.app.queryLimits); err != nil {
 			return nil, err
 		}
 	}

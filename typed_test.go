@@ -273,6 +273,9 @@ func TestTypedQueries(t *testing.T) {
 		{map[string]any{"$or": []any{map[string]any{"nope": 1.0}}}, "nope"},
 		{map[string]any{"$sort": map[string]any{"nope": 1.0}}, "$sort.nope"},
 		{map[string]any{"$select": []any{"title", "nope"}}, "$select.nope"},
+		{map[string]any{"$and": []any{map[string]any{"$or": []any{map[string]any{"nope": 1.0}}}}}, "nope"},
+		{map[string]any{"$sort": pinion.Ordered{{Key: "title", Value: 1.0}, {Key: "nope", Value: -1.0}}}, "$sort.nope"}, // as REST sends it
+		{map[string]any{"title.x": "a"}, "title.x"},
 	} {
 		err := find("socketio", tc.query)
 		var fe *pinion.Error

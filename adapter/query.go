@@ -71,7 +71,10 @@ func (t FieldType) String() string {
 type Fields map[string]FieldType
 
 // Query is a sanitised query: the filters Feathers treats specially, and the
-// conditions.
+// conditions. Every name in it that stands for a field is canonical: the
+// keys of Where other than $or and $and, and those of the sub-queries in
+// them, passed ParsePath (adapters take their Path with ParsePath again,
+// which cannot fail on them); Sort and Select hold Paths.
 type Query struct {
 	// Where holds the conditions: field values, operator objects, $or and $and.
 	Where map[string]any
@@ -80,7 +83,7 @@ type Query struct {
 	Limit int
 	Skip  int
 	// Select lists the fields to return (the id is always returned); nil means all.
-	Select []string
+	Select []Path
 	// Paginate is in effect for this call: the adapter's setting unless the call's
 	// params override it.
 	Paginate pinion.Paginate
@@ -88,7 +91,7 @@ type Query struct {
 
 // SortField is one key of $sort: Order is 1 (ascending) or -1 (descending).
 type SortField struct {
-	Field string
+	Field Path
 	Order int
 }
 
@@ -201,7 +204,43 @@ func (p *parser) conditions(key string, v any) (any, error) {
 		}
 		out[i] = c
 	}
+	if key == "$or" {
+		if in, ok := sameFieldIn(out); ok {
+			return []any{in}, nil
+		}
+	}
 	return out, nil
+}
+
+// sameFieldIn rewrites an $or whose queries each test one field for
+// equality with a scalar, the same field in all, as one $in: {a: {$in: [1,
+// 2]}} means what [{a: 1}, {a: 2}] does, in every adapter, and costs one
+// condition where the $or costs one per term (issue #17, item 7).
+func sameFieldIn(list []any) (map[string]any, bool) {
+	if len(list) < 2 {
+		return nil, false
+	}
+	var field string
+	values := make([]any, len(list))
+	for i, e := range list {
+		q := e.(map[string]any)
+		if len(q) != 1 {
+			return nil, false
+		}
+		for k, v := range q {
+			if strings.HasPrefix(k, "$") || (i > 0 && k != field) {
+				return nil, false
+			}
+			field = k
+			switch v.(type) {
+			case string, float64, bool, int, int64, int32, time.Time:
+				values[i] = v
+			default:
+				return nil, false
+			}
+		}
+	}
+	return map[string]any{field: map[string]any{"$in": values}}, true
 }
 
 // subquery validates one element of $or/$and. Like Feathers it allows $or (an
@@ -268,6 +307,11 @@ func (p *parser) property(field string, v any) (any, error) {
 			}
 			cl := make([]any, len(list))
 			for i, e := range list {
+				// A value may be a document, which may not hide operators
+				// ({$in: [{$where: …}]}) or names that are not fields.
+				if err := p.checkNested(e); err != nil {
+					return nil, err
+				}
 				if cl[i], err = p.coerce(field, e); err != nil {
 					return nil, err
 				}
@@ -473,67 +517,76 @@ func parseSort(v any) ([]SortField, error) {
 	}
 	out := make([]SortField, 0, len(kvs))
 	for _, kv := range kvs {
-		if err := checkField(kv.Key); err != nil {
+		path, err := ParsePath(kv.Key)
+		if err != nil {
 			return nil, err
 		}
 		n, err := parseInt("$sort", kv.Value)
 		if err != nil || (n != 1 && n != -1) {
 			return nil, pinion.BadRequest("Invalid $sort value for '%s': expected 1 or -1", kv.Key)
 		}
-		out = append(out, SortField{Field: kv.Key, Order: n})
+		out = append(out, SortField{Field: path, Order: n})
 	}
 	return out, nil
 }
 
-func parseSelect(v any) ([]string, error) {
-	var out []string
+func parseSelect(v any) ([]Path, error) {
+	var names []string
 	switch s := v.(type) {
 	case []any:
-		out = make([]string, len(s))
+		names = make([]string, len(s))
 		for i, e := range s {
 			switch e.(type) {
 			case string, float64, int, int64:
-				out[i] = fmt.Sprint(e)
+				names[i] = fmt.Sprint(e)
 			default:
 				return nil, pinion.BadRequest("Invalid $select: expected a list of field names")
 			}
 		}
 	case []string:
-		out = slices.Clone(s)
+		names = s
 	case string:
-		out = []string{s}
+		names = []string{s}
 	case map[string]any:
 		// qs object of indices ($select[0]=a&$select[25]=b).
 		return parseSelect(indexedValues(s))
 	default:
 		return nil, pinion.BadRequest("Invalid $select: expected a list of field names")
 	}
-	for _, f := range out {
-		if err := checkField(f); err != nil {
+	out := make([]Path, len(names))
+	for i, f := range names {
+		p, err := ParsePath(f)
+		if err != nil {
 			return nil, err
 		}
+		out[i] = p
 	}
 	return out, nil
 }
 
-// checkField refuses what no database takes for a field name: nothing, a
-// NUL, a leading "$" (an operator where a field belongs: $sort[$where]), or
-// an empty segment of a dot path. A database would fail on them with an
-// internal error; the client gets a 400 instead.
+// Path is a field name in canonical form (see pinion.FieldPath): segments
+// of ASCII letters, digits, '_' and '-' joined by '.'. Adapters build SQL,
+// JSON paths and MongoDB keys only from a Path's segments.
+type Path = pinion.FieldPath
+
+// ParsePath returns the canonical path of name, or a 400 BadRequest naming
+// it: a name outside the grammar is refused, never escaped.
+func ParsePath(name string) (Path, error) { return pinion.ParseFieldPath(name) }
+
+// MustPath is ParsePath for names written in Go code, which are the
+// program's own: it panics when name is not a field path.
+func MustPath(name string) Path {
+	p, err := ParsePath(name)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// checkField refuses a name that is not a canonical field path.
 func checkField(name string) error {
-	bad := name == "" || strings.HasPrefix(name, "$") || strings.ContainsRune(name, 0)
-	if !bad {
-		for seg := range strings.SplitSeq(name, ".") {
-			if seg == "" {
-				bad = true
-				break
-			}
-		}
-	}
-	if bad {
-		return pinion.BadRequest("Invalid query: %q is not a field name", name).WithData(map[string]any{"field": name})
-	}
-	return nil
+	_, err := ParsePath(name)
+	return err
 }
 
 // Project returns rec reduced to the selected fields plus the id field, or rec
@@ -547,8 +600,8 @@ func (q *Query) Project(rec map[string]any, id string) map[string]any {
 		out[id] = v
 	}
 	for _, f := range q.Select {
-		if v, ok := rec[f]; ok {
-			out[f] = v
+		if v, ok := rec[f.String()]; ok {
+			out[f.String()] = v
 		}
 	}
 	return out

@@ -47,11 +47,11 @@ func TestParse(t *testing.T) {
 		{"nil params", adapter.Options{}, nil, nil,
 			adapter.Query{Where: M{}, Limit: -1}},
 		{"filters from REST strings", adapter.Options{}, q(M{"$limit": "10", "$skip": "5", "$sort": M{"a": "-1"}, "$select": []any{"a", "b"}, "name": "x"}), nil,
-			adapter.Query{Where: M{"name": "x"}, Limit: 10, Skip: 5, Sort: []adapter.SortField{{Field: "a", Order: -1}}, Select: []string{"a", "b"}}},
+			adapter.Query{Where: M{"name": "x"}, Limit: 10, Skip: 5, Sort: []adapter.SortField{{Field: adapter.MustPath("a"), Order: -1}}, Select: paths("a", "b")}},
 		{"filters from JSON numbers", adapter.Options{}, q(M{"$limit": 2.0, "$skip": 1.0, "$sort": M{"a": 1.0}}), nil,
-			adapter.Query{Where: M{}, Limit: 2, Skip: 1, Sort: []adapter.SortField{{Field: "a", Order: 1}}}},
+			adapter.Query{Where: M{}, Limit: 2, Skip: 1, Sort: []adapter.SortField{{Field: adapter.MustPath("a"), Order: 1}}}},
 		{"filters from Go ints", adapter.Options{}, q(M{"$limit": 2, "$skip": int64(1), "$sort": M{"a": -1}}), nil,
-			adapter.Query{Where: M{}, Limit: 2, Skip: 1, Sort: []adapter.SortField{{Field: "a", Order: -1}}}},
+			adapter.Query{Where: M{}, Limit: 2, Skip: 1, Sort: []adapter.SortField{{Field: adapter.MustPath("a"), Order: -1}}}},
 		{"negative $limit without pagination", adapter.Options{}, q(M{"$limit": "-5"}), nil,
 			adapter.Query{Where: M{}, Limit: -1}},
 		{"$limit 0", adapter.Options{}, q(M{"$limit": "0"}), nil,
@@ -59,23 +59,23 @@ func TestParse(t *testing.T) {
 
 		// $sort keeps the order of an Ordered; a Go map is sorted by field name.
 		{"Ordered $sort", adapter.Options{}, q(M{"$sort": pinion.Ordered{{Key: "b", Value: "1"}, {Key: "a", Value: -1.0}}}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Sort: []adapter.SortField{{Field: "b", Order: 1}, {Field: "a", Order: -1}}}},
+			adapter.Query{Where: M{}, Limit: -1, Sort: []adapter.SortField{{Field: adapter.MustPath("b"), Order: 1}, {Field: adapter.MustPath("a"), Order: -1}}}},
 		{"map $sort", adapter.Options{}, q(M{"$sort": M{"b": 1.0, "a": -1.0}}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Sort: []adapter.SortField{{Field: "a", Order: -1}, {Field: "b", Order: 1}}}},
+			adapter.Query{Where: M{}, Limit: -1, Sort: []adapter.SortField{{Field: adapter.MustPath("a"), Order: -1}, {Field: adapter.MustPath("b"), Order: 1}}}},
 
 		// $select forms.
 		{"$select string", adapter.Options{}, q(M{"$select": "name"}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Select: []string{"name"}}},
+			adapter.Query{Where: M{}, Limit: -1, Select: paths("name")}},
 		{"$select []string", adapter.Options{}, q(M{"$select": []string{"a"}}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Select: []string{"a"}}},
+			adapter.Query{Where: M{}, Limit: -1, Select: paths("a")}},
 		{"$select values are stringified", adapter.Options{}, q(M{"$select": []any{1.0, "x"}}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Select: []string{"1", "x"}}},
+			adapter.Query{Where: M{}, Limit: -1, Select: paths("1", "x")}},
 		{"$select empty", adapter.Options{}, q(M{"$select": []any{}}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Select: []string{}}},
+			adapter.Query{Where: M{}, Limit: -1, Select: paths()}},
 
 		// qs turns lists with an index above 20 into objects of indices.
 		{"qs index object $select", adapter.Options{}, q(M{"$select": M{"21": "b", "0": "a"}}), nil,
-			adapter.Query{Where: M{}, Limit: -1, Select: []string{"a", "b"}}},
+			adapter.Query{Where: M{}, Limit: -1, Select: paths("a", "b")}},
 		{"qs index object $or", adapter.Options{}, q(M{"$or": M{"25": M{"b": "2"}, "3": M{"a": "1"}}}), nil,
 			adapter.Query{Where: M{"$or": []any{M{"a": "1"}, M{"b": "2"}}}, Limit: -1}},
 		{"qs index object $in", adapter.Options{}, q(M{"id": M{"$in": M{"21": "y", "2": "x", "10": "z"}}}), nil,
@@ -88,6 +88,16 @@ func TestParse(t *testing.T) {
 			adapter.Query{Where: M{"age": M{"$gt": "1", "$ne": nil}, "$and": []any{M{"$or": []any{M{"a": 1.0}}}}}, Limit: -1}},
 		{"nested document", adapter.Options{}, q(M{"address": M{"city": "Oslo"}}), nil,
 			adapter.Query{Where: M{"address": M{"city": "Oslo"}}, Limit: -1}},
+		{"same-field $or as $in", adapter.Options{}, q(M{"$or": []any{M{"a": "1"}, M{"a": "2"}, M{"a": "3"}}}), nil,
+			adapter.Query{Where: M{"$or": []any{M{"a": M{"$in": []any{"1", "2", "3"}}}}}, Limit: -1}},
+		{"same-field $or of typed values as $in", typed, q(M{"$or": M{"0": M{"n": "1"}, "1": M{"n": "2"}}}), nil,
+			adapter.Query{Where: M{"$or": []any{M{"n": M{"$in": []any{1.0, 2.0}}}}}, Limit: -1}},
+		{"$or of two fields stays", adapter.Options{}, q(M{"$or": []any{M{"a": "1"}, M{"b": "2"}}}), nil,
+			adapter.Query{Where: M{"$or": []any{M{"a": "1"}, M{"b": "2"}}}, Limit: -1}},
+		{"$or of operators stays", adapter.Options{}, q(M{"$or": []any{M{"a": M{"$gt": "1"}}, M{"a": "2"}}}), nil,
+			adapter.Query{Where: M{"$or": []any{M{"a": M{"$gt": "1"}}, M{"a": "2"}}}, Limit: -1}},
+		{"$or with null stays", adapter.Options{}, q(M{"$or": []any{M{"a": nil}, M{"a": "2"}}}), nil,
+			adapter.Query{Where: M{"$or": []any{M{"a": nil}, M{"a": "2"}}}, Limit: -1}},
 		{"allowed operator", adapter.Options{Operators: []string{"$regex"}}, q(M{"$or": []any{M{"name": M{"$regex": "^a"}}}}), nil,
 			adapter.Query{Where: M{"$or": []any{M{"name": M{"$regex": "^a"}}}}, Limit: -1}},
 
@@ -215,23 +225,32 @@ func TestParseKeepsQuery(t *testing.T) {
 func TestProject(t *testing.T) {
 	rec := M{"id": 1, "name": "Doug", "age": 32.0}
 	for _, tc := range []struct {
-		sel  []string
+		sel  []adapter.Path
 		want M
 	}{
 		{nil, rec},
-		{[]string{}, M{"id": 1}},
-		{[]string{"name"}, M{"id": 1, "name": "Doug"}},
-		{[]string{"name", "id", "missing"}, M{"id": 1, "name": "Doug"}},
+		{paths(), M{"id": 1}},
+		{paths("name"), M{"id": 1, "name": "Doug"}},
+		{paths("name", "id", "missing"), M{"id": 1, "name": "Doug"}},
 	} {
 		q := adapter.Query{Select: tc.sel}
 		if got := q.Project(rec, "id"); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("select %q: %v, want %v", tc.sel, got, tc.want)
 		}
 	}
-	q := adapter.Query{Select: []string{"name"}}
+	q := adapter.Query{Select: paths("name")}
 	if got := q.Project(M{"name": "x"}, "id"); !reflect.DeepEqual(got, M{"name": "x"}) {
 		t.Errorf("a record without id: %v", got)
 	}
 }
 
 func q(query M) *pinion.Params { return &pinion.Params{Query: query} }
+
+// paths returns the canonical paths of names.
+func paths(names ...string) []adapter.Path {
+	out := make([]adapter.Path, len(names))
+	for i, n := range names {
+		out[i] = adapter.MustPath(n)
+	}
+	return out
+}

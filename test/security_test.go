@@ -828,3 +828,89 @@ func TestUnsafeSettingsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// Field names reach the databases only in one canonical form (issue #17):
+// an escape SQLite would decode in a JSON path ("pass\u0077ord"), a trailing
+// backslash or a quote is refused with 400 naming the field, in every place
+// a field name stands, over REST and sockets; the hash oracle of the issue
+// answers 400, not a total.
+func TestFieldNamesAreCanonical(t *testing.T) {
+	for _, env := range []string{"development", "test"} {
+		t.Run(env, func(t *testing.T) {
+			p := startPinion(t, "sqlite", map[string]string{"APP_ENV": env})
+			login(t, p.URL, "victim@example.com")
+			token := login(t, p.URL, "attacker@example.com")
+			for _, q := range []string{
+				"email=victim%40example.com&pass%5Cu0077ord%5B%24gte%5D=%242a%2410%24&%24limit=0",
+				"email=victim%40example.com&pass%5Cu0077ord%5B%24gte%5D=%242b&%24limit=0",
+				"a%5C=1", "%24sort%5Ba%5C%5D=1", "%24or%5B0%5D%5Ba%5C%5D=1", "%24select%5B%5D=a%5C",
+				"a%22b=1", "a'b=1", "%E2%80%8Bemail=x", "email.%24ne=x",
+			} {
+				status, m := get(t, p.URL, "/users", q, token)
+				if status != 400 || m["name"] != "BadRequest" || strings.Contains(fmt.Sprint(m), "SQL") {
+					t.Errorf("GET /users?%s: %d %v, want 400 BadRequest", q, status, m)
+				}
+			}
+			c := socket(t, p.URL, token)
+			for _, query := range []map[string]any{
+				{"pass\\u0077ord": map[string]any{"$gt": "$"}},
+				{"a\\": 1},
+				{"$sort": map[string]any{"a\\": 1}},
+				{"$or": []any{map[string]any{"a\\": 1}}},
+			} {
+				if code, res := callCode(t, c, "find", "users", query); code != 400 {
+					t.Errorf("socket find %v: %d %s, want 400", query, code, res)
+				}
+			}
+		})
+	}
+}
+
+// Wide queries are bounded where they arrive, with a 400 that states the
+// bound, instead of SQLite's 500s ("Expression tree is too large", "too
+// many terms in ORDER BY") and the time a 1,000-term $or costs (issue #17).
+func TestWideQueries(t *testing.T) {
+	p := startPinion(t, "sqlite", map[string]string{"APP_ENV": "development"})
+	token := login(t, p.URL, "wide@example.com")
+	repeat := func(n int, f func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return strings.Join(parts, "&")
+	}
+	for _, tc := range []struct{ name, query, bound string }{
+		{"1,000 $or terms", repeat(1000, func(i int) string { return fmt.Sprintf("$or[%d][text]=t%d", i, i) }), "100 terms"},
+		{"1,000 conditions", repeat(1000, func(i int) string { return fmt.Sprintf("f%d=1", i) }), "100 terms"},
+		{"1,000 $sort keys", repeat(1000, func(i int) string { return fmt.Sprintf("$sort[f%d]=1", i) }), "16 keys"},
+	} {
+		status, m := get(t, p.URL, "/messages", tc.query, token)
+		if status != 400 || !strings.Contains(fmt.Sprint(m["message"]), tc.bound) {
+			t.Errorf("%s: %d %v, want 400 stating %q", tc.name, status, m["message"], tc.bound)
+		}
+	}
+	// Within the bounds, a same-field $or is as good as $in.
+	api(t, p.URL, "POST", "/messages", token, map[string]any{"text": "t3"})
+	status, m := get(t, p.URL, "/messages", repeat(90, func(i int) string { return fmt.Sprintf("$or[%d][text]=t%d", i, i) }), token)
+	if status != 200 || m["total"] != 1.0 {
+		t.Errorf("a 90-term $or: %d %v", status, m)
+	}
+}
+
+// The client's query is checked before hooks add to it: the rooms hook of
+// messages sets $and, which must not hide a client's malformed one.
+func TestClientQueryCheckedBeforeHooks(t *testing.T) {
+	p := startPinion(t, "memory", nil)
+	token := login(t, p.URL, "and@example.com")
+	for _, path := range []string{"/messages", "/users"} {
+		for _, q := range []string{"$and=x", "$or=x", "$and[0]=x", "$and[a][text]=x"} {
+			if status, m := get(t, p.URL, path, q, token); status != 400 {
+				t.Errorf("GET %s?%s: %d %v, want 400", path, q, status, m)
+			}
+		}
+	}
+	c := socket(t, p.URL, token)
+	if code, res := callCode(t, c, "find", "messages", map[string]any{"$and": "x"}); code != 400 {
+		t.Errorf("socket find $and=x: %d %s, want 400", code, res)
+	}
+}

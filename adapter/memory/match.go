@@ -289,7 +289,10 @@ func lookupPath(v any, path string) (any, bool) {
 				return nil, false
 			}
 		case []any:
-			if i, err := strconv.Atoi(part); err == nil {
+			// Only digits are an index, as for MongoDB: Atoi would read
+			// "-0" and "+1" too, names the protected-field check does
+			// not take for indices.
+			if i, err := strconv.Atoi(part); err == nil && strings.Trim(part, "0123456789") == "" {
 				if i < 0 || i >= len(x) {
 					return nil, false
 				}

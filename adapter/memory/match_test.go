@@ -206,11 +206,11 @@ func TestSortRecords(t *testing.T) {
 		want string
 	}{
 		{nil, "ABCDE"},
-		{[]adapter.SortField{{Field: "age", Order: 1}}, "DBEAC"},
-		{[]adapter.SortField{{Field: "age", Order: -1}}, "ACBED"},
-		{[]adapter.SortField{{Field: "age", Order: 1}, {Field: "name", Order: -1}}, "DEBCA"},
-		{[]adapter.SortField{{Field: "address.city", Order: 1}}, "ADECB"},
-		{[]adapter.SortField{{Field: "missing", Order: -1}}, "ABCDE"},
+		{[]adapter.SortField{{Field: adapter.MustPath("age"), Order: 1}}, "DBEAC"},
+		{[]adapter.SortField{{Field: adapter.MustPath("age"), Order: -1}}, "ACBED"},
+		{[]adapter.SortField{{Field: adapter.MustPath("age"), Order: 1}, {Field: adapter.MustPath("name"), Order: -1}}, "DEBCA"},
+		{[]adapter.SortField{{Field: adapter.MustPath("address.city"), Order: 1}}, "ADECB"},
+		{[]adapter.SortField{{Field: adapter.MustPath("missing"), Order: -1}}, "ABCDE"},
 	} {
 		got := append([]M(nil), recs...)
 		sortRecords(got, tc.sort)
@@ -265,7 +265,7 @@ func TestSortRecordsStable(t *testing.T) {
 	for i := range recs {
 		recs[i] = M{"i": i, "k": float64(i % 3)}
 	}
-	sortRecords(recs, []adapter.SortField{{Field: "k", Order: -1}})
+	sortRecords(recs, []adapter.SortField{{Field: adapter.MustPath("k"), Order: -1}})
 	for i := 1; i < len(recs); i++ {
 		a, b := recs[i-1], recs[i]
 		if a["k"].(float64) < b["k"].(float64) || (a["k"] == b["k"] && a["i"].(int) > b["i"].(int)) {

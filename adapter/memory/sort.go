@@ -30,7 +30,7 @@ func sortRecords(recs []map[string]any, by []adapter.SortField) {
 	for i, rec := range recs {
 		k := keys[i*len(by) : (i+1)*len(by) : (i+1)*len(by)]
 		for j, f := range by {
-			k[j], _ = lookup(rec, f.Field)
+			k[j], _ = lookup(rec, f.Field.String())
 		}
 		items[i] = item{rec, k, i}
 	}

@@ -16,7 +16,10 @@ func (s *Service) query(params *pinion.Params) (*adapter.Query, error) {
 }
 
 // filter is the MongoDB filter of a query, narrowed to one id when id is not
-// nil, as Feathers does: {$and: [{<id>: id}, where]}.
+// nil, as Feathers does: {$and: [{<id>: id}, where]}. The field keys of
+// q.Where are canonical paths (Options.Parse refuses any other name), so
+// none holds a '$' MongoDB would read as an operator or a character it
+// would read differently from the protected-field check.
 func (s *Service) filter(q *adapter.Query, id any) bson.M {
 	if id == nil {
 		if q.Where == nil {
@@ -47,8 +50,8 @@ func (s *Service) projection(q *adapter.Query) bson.D {
 	p := make(bson.D, 0, len(q.Select)+1)
 	p = append(p, bson.E{Key: s.opts.ID, Value: 1})
 	for _, f := range q.Select {
-		if !covered(f, p) && !coveredBy(f, q.Select) {
-			p = append(p, bson.E{Key: f, Value: 1})
+		if !covered(f.String(), p) && !coveredBy(f, q.Select) {
+			p = append(p, bson.E{Key: f.String(), Value: 1})
 		}
 	}
 	return p
@@ -66,9 +69,9 @@ func covered(field string, p bson.D) bool {
 }
 
 // coveredBy reports whether field is under another field of the list.
-func coveredBy(field string, fields []string) bool {
+func coveredBy(field adapter.Path, fields []adapter.Path) bool {
 	for _, f := range fields {
-		if strings.HasPrefix(field, f+".") {
+		if field != f && field.Within(f) {
 			return true
 		}
 	}
@@ -82,7 +85,7 @@ func sortOf(q *adapter.Query) bson.D {
 	}
 	d := make(bson.D, len(q.Sort))
 	for i, f := range q.Sort {
-		d[i] = bson.E{Key: f.Field, Value: f.Order}
+		d[i] = bson.E{Key: f.Field.String(), Value: f.Order}
 	}
 	return d
 }

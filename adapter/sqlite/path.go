@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/adapter"
 )
 
 // Field paths and names in SQL text. Values always travel as bound
@@ -15,23 +16,23 @@ import (
 // of fields (SQL string literals). JSON paths must be literals, not
 // parameters, so that the statements of one query shape look alike to SQLite.
 
-// jsonPath is the SQL literal of the JSON path of a dot path: "a.b" is
-// '$."a"."b"'. Every part is quoted, so dots, brackets and spaces inside parts
-// are plain characters; SQLite's path syntax has no escape for '"', so names
-// holding one cannot be queried and are refused.
-func jsonPath(field string) (string, error) {
-	if err := checkPath(field); err != nil {
-		return "", err
-	}
+// jsonPath is the SQL literal of the JSON path of a field: "a.b" is
+// '$."a"."b"'. It is built only from the segments of a canonical path,
+// which hold letters, digits, '_' and '-': nothing SQLite's path syntax or
+// SQL's string syntax reads specially (no quote, no backslash, whose \u
+// escapes SQLite decodes in a path: issue #17). A name that is not a Path
+// never reaches SQL.
+func jsonPath(field adapter.Path) string {
 	var b strings.Builder
+	b.Grow(len(field.String()) + 8)
 	b.WriteString("'$")
-	for part := range strings.SplitSeq(field, ".") {
+	for part := range field.Segments() {
 		b.WriteString(`."`)
-		b.WriteString(strings.ReplaceAll(part, "'", "''"))
+		b.WriteString(part)
 		b.WriteByte('"')
 	}
 	b.WriteByte('\'')
-	return b.String(), nil
+	return b.String()
 }
 
 // subPath extends the SQL literal of a JSON path by one quoted key.
@@ -39,7 +40,8 @@ func subPath(path, key string) string {
 	return path[:len(path)-1] + `."` + key + `"'`
 }
 
-// checkPath refuses field paths that cannot be a stored field: empty parts,
+// checkPath refuses field paths that cannot be a stored field, in patch data
+// and index declarations (queries name fields by adapter.Path): empty parts,
 // parts starting with $ (operators in the wrong place, or "$where"-style
 // probes), NUL and other control characters, '"', invalid UTF-8.
 func checkPath(field string) error {

@@ -142,6 +142,11 @@ func TestStoredForm(t *testing.T) {
 			if g := got.(M)["v"]; !equalValues(g, v) {
 				t.Errorf("indexed %v: stored %#v, got back %#v", indexed, v, g)
 			}
+			if m, ok := v.(M); ok && m["a"] != nil {
+				// Its key "<" is not a field name: a query may not name it
+				// (issue #17), though a record may hold it.
+				continue
+			}
 			where := M{"v": v, "_id": id}
 			if _, isList := v.([]any); isList {
 				where = M{"v": M{"$in": []any{v}}, "_id": id}

@@ -119,12 +119,16 @@ type target struct {
 	lists bool    // whether it may hold lists: the list branch is needed
 }
 
+// target is the field of a condition. Options.Parse made every key of a
+// query's Where canonical; ParsePath takes its Path again, and refuses a key
+// that would not be one (a query built by hand), for nothing but a Path
+// goes into SQL.
 func (c *compiler) target(field string) (*target, error) {
-	path, err := jsonPath(field)
+	p, err := adapter.ParsePath(field)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{field: field, path: path, col: c.sc.byName[field], id: field == c.id, lists: true}
+	t := &target{field: field, path: jsonPath(p), col: c.sc.byName[field], id: field == c.id, lists: true}
 	if t.col != nil {
 		t.lists = c.lists[field]
 	}
@@ -479,14 +483,11 @@ func (c *compiler) orderBy(sort []adapter.SortField) (string, error) {
 		if f.Order < 0 {
 			dir = " DESC"
 		}
-		if col := c.sc.byName[f.Field]; col != nil {
+		if col := c.sc.byName[f.Field.String()]; col != nil {
 			parts = append(parts, col.kind+dir, col.value+dir)
 			continue
 		}
-		path, err := jsonPath(f.Field)
-		if err != nil {
-			return "", err
-		}
+		path := jsonPath(f.Field)
 		parts = append(parts, kindSQL(path)+dir, "(data ->> "+path+")"+dir)
 	}
 	parts = append(parts, "seq"+dir)
