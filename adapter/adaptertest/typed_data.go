@@ -120,7 +120,7 @@ func (s *typedSuite[K]) data(t *testing.T) {
 		}{
 			{`{}`, obj{}, "name", "is required"},
 			{`{"age":20}`, obj{"age": 20.0}, "name", "is required"},
-			{`{"name":""}`, obj{"name": ""}, "name", "must be at least 1 characters long"},
+			{`{"name":""}`, obj{"name": ""}, "name", "must not be empty"},
 			{`{"name":"` + long + `"}`, obj{"name": long}, "name", "must be at most 40 characters long"},
 			{`{"name":5}`, obj{"name": 5.0}, "name", "must be a string"},
 			{`{"name":"x","age":-1}`, obj{"name": "x", "age": -1.0}, "age", "must be at least 0"},
@@ -155,7 +155,7 @@ func (s *typedSuite[K]) data(t *testing.T) {
 		_, err := p.socket(pinion.MethodPatch, socketID(p.bob.ID), obj{"age": 151.0}, nil)
 		wantInvalid(t, err, "age", "must be at most 150")
 		_, err = p.rest(pinion.MethodPatch, idString(p.bob.ID), `{"name":""}`, "")
-		wantInvalid(t, err, "name", "must be at least 1 characters long")
+		wantInvalid(t, err, "name", "must not be empty")
 		_, err = p.rest(pinion.MethodPatch, idString(p.bob.ID), `{"address":{"zip":-1}}`, "")
 		wantInvalid(t, err, "address/zip", "must be at least 0")
 		wantPerson(t, p.get(p.bob.ID), p.bob)

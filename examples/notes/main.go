@@ -18,6 +18,7 @@ import (
 	"github.com/pinionhq/pinion/adapter/sqlite"
 	"github.com/pinionhq/pinion/authentication"
 	"github.com/pinionhq/pinion/authentication/local"
+	"github.com/pinionhq/pinion/authentication/sqlitestore"
 	"github.com/pinionhq/pinion/serve"
 )
 
@@ -71,7 +72,14 @@ func build(db *sqlite.DB, secret string) (*pinion.App, error) {
 	app := pinion.New()
 	cfg := authentication.DefaultConfig()
 	cfg.Secret = secret
-	if _, err := authentication.Install(app, cfg); err != nil {
+	// Logouts, login counters, refresh tokens and spent tickets are kept
+	// in the same database, so a restart forgets none of them. The store
+	// lives as long as the process.
+	state := sqlitestore.New(db, sqlitestore.Options{})
+	if err := state.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	if _, err := authentication.Install(app, cfg, authentication.WithStore(state)); err != nil {
 		return nil, err
 	}
 
