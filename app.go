@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // App is a Pinion application: a registry of services with app-wide hooks, values
@@ -36,6 +37,11 @@ type App struct {
 	relay      atomic.Pointer[func(context.Context, Event)]
 	instance   string // in event ids
 	presence   presence
+
+	// See outcome.go and idempotency.go.
+	callTimeout time.Duration
+	available   func() error
+	idempotency *idempotency
 }
 
 // Option configures an App.

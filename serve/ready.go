@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -58,16 +59,37 @@ func (r *readiness) state() (bool, time.Time) {
 	return r.ok, r.since
 }
 
-// watch probes every interval until ctx ends.
+// downInterval is how often a store known down is probed: calls fail fast
+// meanwhile (see available), so the first call after it comes back must not
+// wait for a slow probe to notice.
+const downInterval = 100 * time.Millisecond
+
+// watch probes every interval until ctx ends, every downInterval while the
+// last probe failed.
 func (r *readiness) watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			r.probe(ctx)
+			next := interval
+			if r.probe(ctx) != nil {
+				next = min(interval, downInterval)
+			}
+			t.Reset(next)
 		}
 	}
+}
+
+// errDown is what available answers while the last probe failed.
+var errDown = errors.New("serve: the database did not answer the last readiness probe")
+
+// available answers, at once, whether the last probe found the store up.
+func (r *readiness) available() error {
+	if ok, _ := r.state(); !ok {
+		return errDown
+	}
+	return nil
 }

@@ -150,6 +150,13 @@ func New(app *pinion.App, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// Available reports, at once, whether the last readiness probe found the
+// database answering: nil, or an error while it did not. It is what
+// pinion.WithAvailability asks, so that calls fail fast while /readyz says
+// the database is down. It never probes; while down the probes run ten
+// times a second (in Serve), so that calls pass again as soon as it is back.
+func (s *Server) Available() error { return s.ready.available() }
+
 func or(d, def time.Duration) time.Duration {
 	if d > 0 {
 		return d
