@@ -23,7 +23,9 @@ import (
 // create with a key runs; one with the same key and the same data answers
 // the first one's result without writing again, and without a second event;
 // one with the same key and other data answers 422 Unprocessable. Retries
-// that arrive while the first still runs wait for its result.
+// that arrive while the first still runs wait for its result, at most half
+// the call timeout (WithCallTimeout; else the lease), then answer 409
+// Conflict with Retry-After.
 //
 // Keys belong to a user: the scope of a key is the service and the
 // authenticated user's id (calls without a user share one scope, so their
@@ -186,9 +188,11 @@ func (s *Service) invokeOnce(ctx context.Context, hc *HookContext) (any, error) 
 	}
 	o := id.opts
 	key := ic.storeKey(s.path, userKey(hc.Params))
+	// A retry waits for the first call at most half the call timeout, so
+	// that its caller hears 409 "still running" rather than a 503.
 	wait := o.Lease
 	if s.app.callTimeout > 0 {
-		wait = min(wait, s.app.callTimeout)
+		wait = min(wait, s.app.callTimeout/2)
 	}
 	until := time.Now().Add(wait)
 	for {
