@@ -26,10 +26,10 @@ import (
 
 // The scaling benchmark (go run ./bench -scale) measures the chat's storage
 // calls at 1,000, 10,000 and 100,000 users and messages (or the sizes of
-// -scale-sizes), in process, on the
-// tables and indexes the server creates: the embedded store (SQLite, as
-// server.New opens it) and the former embedded store (the mongodb adapter on
-// an in-process FerretDB, as the server ran before). Each figure is the
+// -scale-sizes), in process, on the tables and indexes the server creates:
+// the embedded store (SQLite, as server.New opens it) and the former
+// embedded store (the mongodb adapter on an in-process FerretDB, as the
+// server ran before). Each figure is the
 // median time of one call of the adapter service: what the server spends on
 // storage for one request, without HTTP and hooks.
 
