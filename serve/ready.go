@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,7 @@ type readiness struct {
 	mu    sync.Mutex
 	ok    bool
 	since time.Time
+	tried atomic.Int64 // unix ns of the last probe a call ran (see available)
 }
 
 // probe runs the check within the timeout and records its answer.
@@ -86,10 +88,33 @@ func (r *readiness) watch(ctx context.Context, interval time.Duration) {
 // errDown is what available answers while the last probe failed.
 var errDown = errors.New("serve: the database did not answer the last readiness probe")
 
-// available answers, at once, whether the last probe found the store up.
+// While the store is down, a call may probe it itself (see available): at
+// most one call per probeGap, for at most probeBudget (a ping of a database
+// that answers takes a millisecond or two).
+const (
+	probeGap    = 100 * time.Millisecond
+	probeBudget = 25 * time.Millisecond
+)
+
+// available answers whether the store is up: at once from the last probe's
+// answer, except that while it is down one call per probeGap probes it
+// itself, for at most probeBudget, and passes if it answers: so the first
+// calls after the store comes back pass, rather than waiting for the
+// watcher's next probe. Every other call meanwhile is answered at once.
 func (r *readiness) available() error {
-	if ok, _ := r.state(); !ok {
+	if ok, _ := r.state(); ok {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	last := r.tried.Load()
+	if now-last < int64(probeGap) || !r.tried.CompareAndSwap(last, now) {
 		return errDown
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), min(r.timeout, probeBudget))
+	defer cancel()
+	if r.check(ctx) != nil {
+		return errDown // the watcher records failures
+	}
+	r.record(nil)
 	return nil
 }
