@@ -36,8 +36,9 @@ func WithCallTimeout(d time.Duration) Option { return func(a *App) { a.callTimeo
 // to be down: before anything else runs, a call asks available, and when it
 // returns an error answers 503 Unavailable with a Retry-After header, at
 // once, rather than waiting out the call timeout one call after another.
-// available must answer at once: it reads a state that a probe keeps (the
-// server's readiness), it never asks the database.
+// available must answer quickly: it reads a state that a probe keeps (the
+// server's readiness, serve.Server.Available), asking the database itself
+// rarely and briefly if ever.
 func WithAvailability(available func() error) Option {
 	return func(a *App) { a.available = available }
 }
