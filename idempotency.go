@@ -41,16 +41,20 @@ import (
 // key when it ends, so that retries get its result.
 
 // IdempotencyStore keeps idempotency keys where every instance sees them.
-// Keys are hex SHA-256 digests; fingerprints identify the data of a call.
+// Keys are hex SHA-256 digests; fingerprints identify the data of a call;
+// a token identifies one claim, so that a call whose claim was taken over
+// (it outlived the lease) can neither finish nor release its successor's.
 type IdempotencyStore interface {
-	// Claim takes key for a call whose data has fingerprint, and reports
-	// true; or, when a live record holds the key, returns it. A record past
-	// its expiry, or pending for longer than lease, is taken over.
-	Claim(ctx context.Context, key, fingerprint string, ttl, lease time.Duration) (IdempotencyRecord, bool, error)
-	// Finish stores the result of the call that holds key.
-	Finish(ctx context.Context, key string, result []byte) error
-	// Release frees key, for a call that failed without writing.
-	Release(ctx context.Context, key string) error
+	// Claim takes key for a call whose data has fingerprint, under token,
+	// and reports true; or, when a live record holds the key, returns it. A
+	// record past its expiry, or pending for longer than lease, is taken
+	// over.
+	Claim(ctx context.Context, key, token, fingerprint string, ttl, lease time.Duration) (IdempotencyRecord, bool, error)
+	// Finish stores the result of the call that holds key under token.
+	Finish(ctx context.Context, key, token string, result []byte) error
+	// Release frees key if token still holds it, for a call that failed
+	// without writing.
+	Release(ctx context.Context, key, token string) error
 }
 
 // IdempotencyRecord is a claimed key.
@@ -195,8 +199,9 @@ func (s *Service) invokeOnce(ctx context.Context, hc *HookContext) (any, error) 
 		wait = min(wait, s.app.callTimeout/2)
 	}
 	until := time.Now().Add(wait)
+	token := randomID(12)
 	for {
-		rec, claimed, err := o.Store.Claim(ctx, key, ic.fingerprint, o.TTL, o.Lease)
+		rec, claimed, err := o.Store.Claim(ctx, key, token, ic.fingerprint, o.TTL, o.Lease)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +236,7 @@ func (s *Service) invokeOnce(ctx context.Context, hc *HookContext) (any, error) 
 	if err != nil {
 		var fe *Error
 		if errors.As(err, &fe) && fe.Code < 500 {
-			if rerr := o.Store.Release(bg, key); rerr != nil {
+			if rerr := o.Store.Release(bg, key, token); rerr != nil {
 				s.app.logger.Error("releasing an idempotency key", "service", s.path, "error", rerr)
 			}
 		}
@@ -239,7 +244,7 @@ func (s *Service) invokeOnce(ctx context.Context, hc *HookContext) (any, error) 
 	}
 	b, err := json.Marshal(res)
 	if err == nil {
-		err = o.Store.Finish(bg, key, b)
+		err = o.Store.Finish(bg, key, token, b)
 	}
 	if err != nil {
 		// The record is stored and will be announced; a retry waits for the

@@ -21,31 +21,36 @@ type memoryKeys struct {
 
 type memoryKey struct {
 	IdempotencyRecord
+	token          string
 	taken, expires time.Time
 }
 
-func (m *memoryKeys) Claim(_ context.Context, key, fp string, ttl, lease time.Duration) (IdempotencyRecord, bool, error) {
+func (m *memoryKeys) Claim(_ context.Context, key, token, fp string, ttl, lease time.Duration) (IdempotencyRecord, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := time.Now()
 	if r, ok := m.recs[key]; ok && now.Before(r.expires) && (r.Done || now.Before(r.taken.Add(lease))) {
 		return r.IdempotencyRecord, false, nil
 	}
-	m.recs[key] = &memoryKey{IdempotencyRecord: IdempotencyRecord{Fingerprint: fp}, taken: now, expires: now.Add(ttl)}
+	m.recs[key] = &memoryKey{IdempotencyRecord: IdempotencyRecord{Fingerprint: fp}, token: token, taken: now, expires: now.Add(ttl)}
 	return IdempotencyRecord{}, true, nil
 }
 
-func (m *memoryKeys) Finish(_ context.Context, key string, result []byte) error {
+func (m *memoryKeys) Finish(_ context.Context, key, token string, result []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.recs[key].Done, m.recs[key].Result = true, result
+	if r := m.recs[key]; r != nil && r.token == token {
+		r.Done, r.Result = true, result
+	}
 	return nil
 }
 
-func (m *memoryKeys) Release(_ context.Context, key string) error {
+func (m *memoryKeys) Release(_ context.Context, key, token string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.recs, key)
+	if r := m.recs[key]; r != nil && r.token == token && !r.Done {
+		delete(m.recs, key)
+	}
 	return nil
 }
 

@@ -28,29 +28,29 @@ func RunIdempotency(t *testing.T, open func(t testing.TB) IdempotencyStores) {
 	t.Run("claimed once across instances, then answered", func(t *testing.T) {
 		s := open(t)
 		k := key(t)
-		if _, ok, err := s.A.Claim(ctx, k, "fp1", ttl, lease); err != nil || !ok {
+		if _, ok, err := s.A.Claim(ctx, k, "t1", "fp1", ttl, lease); err != nil || !ok {
 			t.Fatalf("first claim: %v %v", ok, err)
 		}
-		rec, ok, err := s.B.Claim(ctx, k, "fp2", ttl, lease)
+		rec, ok, err := s.B.Claim(ctx, k, "t2", "fp2", ttl, lease)
 		if err != nil || ok || rec.Fingerprint != "fp1" || rec.Done {
 			t.Fatalf("a claim of a held key on another instance: %+v %v %v", rec, ok, err)
 		}
-		if err := s.A.Finish(ctx, k, []byte(`{"id":1}`)); err != nil {
+		if err := s.A.Finish(ctx, k, "t1", []byte(`{"id":1}`)); err != nil {
 			t.Fatal(err)
 		}
-		rec, ok, err = s.B.Claim(ctx, k, "fp1", ttl, lease)
+		rec, ok, err = s.B.Claim(ctx, k, "t3", "fp1", ttl, lease)
 		if err != nil || ok || !rec.Done || string(rec.Result) != `{"id":1}` {
 			t.Fatalf("a claim of a finished key: %+v %v %v", rec, ok, err)
 		}
 		again := s.Restart(t)
-		rec, ok, err = again.Claim(ctx, k, "fp1", ttl, lease)
+		rec, ok, err = again.Claim(ctx, k, "t4", "fp1", ttl, lease)
 		if err != nil || ok || !rec.Done || string(rec.Result) != `{"id":1}` {
 			t.Fatalf("after a restart: %+v %v %v", rec, ok, err)
 		}
-		if err := again.Release(ctx, k); err != nil {
+		if err := again.Release(ctx, k, "t1"); err != nil {
 			t.Fatal(err)
 		}
-		if rec, ok, _ := again.Claim(ctx, k, "fp1", ttl, lease); ok || !rec.Done {
+		if rec, ok, _ := again.Claim(ctx, k, "t4", "fp1", ttl, lease); ok || !rec.Done {
 			t.Errorf("release freed a finished key: %+v %v", rec, ok)
 		}
 	})
@@ -66,7 +66,7 @@ func RunIdempotency(t *testing.T, open func(t testing.TB) IdempotencyStores) {
 				st = s.B
 			}
 			wg.Go(func() {
-				_, ok, err := st.Claim(ctx, k, "fp", ttl, lease)
+				_, ok, err := st.Claim(ctx, k, fmt.Sprint("t", i), "fp", ttl, lease)
 				if err != nil {
 					t.Error(err)
 				}
@@ -98,23 +98,49 @@ func RunIdempotency(t *testing.T, open func(t testing.TB) IdempotencyStores) {
 			{"finished, past the lease", ttl, 0, true, false, false},
 		} {
 			k := key(t) + tc.name
-			if _, ok, err := s.A.Claim(ctx, k, "fp", tc.ttl, tc.lease); err != nil || !ok {
+			if _, ok, err := s.A.Claim(ctx, k, "t1", "fp", tc.ttl, tc.lease); err != nil || !ok {
 				t.Fatalf("%s: first claim %v %v", tc.name, ok, err)
 			}
 			if tc.finish {
-				if err := s.A.Finish(ctx, k, []byte("1")); err != nil {
+				if err := s.A.Finish(ctx, k, "t1", []byte("1")); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tc.release {
-				if err := s.A.Release(ctx, k); err != nil {
+				if err := s.A.Release(ctx, k, "t1"); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_, ok, err := s.B.Claim(ctx, k, "fp2", tc.ttl, tc.lease)
+			_, ok, err := s.B.Claim(ctx, k, "t2", "fp2", tc.ttl, tc.lease)
 			if err != nil || ok != tc.want {
 				t.Errorf("%s: claimed again %v (%v), want %v", tc.name, ok, err, tc.want)
 			}
+		}
+	})
+	t.Run("a claim taken over can neither finish nor release its successor's", func(t *testing.T) {
+		s := open(t)
+		k := key(t)
+		if _, ok, err := s.A.Claim(ctx, k, "old", "fp", ttl, 0); err != nil || !ok {
+			t.Fatalf("first claim: %v %v", ok, err)
+		}
+		if _, ok, err := s.B.Claim(ctx, k, "new", "fp", ttl, 0); err != nil || !ok {
+			t.Fatalf("the takeover of an abandoned claim: %v %v", ok, err)
+		}
+		if err := s.A.Release(ctx, k, "old"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.A.Finish(ctx, k, "old", []byte(`"old"`)); err != nil {
+			t.Fatal(err)
+		}
+		rec, ok, err := s.B.Claim(ctx, k, "third", "fp", ttl, lease)
+		if err != nil || ok || rec.Done {
+			t.Fatalf("after the old claim's release and finish: %+v claimed %v (%v), want the new claim pending", rec, ok, err)
+		}
+		if err := s.B.Finish(ctx, k, "new", []byte(`"new"`)); err != nil {
+			t.Fatal(err)
+		}
+		if rec, _, _ := s.A.Claim(ctx, k, "fourth", "fp", ttl, lease); string(rec.Result) != `"new"` {
+			t.Errorf("result %s, want the new claim's", rec.Result)
 		}
 	})
 }

@@ -31,6 +31,7 @@ func NewIdempotency(coll *mongo.Collection) *Idempotency { return &Idempotency{c
 
 type idemDoc struct {
 	Key         string    `bson:"_id"`
+	Token       string    `bson:"token"`
 	Fingerprint string    `bson:"fingerprint"`
 	Done        bool      `bson:"done"`
 	Result      string    `bson:"result"`
@@ -39,7 +40,7 @@ type idemDoc struct {
 }
 
 // Claim implements pinion.IdempotencyStore.
-func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, lease time.Duration) (pinion.IdempotencyRecord, bool, error) {
+func (s *Idempotency) Claim(ctx context.Context, key, token, fingerprint string, ttl, lease time.Duration) (pinion.IdempotencyRecord, bool, error) {
 	if now, last := time.Now().UnixMilli(), s.swept.Load(); now-last > time.Minute.Milliseconds() && s.swept.CompareAndSwap(last, now) {
 		if _, err := s.coll.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: time.UnixMilli(now).UTC()}}}}); err != nil {
 			return pinion.IdempotencyRecord{}, false, err
@@ -47,7 +48,7 @@ func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, l
 	}
 	for range 3 {
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		doc := idemDoc{Key: key, Fingerprint: fingerprint, Taken: now, Expires: now.Add(ttl)}
+		doc := idemDoc{Key: key, Token: token, Fingerprint: fingerprint, Taken: now, Expires: now.Add(ttl)}
 		_, err := s.coll.InsertOne(ctx, doc)
 		if err == nil {
 			return pinion.IdempotencyRecord{}, true, nil
@@ -58,7 +59,7 @@ func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, l
 		res, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "$or", Value: bson.A{
 			bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: now}}}},
 			bson.D{{Key: "done", Value: false}, {Key: "taken", Value: bson.D{{Key: "$lte", Value: now.Add(-lease)}}}},
-		}}}, bson.D{{Key: "$set", Value: bson.D{{Key: "fingerprint", Value: fingerprint}, {Key: "done", Value: false},
+		}}}, bson.D{{Key: "$set", Value: bson.D{{Key: "token", Value: token}, {Key: "fingerprint", Value: fingerprint}, {Key: "done", Value: false},
 			{Key: "result", Value: ""}, {Key: "taken", Value: now}, {Key: "expires", Value: doc.Expires}}}})
 		if err != nil {
 			return pinion.IdempotencyRecord{}, false, err
@@ -80,14 +81,14 @@ func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, l
 }
 
 // Finish implements pinion.IdempotencyStore.
-func (s *Idempotency) Finish(ctx context.Context, key string, result []byte) error {
-	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+func (s *Idempotency) Finish(ctx context.Context, key, token string, result []byte) error {
+	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "token", Value: token}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "result", Value: string(result)}}}})
 	return err
 }
 
 // Release implements pinion.IdempotencyStore.
-func (s *Idempotency) Release(ctx context.Context, key string) error {
-	_, err := s.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}})
+func (s *Idempotency) Release(ctx context.Context, key, token string) error {
+	_, err := s.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "token", Value: token}, {Key: "done", Value: false}})
 	return err
 }

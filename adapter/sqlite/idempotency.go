@@ -36,7 +36,7 @@ func (s *Idempotency) ready(ctx context.Context) error {
 	s.setup.Do(func() {
 		s.err = s.db.Write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+idempotencyTable+
-				" (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, done INTEGER NOT NULL, result BLOB,"+
+				" (key TEXT PRIMARY KEY, token TEXT NOT NULL, fingerprint TEXT NOT NULL, done INTEGER NOT NULL, result BLOB,"+
 				" taken INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID")
 			return err
 		})
@@ -45,7 +45,7 @@ func (s *Idempotency) ready(ctx context.Context) error {
 }
 
 // Claim implements pinion.IdempotencyStore.
-func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, lease time.Duration) (pinion.IdempotencyRecord, bool, error) {
+func (s *Idempotency) Claim(ctx context.Context, key, token, fingerprint string, ttl, lease time.Duration) (pinion.IdempotencyRecord, bool, error) {
 	var rec pinion.IdempotencyRecord
 	if err := s.ready(ctx); err != nil {
 		return rec, false, err
@@ -58,10 +58,10 @@ func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, l
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO "+idempotencyTable+" (key, fingerprint, done, result, taken, expires) VALUES (?, ?, 0, NULL, ?, ?)"+
-			" ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, done = 0, result = NULL, taken = excluded.taken, expires = excluded.expires"+
-			" WHERE expires <= excluded.taken OR (done = 0 AND taken <= ?)",
-			key, fingerprint, now, now+ttl.Milliseconds(), now-lease.Milliseconds())
+		res, err := tx.ExecContext(ctx, "INSERT INTO "+idempotencyTable+" (key, token, fingerprint, done, result, taken, expires) VALUES (?, ?, ?, 0, NULL, ?, ?)"+
+			" ON CONFLICT (key) DO UPDATE SET token = excluded.token, fingerprint = excluded.fingerprint, done = 0, result = NULL,"+
+			" taken = excluded.taken, expires = excluded.expires WHERE expires <= excluded.taken OR (done = 0 AND taken <= ?)",
+			key, token, fingerprint, now, now+ttl.Milliseconds(), now-lease.Milliseconds())
 		if err != nil {
 			return err
 		}
@@ -82,17 +82,17 @@ func (s *Idempotency) Claim(ctx context.Context, key, fingerprint string, ttl, l
 }
 
 // Finish implements pinion.IdempotencyStore.
-func (s *Idempotency) Finish(ctx context.Context, key string, result []byte) error {
+func (s *Idempotency) Finish(ctx context.Context, key, token string, result []byte) error {
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE "+idempotencyTable+" SET done = 1, result = ? WHERE key = ?", result, key)
+		_, err := tx.ExecContext(ctx, "UPDATE "+idempotencyTable+" SET done = 1, result = ? WHERE key = ? AND token = ?", result, key, token)
 		return err
 	})
 }
 
 // Release implements pinion.IdempotencyStore.
-func (s *Idempotency) Release(ctx context.Context, key string) error {
+func (s *Idempotency) Release(ctx context.Context, key, token string) error {
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM "+idempotencyTable+" WHERE key = ? AND done = 0", key)
+		_, err := tx.ExecContext(ctx, "DELETE FROM "+idempotencyTable+" WHERE key = ? AND token = ? AND done = 0", key, token)
 		return err
 	})
 }
