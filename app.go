@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // App is a Pinion application: a registry of services with app-wide hooks, values
@@ -39,6 +40,11 @@ type App struct {
 	owned      atomic.Bool // a service WithOwner is registered: events are narrowed
 	// queryLimits bound external queries (WithQueryLimits).
 	queryLimits QueryLimits
+
+	// See outcome.go and idempotency.go.
+	callTimeout time.Duration
+	available   func() error
+	idempotency *idempotency
 }
 
 // Option configures an App.

@@ -87,6 +87,11 @@ type HookContext struct {
 	Event string
 
 	resultSet bool
+	// idem is the idempotency key of an external create that carries one;
+	// replayed is set when the method did not run because the key had
+	// answered already (see idempotency.go).
+	idem     *idemCall
+	replayed bool
 }
 
 // HTTP holds REST response details a hook may set.

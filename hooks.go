@@ -333,8 +333,8 @@ func eventStep(ctx context.Context, r *run, i int) error {
 	if err := r.next(ctx, i+1); err != nil {
 		return err
 	}
-	if hc.Event == "" || hc.Service.customEvent(hc.Event) {
-		return nil
+	if hc.Event == "" || hc.replayed || hc.Service.customEvent(hc.Event) {
+		return nil // a replayed create was announced when it ran
 	}
 	app := hc.App
 	results, dispatches := elements(hc.Result), elements(hc.Dispatch)
@@ -358,7 +358,7 @@ func methodStep(ctx context.Context, r *run, _ int) error {
 	if hc.HasResult() {
 		return nil
 	}
-	res, err := hc.Service.invoke(ctx, hc)
+	res, err := hc.Service.invokeOnce(ctx, hc)
 	if err != nil {
 		return err
 	}
@@ -374,7 +374,7 @@ func observedMethodStep(obs Observer) step {
 			return nil
 		}
 		ctx, end := obs.Start(ctx, hc, PhaseMethod)
-		res, err := hc.Service.invoke(ctx, hc)
+		res, err := hc.Service.invokeOnce(ctx, hc)
 		end(err)
 		if err != nil {
 			return err

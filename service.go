@@ -309,12 +309,32 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 	if params == nil {
 		params = &Params{}
 	}
+	a := s.app
+	if params.Provider == "" || a.callTimeout <= 0 && a.available == nil && a.idempotency == nil {
+		return s.observedCall(ctx, method, id, data, params, nil)
+	}
+	idem, err := s.idempotencyKey(method, data, params)
+	if err != nil {
+		return nil, err
+	}
+	return s.bounded(ctx, method, func(ctx context.Context) (*HookContext, error) {
+		return s.observedCall(ctx, method, id, data, params, idem)
+	})
+}
+
+// observedCall is call, told to the app's observer if it has one; idem is the
+// call's idempotency key, if any.
+func (s *Service) observedCall(ctx context.Context, method Method, id, data any, params *Params, idem *idemCall) (*HookContext, error) {
 	if obs := s.app.observerOf(); obs != nil {
-		hc := &HookContext{App: s.app, Service: s, Path: s.path, Method: method, Type: TypeAround, ID: id, Data: data, Params: params}
+		hc := &HookContext{App: s.app, Service: s, Path: s.path, Method: method, Type: TypeAround, ID: id, Data: data, Params: params, idem: idem}
 		ctx, end := obs.Start(ctx, hc, PhaseCall)
 		res, err := s.call(ctx, method, id, data, params, hc)
 		end(err)
 		return res, err
+	}
+	if idem != nil {
+		hc := &HookContext{App: s.app, Service: s, Path: s.path, Method: method, Type: TypeAround, ID: id, Data: data, Params: params, idem: idem}
+		return s.call(ctx, method, id, data, params, hc)
 	}
 	return s.call(ctx, method, id, data, params, nil)
 }

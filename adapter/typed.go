@@ -57,6 +57,38 @@ func (t *Typed[T, K]) IDField() string { return t.id.Name }
 // Inner returns the adapter Typed works over.
 func (t *Typed[T, K]) Inner() MapService { return t.inner }
 
+// IndexedField is a field that T's struct tags index (index:"true" or
+// index:"unique", see package schema), by its dot path.
+type IndexedField struct {
+	Path   string
+	Unique bool
+}
+
+// IndexesOf lists the fields of T that its tags index, nested structs as dot
+// paths, in declaration order: the adapters' Typed constructors add an index
+// for each to those their options declare.
+func IndexesOf[T any]() []IndexedField {
+	var out []IndexedField
+	indexesOf(schema.For[T](), "", &out, 0)
+	return out
+}
+
+func indexesOf(st *schema.Struct, prefix string, out *[]IndexedField, depth int) {
+	for _, f := range st.Fields {
+		name := prefix + f.Name
+		if f.Indexed {
+			*out = append(*out, IndexedField{Path: name, Unique: f.Unique})
+		}
+		t := f.Type
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if f.Kind() == "object" && t.Kind() == reflect.Struct && depth < 4 {
+			indexesOf(schema.Of(t), name+".", out, depth+1)
+		}
+	}
+}
+
 // FieldsOf derives query coercion from T's field types: numbers, booleans,
 // times and ObjectIds (nested structs as dot paths), so that a REST query
 // ?done=true finds what it means without listing fields by hand.

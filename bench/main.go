@@ -6,6 +6,7 @@
 //	go run ./bench -only rest -storage memory -duration 5s
 //	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
 //	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
+//	go run ./bench -scale -scale-sizes 100000,1000000   # at the sizes given
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
@@ -41,6 +42,7 @@ type options struct {
 	out         string
 	scale       bool
 	scaleMax    int
+	scaleSizes  string
 	scaleOnly   string
 }
 
@@ -60,6 +62,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md, or <date>-scale.md)")
 	flag.BoolVar(&o.scale, "scale", false, "measure the storage at 1k, 10k and 100k records instead (see scale.go)")
 	flag.IntVar(&o.scaleMax, "scale-max", 0, "with -scale: the largest size to measure (default 100000)")
+	flag.StringVar(&o.scaleSizes, "scale-sizes", "", "with -scale: the sizes to measure, comma-separated (default 1000,10000,100000)")
 	flag.StringVar(&o.scaleOnly, "scale-store", "", "with -scale: sqlite or ferretdb (default both)")
 	var so soakOptions
 	flag.DurationVar(&so.duration, "soak", 0, "instead of the comparison, a soak test of this length: mixed REST and socket load on Pinion alone, then a ledger")

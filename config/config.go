@@ -189,20 +189,25 @@ type DatabaseTimeouts struct {
 	// Startup bounds how long the server waits for the database at
 	// start-up, retrying with backoff, before it gives up.
 	Startup Duration `json:"startup"`
+	// IdempotencyKeys is how long the idempotency keys of creates are kept
+	// (see pinion.WithIdempotency): a retry with a key older than that
+	// writes again.
+	IdempotencyKeys Duration `json:"idempotencyKeys"`
 }
 
 // Default database timeouts, for settings a configuration leaves out.
 const (
-	DefaultCallTimeout    = 5 * time.Second
-	DefaultReadyTimeout   = time.Second
-	DefaultStartupTimeout = time.Minute
+	DefaultCallTimeout     = 5 * time.Second
+	DefaultReadyTimeout    = time.Second
+	DefaultStartupTimeout  = time.Minute
+	DefaultIdempotencyKeys = 24 * time.Hour
 )
 
 func (t *DatabaseTimeouts) applyDefaults() {
 	for _, d := range []struct {
 		v   *Duration
 		def time.Duration
-	}{{&t.Call, DefaultCallTimeout}, {&t.Ready, DefaultReadyTimeout}, {&t.Startup, DefaultStartupTimeout}} {
+	}{{&t.Call, DefaultCallTimeout}, {&t.Ready, DefaultReadyTimeout}, {&t.Startup, DefaultStartupTimeout}, {&t.IdempotencyKeys, DefaultIdempotencyKeys}} {
 		if *d.v == 0 {
 			*d.v = Duration(d.def)
 		}
@@ -475,8 +480,8 @@ func (c *Config) validate() error {
 	if c.Sockets.MaxQueuedBytes < 0 || c.Sockets.MaxQueuedPackets < 0 {
 		errs = append(errs, fmt.Errorf("sockets {maxQueuedBytes, maxQueuedPackets} must not be negative"))
 	}
-	if t := c.DatabaseTimeouts; t.Call < 0 || t.Ready < 0 || t.Startup < 0 {
-		errs = append(errs, fmt.Errorf("databaseTimeouts {call, ready, startup} must not be negative"))
+	if t := c.DatabaseTimeouts; t.Call < 0 || t.Ready < 0 || t.Startup < 0 || t.IdempotencyKeys < 0 {
+		errs = append(errs, fmt.Errorf("databaseTimeouts {call, ready, startup, idempotencyKeys} must not be negative"))
 	}
 	if p := c.Metrics.Path; p != "" {
 		if err := checkMetricsPath(p, c.Metrics.Addr != ""); err != nil {

@@ -22,6 +22,10 @@
 //	  - readOnly:"true": set by the server; what a client sends for it is
 //	    dropped;
 //	  - protected:"true": never sent to a client, nor usable in its queries;
+//	  - index:"true" or index:"unique": the field is indexed where the
+//	    records are stored (a unique index refuses a second record with the
+//	    same value); the adapters' Typed constructors create the index, as
+//	    if their options declared it;
 //	  - doc:"…": a description, for documentation.
 //
 // The package knows nothing of services: package pinion builds typed services
@@ -60,6 +64,9 @@ type Field struct {
 	ReadOnly  bool
 	Protected bool
 	Doc       string
+	// Indexed is set by index:"true" or index:"unique", Unique by the
+	// latter: the store keeps an index on the field.
+	Indexed, Unique bool
 	Rules
 
 	info *info // of Type
@@ -134,9 +141,27 @@ func (s *Struct) collect(t reflect.Type, index []int) {
 			Rules:     rules(t, sf),
 			info:      infoOf(sf.Type),
 		}
+		f.Indexed, f.Unique = indexTag(t, sf)
 		s.Fields = append(s.Fields, f)
 		s.byName[name] = f
 	}
+}
+
+// indexTag reads the index tag: "true" or "unique". Another value panics, as
+// a wrong rule does: an index that a typo left out would be found in
+// production, by a slow query.
+func indexTag(t reflect.Type, sf reflect.StructField) (indexed, unique bool) {
+	v, ok := sf.Tag.Lookup("index")
+	if !ok {
+		return false, false
+	}
+	switch v {
+	case "true":
+		return true, false
+	case "unique":
+		return true, true
+	}
+	panic(fmt.Sprintf("schema: %s.%s: tag index: %q is neither \"true\" nor \"unique\"", t, sf.Name, v))
 }
 
 func rules(t reflect.Type, sf reflect.StructField) Rules {

@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -244,4 +245,30 @@ func TestIsEmail(t *testing.T) {
 			t.Errorf("IsEmail(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+func TestIndexTag(t *testing.T) {
+	type rec struct {
+		A string `json:"a" index:"true"`
+		B string `json:"b" index:"unique"`
+		C string `json:"c"`
+	}
+	st := schema.Of(reflect.TypeFor[rec]())
+	for _, tc := range []struct {
+		name            string
+		indexed, unique bool
+	}{{"a", true, false}, {"b", true, true}, {"c", false, false}} {
+		if f := st.Field(tc.name); f.Indexed != tc.indexed || f.Unique != tc.unique {
+			t.Errorf("%s: indexed %v unique %v, want %v %v", tc.name, f.Indexed, f.Unique, tc.indexed, tc.unique)
+		}
+	}
+	type bad struct {
+		A string `json:"a" index:"yes"`
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `tag index: "yes"`) {
+			t.Errorf("index:\"yes\": panic %v, want one naming the tag", r)
+		}
+	}()
+	schema.Of(reflect.TypeFor[bad]())
 }

@@ -160,6 +160,14 @@ func New(app *pinion.App, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// Available reports, at once, whether the last readiness probe found the
+// database answering: nil, or an error while it did not. It is what
+// pinion.WithAvailability asks, so that calls fail fast while /readyz says
+// the database is down. While down, the watcher (in Serve) probes ten times
+// a second, and one call per tenth of a second probes for at most 25 ms
+// itself, so that calls pass again as soon as it is back.
+func (s *Server) Available() error { return s.ready.available() }
+
 func or(d, def time.Duration) time.Duration {
 	if d > 0 {
 		return d

@@ -29,7 +29,7 @@ type store struct {
 	proxy *faultproxy.Proxy
 }
 
-func startStore(t *testing.T) *store {
+func startStore(t testing.TB) *store {
 	t.Helper()
 	s := &store{dir: t.TempDir()}
 	s.start(t)
@@ -42,7 +42,7 @@ func startStore(t *testing.T) *store {
 	return s
 }
 
-func (s *store) start(t *testing.T) {
+func (s *store) start(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -53,7 +53,7 @@ func (s *store) start(t *testing.T) {
 	s.srv = srv
 }
 
-func hostOf(t *testing.T, uri string) string {
+func hostOf(t testing.TB, uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil {
 		t.Fatal(err)

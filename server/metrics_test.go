@@ -22,7 +22,7 @@ import (
 )
 
 // call sends a JSON request and decodes the answer.
-func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
+func call(t testing.TB, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {

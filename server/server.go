@@ -91,15 +91,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 	} else if s.Tracing.Enabled() {
 		logger.Info("exporting traces over OTLP")
 	}
-	app := pinion.New(pinion.WithLogger(logger), pinion.WithExposedErrors(!cfg.Production()),
-		pinion.WithHistory(cfg.Realtime.HistoryOptions()))
-	s.App = app
-	if cfg.Storage != "memory" {
-		// First of the app's hooks, so that it sees what all the others do.
-		app.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {mongodb.Guard(time.Duration(cfg.DatabaseTimeouts.Call))}}})
-	}
-
 	var userStore, messageStore any
+	var idempotency pinion.IdempotencyStore
 	var authOpts []authentication.Option
 	switch cfg.Storage {
 	case "memory":
@@ -121,6 +114,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		s.store = store
 		authOpts = append(authOpts, authentication.WithRevocations(store), authentication.WithThrottle(store),
 			authentication.WithRefreshTokens(store), authentication.WithTickets(store))
+		idempotency = sqlite.NewIdempotency(s.lite)
 	default: // mongodb
 		if s.db, err = openDatabase(ctx, cfg, logger, s.Metrics, s.Tracing); err != nil {
 			return nil, err
@@ -135,8 +129,27 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Server,
 		s.store = store
 		authOpts = append(authOpts, authentication.WithRevocations(store), authentication.WithThrottle(store),
 			authentication.WithRefreshTokens(store), authentication.WithTickets(store))
+		idempotency = mongodb.NewIdempotency(s.db.db.Collection("pinion.idempotency"))
 	}
 	authOpts = append(authOpts, authentication.WithCookieOrigins(explicit(cfg.Origins)...))
+
+	opts := []pinion.Option{pinion.WithLogger(logger), pinion.WithExposedErrors(!cfg.Production()),
+		pinion.WithHistory(cfg.Realtime.HistoryOptions())}
+	if cfg.Storage != "memory" {
+		// External calls wait at most the call timeout; writes run to their
+		// outcome whatever the wait (see pinion.WithCallTimeout). While
+		// /readyz finds the database down, calls answer 503 at once.
+		opts = append(opts, pinion.WithCallTimeout(time.Duration(cfg.DatabaseTimeouts.Call)),
+			pinion.WithAvailability(s.available),
+			pinion.WithIdempotency(pinion.IdempotencyOptions{Store: idempotency, TTL: time.Duration(cfg.DatabaseTimeouts.IdempotencyKeys)}))
+	}
+	app := pinion.New(opts...)
+	s.App = app
+	if cfg.Storage != "memory" {
+		// First of the app's hooks, so that it sees what all the others do;
+		// the timeout is WithCallTimeout's.
+		app.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {mongodb.Guard(0)}}})
+	}
 
 	if s.Auth, err = authentication.Install(app, authCfg, authOpts...); err != nil {
 		s.close(ctx)
@@ -251,6 +264,15 @@ func (s *Server) ready(ctx context.Context) error {
 		return s.lite.Ping(ctx)
 	}
 	return nil
+}
+
+// available answers whether the last readiness probe found the database
+// up; nil before the HTTP server exists.
+func (s *Server) available() error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Available()
 }
 
 // explicit drops "*" from an origin list: a wildcard never vouches for a

@@ -23,7 +23,7 @@ import (
 	"github.com/pinionhq/pinion/server"
 )
 
-func load(t *testing.T, storage string) *config.Config {
+func load(t testing.TB, storage string) *config.Config {
 	t.Helper()
 	env := map[string]string{"CONFIG_DIR": "../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": storage,
 		"AUTH_SECRET": "server-test-secret-server-test-secret-0123"}
@@ -141,7 +141,7 @@ func TestClientAddress(t *testing.T) {
 }
 
 // serve starts srv on a free port and returns its address.
-func serve(t *testing.T, srv *server.Server) string {
+func serve(t testing.TB, srv *server.Server) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -33,8 +33,11 @@ package mongodb
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
@@ -100,7 +103,8 @@ func (s *Service) Setup(ctx context.Context, app *pinion.App, path string) error
 // pinion.Use. Documents are stored under T's JSON names; the id field is
 // "_id" unless opts.ID says otherwise, usually a bson.ObjectID (or a string
 // holding its hex). Query strings are coerced from T's field types;
-// opts.Fields adds to them.
+// opts.Fields adds to them. The indexes are opts.Indexes and one on each
+// field T's tags index (index:"true" or index:"unique", see package schema).
 func Typed[T any, K comparable](coll *mongo.Collection, opts Options) *adapter.Typed[T, K] {
 	if opts.ID == "" {
 		opts.ID = "_id"
@@ -112,5 +116,27 @@ func Typed[T any, K comparable](coll *mongo.Collection, opts Options) *adapter.T
 		delete(fields, opts.ID)
 	}
 	opts.Options = opts.Options.WithFields(fields)
+	opts.Indexes = withTagged(opts.Indexes, adapter.IndexesOf[T]())
 	return adapter.NewTyped[T, K](New(coll, opts), opts.ID)
+}
+
+// withTagged adds to indexes one ascending index for each field that the
+// struct tags index, named as MongoDB names it ("<field>_1"), unless indexes
+// already has one on that field alone.
+func withTagged(indexes []mongo.IndexModel, tagged []adapter.IndexedField) []mongo.IndexModel {
+	out := slices.Clone(indexes)
+	for _, f := range tagged {
+		if slices.ContainsFunc(indexes, func(ix mongo.IndexModel) bool {
+			keys, ok := ix.Keys.(bson.D)
+			return ok && len(keys) == 1 && keys[0].Key == f.Path
+		}) {
+			continue
+		}
+		o := options.Index().SetName(f.Path + "_1")
+		if f.Unique {
+			o.SetUnique(true)
+		}
+		out = append(out, mongo.IndexModel{Keys: bson.D{{Key: f.Path, Value: 1}}, Options: o})
+	}
+	return out
 }

@@ -71,6 +71,12 @@ var errCallTimeout = errors.New("mongodb: the database work of a call took longe
 //     (Down), in the adapter, in the authentication store or anywhere in
 //     its hooks, fails with 503 rather than a 500.
 //
+// The timeout bounds reads (find, get) only. A write cut short by a deadline
+// may still be applied by the database after the driver gave up on it (the
+// bytes were on their way), stored and never announced; so writes run to
+// their outcome, and pinion.WithCallTimeout bounds how long their caller
+// waits instead (the server uses both, with a timeout of 0 here).
+//
 // A call whose own caller gave up (a REST client gone, the socket call's
 // timeout) keeps its context error. Register it before the other app hooks:
 // it must see them all. Calls from Go nested in a guarded call share the
@@ -78,7 +84,7 @@ var errCallTimeout = errors.New("mongodb: the database work of a call took longe
 func Guard(timeout time.Duration) pinion.AroundHook {
 	return func(ctx context.Context, hc *pinion.HookContext, next pinion.Next) error {
 		inner := ctx
-		if timeout > 0 {
+		if timeout > 0 && (hc.Method == pinion.MethodFind || hc.Method == pinion.MethodGet) {
 			var cancel context.CancelFunc
 			inner, cancel = context.WithTimeoutCause(ctx, timeout, errCallTimeout)
 			defer cancel()

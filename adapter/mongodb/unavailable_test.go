@@ -56,19 +56,45 @@ func TestUnavailable(t *testing.T) {
 func TestGuard(t *testing.T) {
 	app := pinion.New()
 	app.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {Guard(50 * time.Millisecond)}}})
-	svc := app.Use("slow", pinion.CustomMethod(nil), pinion.WithMethod("wait", func(ctx context.Context, data any, p *pinion.Params) (any, error) {
-		<-ctx.Done() // a database that does not answer: the driver returns the context's error
-		return nil, fmt.Errorf("mongodb: find: %w", ctx.Err())
-	}))
+	svc := app.Use("slow", stalled{})
 	start := time.Now()
-	_, err := svc.Call(context.Background(), "wait", nil, nil, nil)
+	_, err := svc.Call(context.Background(), pinion.MethodFind, nil, nil, nil)
 	if !errors.Is(err, pinion.Unavailable("")) || time.Since(start) > time.Second {
 		t.Fatalf("after %s: %v, want a 503", time.Since(start), err)
 	}
 	// The caller's own deadline stays the caller's.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if _, err := svc.Call(ctx, "wait", nil, nil, nil); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pinion.Unavailable("")) {
+	if _, err := svc.Call(ctx, pinion.MethodFind, nil, nil, nil); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pinion.Unavailable("")) {
 		t.Fatalf("the caller's deadline: %v", err)
+	}
+}
+
+// stalled is a database that does not answer: the driver returns the
+// context's error.
+type stalled struct{}
+
+func (stalled) Find(ctx context.Context, _ *pinion.Params) (any, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("mongodb: find: %w", ctx.Err())
+}
+
+// Create waits for its context too; Guard sets it no deadline (see Guard).
+func (stalled) Create(ctx context.Context, _ any, _ *pinion.Params) (any, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("mongodb: insert: %w", ctx.Err())
+}
+
+// TestGuardLeavesWritesAlone checks that a write gets no deadline from
+// Guard: only its caller's own.
+func TestGuardLeavesWritesAlone(t *testing.T) {
+	app := pinion.New()
+	app.Hooks(pinion.Hooks{Around: pinion.AroundMap{pinion.All: {Guard(10 * time.Millisecond)}}})
+	svc := app.Use("slow", stalled{})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := svc.Call(ctx, pinion.MethodCreate, nil, map[string]any{}, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pinion.Unavailable("")) {
+		t.Fatalf("a write under Guard: %v, want its caller's deadline, not Guard's 503", err)
 	}
 }

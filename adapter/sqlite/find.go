@@ -98,6 +98,63 @@ func selectRecords(ctx context.Context, db conn, sc *schema, cond string, args [
 	return out, rows.Err()
 }
 
+// pageAndTotal reads a page of the records matching cond and their total in
+// one pass: the statement a full scan needs when a condition reads a field
+// from the records' JSON (see scans). The inner query runs the scan once,
+// keeping only the seq of each match and counting them all (a window over the
+// whole result, computed before LIMIT); the outer one reads the JSON of the
+// page's rows only. Two statements, a count and a page, would scan twice.
+// The total is 0 when the page is empty: a page past the end has to be
+// counted apart.
+func pageAndTotal(ctx context.Context, db conn, sc *schema, cond string, args []any, order string, limit, skip int) ([]stored, int, error) {
+	stmt := "SELECT seq, json(data), total FROM (SELECT seq, count(*) OVER () AS total FROM " + sc.table + whereClause(cond) +
+		" ORDER BY " + order + " LIMIT ? OFFSET ?) CROSS JOIN " + sc.table + " USING (seq) ORDER BY " + order
+	rows, err := db.query(ctx, stmt, append(args[:len(args):len(args)], limit, skip)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []stored
+	var text []byte
+	total := 0
+	for rows.Next() {
+		var st stored
+		if err := rows.Scan(&st.seq, &text, &total); err != nil {
+			return nil, 0, err
+		}
+		if st.rec, err = decodeRecord(text); err != nil {
+			return nil, 0, fmt.Errorf("decoding record %d: %w", st.seq, err)
+		}
+		out = append(out, st)
+	}
+	return out, total, rows.Err()
+}
+
+// scans reports whether a condition of where names a field without columns
+// (nor the id), which SQLite reads from each candidate record's JSON: such a
+// query reads its page and its total in one pass (pageAndTotal). Queries on
+// indexed fields only count from their index, or from a counts table, and
+// read their page from the index in order, stopping after it; for them two
+// statements cost less than one that visits every match.
+func (sc *schema) scans(where map[string]any, id string) bool {
+	for k, v := range where {
+		switch k {
+		case "$or", "$and":
+			list, _ := v.([]any)
+			for _, e := range list {
+				if q, ok := e.(map[string]any); ok && sc.scans(q, id) {
+					return true
+				}
+			}
+		default:
+			if sc.byName[k] == nil && k != id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // whereClause is the WHERE of a condition, none when it is always true:
 // SQLite counts a whole table from its smallest index only without one.
 func whereClause(cond string) string {
@@ -143,6 +200,21 @@ func (s *Service) Find(ctx context.Context, params *pinion.Params) (any, error) 
 		c, cond, err := s.conditions(ctx, db, sc, q.Where)
 		if err != nil {
 			return err
+		}
+		if q.Paginated() && q.Limit != 0 && sc.scans(q.Where, s.opts.ID) {
+			order, err := c.orderBy(q.Sort)
+			if err != nil {
+				return err
+			}
+			recs, n, err := pageAndTotal(ctx, db, sc, cond, c.args, order, q.Limit, q.Skip)
+			if err != nil || len(recs) > 0 || q.Skip == 0 {
+				for _, r := range recs {
+					data = append(data, q.Project(r.rec, s.opts.ID))
+				}
+				total = n
+				return err
+			}
+			// A page past the end carries no total: count on.
 		}
 		if q.Paginated() {
 			stmt, args, ok := c.countQuery(q.Where)

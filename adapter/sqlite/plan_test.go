@@ -137,3 +137,46 @@ func explain(t *testing.T, s *Service, query map[string]any) string {
 	}
 	return strings.Join(lines, "; ")
 }
+
+// tagged declares its indexes in its struct: email unique, room plain.
+type tagged struct {
+	ID    string `json:"_id"`
+	Email string `json:"email" index:"unique"`
+	Room  string `json:"room" index:"true"`
+	Text  string `json:"text"`
+}
+
+// TestTaggedIndexPlans checks that the indexes a typed service's struct tags
+// declare are made and used: SQLite's plan of a find on a tagged field
+// searches its index, and the unique one refuses a second email.
+func TestTaggedIndexPlans(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "tagged.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	typed := Typed[tagged, string](db, "tagged", Options{Indexes: []Index{{Fields: []string{"room", "text"}}}})
+	s := typed.Inner().(*Service)
+	if _, err := typed.Create(ctx, tagged{Email: "a@example.com", Room: "r1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := typed.Create(ctx, tagged{Email: "a@example.com", Room: "r2"}, nil); err == nil || !strings.Contains(err.Error(), "email") {
+		t.Errorf("a second record with the same email: %v, want a conflict on email", err)
+	}
+	for _, tc := range []struct {
+		query map[string]any
+		index string
+	}{
+		{map[string]any{"email": "a@example.com"}, `USING INDEX tagged:["email"]`},
+		{map[string]any{"room": "r1"}, `USING INDEX tagged:["room"`}, // room's own, or the declared {room, text}
+		{map[string]any{"room": "r1", "text": "x"}, `USING INDEX tagged:["room","text"]`},
+	} {
+		if plan := explain(t, s, tc.query); !strings.Contains(plan, "SEARCH tagged "+tc.index) {
+			t.Errorf("plan of %v: %q, want a search %s", tc.query, plan, tc.index)
+		}
+	}
+	if plan := explain(t, s, map[string]any{"text": "x"}); !strings.Contains(plan, "SCAN tagged") {
+		t.Errorf("plan of an untagged field: %q, want a scan", plan)
+	}
+}

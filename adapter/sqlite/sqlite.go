@@ -52,6 +52,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -153,11 +154,27 @@ func (s *Service) ready(ctx context.Context) (*schema, error) {
 // under T's JSON names; the id field is "_id" unless opts.ID says otherwise.
 // New ids are 24-hex ObjectId strings, so K is usually string (a K of another
 // kind needs every create to carry its id). Query strings are coerced from T's
-// field types; opts.Fields adds to them, and opts.Indexes are the table's.
+// field types; opts.Fields adds to them. The table's indexes are
+// opts.Indexes and one on each field T's tags index (index:"true" or
+// index:"unique", see package schema).
 func Typed[T any, K comparable](db *DB, table string, opts Options) *adapter.Typed[T, K] {
 	if opts.ID == "" {
 		opts.ID = "_id"
 	}
 	opts.Options = opts.Options.WithFields(adapter.FieldsOf[T]())
+	opts.Indexes = withTagged(opts.Indexes, adapter.IndexesOf[T]())
 	return adapter.NewTyped[T, K](New(db, table, opts), opts.ID)
+}
+
+// withTagged adds to indexes one index for each field that the struct tags
+// index, unless indexes already has one on that field alone (the options
+// win: they may count it, say).
+func withTagged(indexes []Index, tagged []adapter.IndexedField) []Index {
+	out := slices.Clone(indexes)
+	for _, f := range tagged {
+		if !slices.ContainsFunc(indexes, func(ix Index) bool { return slices.Equal(ix.Fields, []string{f.Path}) }) {
+			out = append(out, Index{Fields: []string{f.Path}, Unique: f.Unique})
+		}
+	}
+	return out
 }

@@ -1,8 +1,8 @@
 // Package faultproxy is a TCP proxy on loopback that tests cut: put it
 // between a client and a server (a database), then make the server stop
-// answering (Hang: a partition, where bytes go nowhere), or go away (Refuse:
-// every connection closed, new ones closed at once), and come back
-// (Restore), without touching either side.
+// answering (Hang: a partition, where bytes go nowhere; Stall: bytes held
+// and delivered late), or go away (Refuse: every connection closed, new ones
+// closed at once), and come back (Restore), without touching either side.
 package faultproxy
 
 import (
@@ -20,6 +20,9 @@ type Proxy struct {
 	mode   mode
 	pairs  map[*pair]struct{}
 	closed bool
+	// resume is closed when forwarding resumes after Stall; nil when not
+	// stalled.
+	resume chan struct{}
 }
 
 type mode int
@@ -72,6 +75,28 @@ func (p *Proxy) Hang() {
 	}
 }
 
+// Stall holds every byte, in both directions, until Restore delivers them:
+// a database that stopped (SIGSTOP, a full disk, a stalled backend) and
+// comes back with what it was sent, so that a write its client gave up on
+// takes effect late.
+func (p *Proxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.resume == nil {
+		p.resume = make(chan struct{})
+	}
+}
+
+// held waits while the proxy is stalled.
+func (p *Proxy) held() {
+	p.mu.Lock()
+	r := p.resume
+	p.mu.Unlock()
+	if r != nil {
+		<-r
+	}
+}
+
 // Refuse closes every connection and every new one at once.
 func (p *Proxy) Refuse() {
 	p.mu.Lock()
@@ -81,11 +106,15 @@ func (p *Proxy) Refuse() {
 	closeAll(pairs)
 }
 
-// Restore forwards new connections again and closes those a Hang broke (as
-// a healed partition resets them).
+// Restore forwards new connections again, delivers what a Stall held, and
+// closes the connections a Hang broke (as a healed partition resets them).
 func (p *Proxy) Restore() {
 	p.mu.Lock()
 	p.mode = up
+	if p.resume != nil {
+		close(p.resume)
+		p.resume = nil
+	}
 	var broken []*pair
 	for pr := range p.pairs {
 		pr.mu.Lock()
@@ -103,6 +132,10 @@ func (p *Proxy) Restore() {
 func (p *Proxy) Close() {
 	p.mu.Lock()
 	p.closed = true
+	if p.resume != nil {
+		close(p.resume)
+		p.resume = nil
+	}
 	pairs := p.take()
 	p.mu.Unlock()
 	p.ln.Close()
@@ -181,6 +214,7 @@ func (p *Proxy) copy(pr *pair, dst, src net.Conn) {
 			broken := pr.broken
 			pr.mu.Unlock()
 			if !broken {
+				p.held()
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					break
 				}
