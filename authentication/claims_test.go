@@ -123,7 +123,7 @@ func TestClaimsOfWebhookIdentities(t *testing.T) {
 		t.Fatalf("webhook login: %d %v", r.status, r.body)
 	}
 	p := payloadOf(t, r.body["accessToken"].(string))
-	if p["name"] != "ada" || p["via"] != "rest" || p["webhook"] != true || p["sub"] != "u-7" {
+	if p["name"] != "ada" || p["via"] != "rest" || p["webhook"] != true || p["sub"] != "webhook:u-7" {
 		t.Fatalf("payload %v", p)
 	}
 }
