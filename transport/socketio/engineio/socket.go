@@ -1,0 +1,296 @@
+package engineio
+
+import (
+	"sync"
+	"time"
+)
+
+const (
+	transportPolling = iota
+	transportWebSocket
+)
+
+// Socket is one Engine.IO session. Its methods are safe for concurrent use.
+type Socket struct {
+	srv     *Server
+	id      string
+	hs      *Handshake
+	handler Handler
+
+	// deliver serializes the calls of the handler: the readers of a session
+	// (a POST, then the WebSocket it upgrades to) take it for each message.
+	deliver sync.Mutex
+
+	mu        sync.Mutex
+	transport uint8
+	closed    bool // Send refuses; the handler has been or will be told
+	notified  bool // OnClose has been called or is being called
+	busy      bool // OnMessage is running
+	draining  bool // closed, kept until a last GET takes the CLOSE packet
+	reason    string
+
+	// The outbound queue: what waits to be written, and, on a WebSocket, the
+	// batch being written (inflight).
+	queue             []*Message
+	qbytes            int
+	inflight, nflight int
+	writing           bool // a WebSocket writer goroutine is running
+	ws                *wsConn
+	probe             *wsConn       // a WebSocket in its upgrade, before UPGRADE
+	pollWake          chan struct{} // the pending GET's, nil without one
+	noop              bool          // the pending GET answers NOOP (upgrade)
+
+	// The heartbeat: one timer, whose state changes only under mu. due is
+	// when it should fire; a firing before due is a stale one (the timer was
+	// reset while its function was starting) and does nothing.
+	timer    *time.Timer
+	due      time.Time
+	awaiting bool // a PING is out, the timer is the pong timeout
+}
+
+// ID returns the session id.
+func (s *Socket) ID() string { return s.id }
+
+// Transport returns "polling" or "websocket".
+func (s *Socket) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.transport == transportWebSocket {
+		return "websocket"
+	}
+	return "polling"
+}
+
+// RemoteAddr returns the address of the client that opened the session.
+func (s *Socket) RemoteAddr() string { return s.hs.RemoteAddr }
+
+// Request returns what the socket kept of the request that opened it.
+func (s *Socket) Request() *Handshake { return s.hs }
+
+// Buffered returns what waits to be written to the client, or is being
+// written.
+func (s *Socket) Buffered() (bytes, messages int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.qbytes + s.inflight, len(s.queue) + s.nflight
+}
+
+// Send queues msgs to be written together, in order; it never blocks. It
+// returns ErrClosed on a closed socket, and ErrTooSlow, closing the socket
+// with reason "too slow", when the socket's queue is already past
+// MaxQueuedBytes or MaxQueuedMessages: a single send larger than the bounds
+// goes to a client whose queue is short.
+func (s *Socket) Send(msgs ...*Message) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.qbytes+s.inflight >= s.srv.opts.MaxQueuedBytes || len(s.queue)+s.nflight >= s.srv.opts.MaxQueuedMessages {
+		s.mu.Unlock()
+		s.close(ReasonTooSlow)
+		return ErrTooSlow
+	}
+	s.push(msgs...)
+	s.mu.Unlock()
+	return nil
+}
+
+// push queues msgs and wakes what writes them. s.mu is held.
+func (s *Socket) push(msgs ...*Message) {
+	for _, m := range msgs {
+		s.queue = append(s.queue, m)
+		s.qbytes += m.size()
+	}
+	s.flush()
+}
+
+// flush has the queue written: it wakes the pending GET, or starts the
+// WebSocket writer. s.mu is held.
+func (s *Socket) flush() {
+	if len(s.queue) == 0 {
+		return
+	}
+	switch {
+	case s.transport == transportPolling:
+		s.wake()
+	case !s.writing && s.ws != nil:
+		s.writing = true
+		go s.writeWebSocket(s.ws)
+	}
+}
+
+// wake answers the pending GET, if any. s.mu is held.
+func (s *Socket) wake() {
+	if s.pollWake != nil {
+		close(s.pollWake)
+		s.pollWake = nil
+	}
+}
+
+// take empties the queue. s.mu is held.
+func (s *Socket) take() []*Message {
+	q := s.queue
+	s.queue, s.qbytes = nil, 0
+	return q
+}
+
+// Close closes the socket (reason "forced close"), after what is queued has
+// been written.
+func (s *Socket) Close() { s.close(ReasonForcedClose) }
+
+// graceful reports whether a close for reason writes what is queued first
+// (and, on polling, the CLOSE packet to the next GET).
+func graceful(reason string) bool {
+	return reason == ReasonForcedClose || reason == ReasonShuttingDown
+}
+
+// close ends the session once, tells the handler and frees the transport.
+func (s *Socket) close(reason string) {
+	s.mu.Lock()
+	if s.closed {
+		if s.draining && !graceful(reason) {
+			s.draining = false
+			s.mu.Unlock()
+			s.srv.remove(s)
+			return
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.closed, s.reason = true, reason
+	tell := !s.busy
+	s.notified = s.notified || tell
+	probe := s.probe
+	s.probe = nil
+	var conn *wsConn
+	remove := true
+	switch {
+	case s.transport == transportWebSocket:
+		if graceful(reason) {
+			// The writer writes what is queued, then a close frame, and closes
+			// the connection; a client that does not read has until the
+			// deadline.
+			s.ws.SetWriteDeadline(time.Now().Add(s.srv.opts.PingTimeout))
+			if !s.writing {
+				s.writing = true
+				go s.writeWebSocket(s.ws)
+			}
+		} else {
+			conn = s.ws
+			s.queue, s.qbytes = nil, 0
+		}
+	case reason == ReasonTransportClose:
+		// The client closed: its pending GET ends with a NOOP.
+		s.queue, s.qbytes = nil, 0
+		s.push(pollNoop)
+	default:
+		if !graceful(reason) {
+			s.queue, s.qbytes = nil, 0
+		}
+		s.push(pollClose)
+		if s.pollWake == nil && graceful(reason) {
+			// Keep the session until the client's next GET takes the CLOSE
+			// packet (and what was queued before it), or one ping timeout.
+			s.draining, remove = true, false
+		}
+	}
+	if s.timer != nil {
+		if s.draining {
+			s.due = time.Now().Add(s.srv.opts.PingTimeout)
+			s.timer.Reset(s.srv.opts.PingTimeout)
+		} else {
+			s.timer.Stop()
+		}
+	}
+	s.mu.Unlock()
+
+	if remove {
+		s.srv.remove(s)
+	} else {
+		s.srv.drain(s)
+	}
+	if probe != nil {
+		probe.Close()
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	if tell {
+		s.handler.OnClose(reason)
+	}
+}
+
+// heartbeat is the function of the heartbeat timer.
+func (s *Socket) heartbeat() {
+	s.mu.Lock()
+	now := time.Now()
+	switch {
+	case now.Before(s.due):
+		// Stale: the timer was reset after it started to fire.
+	case s.draining:
+		s.draining = false
+		s.mu.Unlock()
+		s.srv.remove(s)
+		return
+	case s.closed:
+	case s.awaiting:
+		s.mu.Unlock()
+		s.close(ReasonPingTimeout)
+		return
+	default:
+		s.awaiting = true
+		s.due = now.Add(s.srv.opts.PingTimeout)
+		s.timer.Reset(s.srv.opts.PingTimeout)
+		s.push(pingPacket)
+	}
+	s.mu.Unlock()
+}
+
+// pong ends the wait for a PONG and schedules the next PING.
+func (s *Socket) pong() {
+	s.mu.Lock()
+	if s.awaiting && !s.closed {
+		s.awaiting = false
+		s.due = time.Now().Add(s.srv.opts.PingInterval)
+		s.timer.Reset(s.srv.opts.PingInterval)
+	}
+	s.mu.Unlock()
+}
+
+// onMessage gives a message to the handler, unless the socket is closed. Its
+// callers hold s.deliver. If the socket closes while the handler runs, the
+// handler is told when it returns.
+func (s *Socket) onMessage(data []byte, binary bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.busy = true
+	s.mu.Unlock()
+	s.handler.OnMessage(data, binary)
+	s.mu.Lock()
+	s.busy = false
+	tell := s.closed && !s.notified
+	s.notified = s.notified || tell
+	reason := s.reason
+	s.mu.Unlock()
+	if tell {
+		s.handler.OnClose(reason)
+	}
+}
+
+// openPacket is the socket's OPEN packet.
+func (s *Socket) openPacket(tail []byte) *Message {
+	b := make([]byte, 0, 8+len(s.id)+len(tail))
+	b = append(append(append(b, `{"sid":"`...), s.id...), tail...)
+	return &Message{typ: typeOpen, data: b}
+}
+
+// Control packets, shared by every socket.
+var (
+	pingPacket = newControl(typePing, "")
+	pollNoop   = newControl(typeNoop, "")
+	pollClose  = newControl(typeClose, "")
+)
