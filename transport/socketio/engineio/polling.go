@@ -70,6 +70,7 @@ const upgradeCheck = 100 * time.Millisecond
 // poll answers a long-polling GET with what is queued, waiting for
 // something to be queued if need be.
 func (s *Socket) poll(w http.ResponseWriter, r *http.Request) {
+	s.expired()
 	s.mu.Lock()
 	if s.transport != transportPolling || s.closed && !s.draining {
 		s.mu.Unlock()
@@ -148,6 +149,7 @@ func (s *Socket) poll(w http.ResponseWriter, r *http.Request) {
 
 // post reads the packets of a long-polling POST and handles them in order.
 func (s *Socket) post(w http.ResponseWriter, r *http.Request) {
+	s.expired()
 	s.mu.Lock()
 	bad := s.transport != transportPolling || s.closed
 	s.mu.Unlock()

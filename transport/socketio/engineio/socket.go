@@ -180,18 +180,21 @@ func (s *Socket) close(reason string) {
 			conn = s.ws
 			s.queue, s.qbytes = nil, 0
 		}
-	case reason == ReasonTransportClose:
-		// The client closed: its pending GET ends with a NOOP.
-		s.queue, s.qbytes = nil, 0
-		s.push(pollNoop)
 	default:
+		// The pending GET gets a CLOSE packet after what is queued if the
+		// close is graceful, or a NOOP if the client closed.
+		last := pollClose
 		if !graceful(reason) {
 			s.queue, s.qbytes = nil, 0
 		}
-		s.push(pollClose)
-		if s.pollWake == nil && graceful(reason) {
-			// Keep the session until the client's next GET takes the CLOSE
-			// packet (and what was queued before it), or one ping timeout.
+		if reason == ReasonTransportClose {
+			last = pollNoop
+		}
+		s.push(last)
+		if s.pollWake == nil && (graceful(reason) || reason == ReasonTransportClose) {
+			// Without a pending GET, keep the session for the client's next
+			// one, or one ping timeout: the GET may be on its way (a client
+			// that sends CLOSE has a GET pending, from its point of view).
 			s.draining, remove = true, false
 		}
 	}
@@ -239,16 +242,40 @@ func (s *Socket) heartbeat() {
 		s.close(ReasonPingTimeout)
 		return
 	default:
+		// The pong's deadline counts from when the PING was due, not from
+		// when this function ran: a late timer does not stretch it.
 		s.awaiting = true
-		s.due = now.Add(s.srv.opts.PingTimeout)
-		s.timer.Reset(s.srv.opts.PingTimeout)
+		s.due = s.due.Add(s.srv.opts.PingTimeout)
+		s.timer.Reset(s.due.Sub(now))
 		s.push(pingPacket)
 	}
 	s.mu.Unlock()
 }
 
+// overdue reports whether the socket's PONG is late, though its timer has
+// not fired yet (it may be late itself, on a loaded machine). s.mu is held.
+func (s *Socket) overdue() bool {
+	return s.awaiting && !s.closed && !time.Now().Before(s.due)
+}
+
+// expired closes the socket if its PONG is late, and reports whether it did:
+// the requests of a client check it, so that a session is not kept alive
+// by a timer that has not run yet.
+func (s *Socket) expired() bool {
+	s.mu.Lock()
+	late := s.overdue()
+	s.mu.Unlock()
+	if late {
+		s.close(ReasonPingTimeout)
+	}
+	return late
+}
+
 // pong ends the wait for a PONG and schedules the next PING.
 func (s *Socket) pong() {
+	if s.expired() {
+		return
+	}
 	s.mu.Lock()
 	if s.awaiting && !s.closed {
 		s.awaiting = false
