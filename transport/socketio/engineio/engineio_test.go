@@ -24,7 +24,9 @@ type recorder struct {
 	onMsg    func(data []byte, binary bool)
 }
 
-func newRecorder() *recorder { return &recorder{closed: make(chan string, 1), got: make(chan string, 16)} }
+func newRecorder() *recorder {
+	return &recorder{closed: make(chan string, 1), got: make(chan string, 16)}
+}
 
 func (r *recorder) OnMessage(data []byte, binary bool) {
 	if r.onMsg != nil {
