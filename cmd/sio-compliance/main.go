@@ -55,7 +55,9 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 	eio, closeEIO := engineIOServer(logger)
 	defer closeEIO()
 	mux.Handle("/engine.io/", eio)
-	// socket.io suite
+	sio, closeSIO := socketIOServer(logger)
+	defer closeSIO()
+	mux.Handle("/socket.io/", sio)
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("compliance server listening", "addr", ln.Addr().String())
