@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -29,7 +30,7 @@ type Options struct {
 	OnOpen func(s *Socket) Handler
 	// MaxQueuedBytes and MaxQueuedMessages bound what may wait to be written
 	// to one socket; past them the socket is closed with reason "too slow"
-	// and Send returns ErrTooSlow. Defaults 8 MiB and 8192.
+	// and Send returns a *TooSlowError (ErrTooSlow). Defaults 8 MiB and 8192.
 	MaxQueuedBytes, MaxQueuedMessages int
 	// Headers names the request headers kept in each socket's Handshake
 	// besides those of DefaultHeaders.
@@ -42,8 +43,9 @@ type Options struct {
 type Handler interface {
 	// OnMessage gets each message of the socket, in order, one at a time.
 	// While it runs the socket reads nothing more from its client
-	// (backpressure: a handler that blocks stops the reads). data is valid
-	// only during the call.
+	// (backpressure: a handler that blocks stops the reads), and the
+	// heartbeat waits: a PONG held up behind a busy handler has PingTimeout
+	// from when OnMessage returns. data is valid only during the call.
 	OnMessage(data []byte, binary bool)
 	// OnClose is called once when the socket is closed, with its reason
 	// ("transport close", "ping timeout", "transport error", "forced close",
@@ -67,6 +69,25 @@ var (
 	ErrClosed  = errors.New("engineio: socket closed")
 	ErrTooSlow = errors.New("engineio: socket too slow: outbound queue full")
 )
+
+// TooSlowError is the error of a Send refused because the socket's queue
+// was past its bounds; it matches ErrTooSlow (errors.Is).
+type TooSlowError struct {
+	// Bytes and Messages were queued at the refusal, the refused ones
+	// included.
+	Bytes, Messages int
+}
+
+func (e *TooSlowError) Error() string {
+	return fmt.Sprintf("%v (%d bytes, %d messages)", ErrTooSlow, e.Bytes, e.Messages)
+}
+
+// Is reports whether target is ErrTooSlow.
+func (e *TooSlowError) Is(target error) bool { return target == ErrTooSlow }
+
+// Queued returns what was queued at the refusal, the refused messages
+// included.
+func (e *TooSlowError) Queued() (bytes, messages int) { return e.Bytes, e.Messages }
 
 // HTTPError is an error with the HTTP status code that refuses a request.
 type HTTPError struct {

@@ -425,6 +425,10 @@ func TestTooSlow(t *testing.T) {
 	if !errors.Is(err, ErrTooSlow) {
 		t.Fatalf("Send: %v, want ErrTooSlow", err)
 	}
+	var slow *TooSlowError
+	if !errors.As(err, &slow) || slow.Bytes < 64<<10+big.size() || slow.Messages < 2 {
+		t.Errorf("Send: %#v, want the queue with the refused message", err)
+	}
 	if reason := rec.reason(t); reason != ReasonTooSlow {
 		t.Errorf("reason %q, want %q", reason, ReasonTooSlow)
 	}
@@ -606,4 +610,28 @@ func FuzzDecodePayload(f *testing.F) {
 			t.Fatalf("%q: decoded %v, re-encoded and decoded %v %v", body, packets, again, err)
 		}
 	})
+}
+
+// A PONG held up behind a handler that blocks the reads does not time the
+// socket out: its deadline starts again when the handler returns.
+func TestHeartbeatWaitsForBusyHandler(t *testing.T) {
+	const interval, timeout = 5 * time.Millisecond, 50 * time.Millisecond
+	rec := newRecorder()
+	rec.onMsg = func([]byte, bool) {
+		// Long enough, by the clock, for a PING and its whole timeout.
+		time.Sleep(4 * (interval + timeout))
+	}
+	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout,
+		OnOpen: func(*Socket) Handler { return rec }})
+	ws := ts.dial(t, "")
+	readText(t, ws)
+	ws.WriteMessage(websocket.TextMessage, []byte("4busy"))
+	if p := readText(t, ws); p != "2" {
+		t.Fatalf("got %q, want a PING", p)
+	}
+	ws.WriteMessage(websocket.TextMessage, []byte("3"))
+	ws.WriteMessage(websocket.TextMessage, []byte("1"))
+	if reason := rec.reason(t); reason != ReasonTransportClose {
+		t.Errorf("reason %q, want %q: the heartbeat did not wait for the handler", reason, ReasonTransportClose)
+	}
 }

@@ -18,7 +18,7 @@ import (
 // those the socket.io layer and its hooks read (origin checks, cookies and
 // tokens, the client's address behind a proxy). Options.Headers adds more.
 var DefaultHeaders = []string{
-	"Origin", "Cookie", "Authorization", "User-Agent", "Accept-Language", "Referer", "Host",
+	"Origin", "Cookie", "Authorization", "User-Agent", "Accept-Language", "Referer", "Host", "Sec-Fetch-Site",
 	"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip",
 }
 
@@ -98,14 +98,15 @@ var codeMessages = [...]string{
 
 // ServeHTTP serves the Engine.IO requests r, whatever its path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The checks go in engine.io's order: transport, then protocol version.
 	q := r.URL.Query()
-	if q.Get("EIO") != "4" {
-		refuse(w, http.StatusBadRequest, codeUnsupportedEIO, "")
-		return
-	}
 	transport := q.Get("transport")
 	if transport != "polling" && transport != "websocket" {
 		refuse(w, http.StatusBadRequest, codeUnknownTransport, "")
+		return
+	}
+	if q.Get("EIO") != "4" {
+		refuse(w, http.StatusBadRequest, codeUnsupportedEIO, "")
 		return
 	}
 	sid := q.Get("sid")

@@ -46,6 +46,7 @@ type Socket struct {
 	timer    *time.Timer
 	due      time.Time
 	awaiting bool // a PING is out, the timer is the pong timeout
+	late     bool // the pong timeout passed while the handler held the reads
 }
 
 // ID returns the session id.
@@ -76,7 +77,7 @@ func (s *Socket) Buffered() (bytes, messages int) {
 }
 
 // Send queues msgs to be written together, in order; it never blocks. It
-// returns ErrClosed on a closed socket, and ErrTooSlow, closing the socket
+// returns ErrClosed on a closed socket, and a *TooSlowError, closing the socket
 // with reason "too slow", when the socket's queue is already past
 // MaxQueuedBytes or MaxQueuedMessages: a single send larger than the bounds
 // goes to a client whose queue is short.
@@ -86,10 +87,14 @@ func (s *Socket) Send(msgs ...*Message) error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if s.qbytes+s.inflight >= s.srv.opts.MaxQueuedBytes || len(s.queue)+s.nflight >= s.srv.opts.MaxQueuedMessages {
+	if bytes, n := s.qbytes+s.inflight, len(s.queue)+s.nflight; bytes >= s.srv.opts.MaxQueuedBytes || n >= s.srv.opts.MaxQueuedMessages {
+		err := &TooSlowError{Bytes: bytes, Messages: n + len(msgs)}
+		for _, m := range msgs {
+			err.Bytes += m.size()
+		}
 		s.mu.Unlock()
 		s.close(ReasonTooSlow)
-		return ErrTooSlow
+		return err
 	}
 	s.push(msgs...)
 	s.mu.Unlock()
@@ -137,19 +142,26 @@ func (s *Socket) take() []*Message {
 
 // Close closes the socket (reason "forced close"), after what is queued has
 // been written.
-func (s *Socket) Close() { s.close(ReasonForcedClose) }
+func (s *Socket) Close() { s.shut(ReasonForcedClose, true) }
 
-// graceful reports whether a close for reason writes what is queued first
-// (and, on polling, the CLOSE packet to the next GET).
-func graceful(reason string) bool {
-	return reason == ReasonForcedClose || reason == ReasonShuttingDown
+// CloseWith closes the socket with reason, given to Handler.OnClose, after
+// what is queued has been written: for a layer above that ends the session
+// for its own reasons ("parse error" of a Socket.IO packet, ...).
+func (s *Socket) CloseWith(reason string) { s.shut(reason, true) }
+
+// close ends the session for one of the engine's reasons: only a forced
+// close or a shutdown writes what is queued first; an error drops it.
+func (s *Socket) close(reason string) {
+	s.shut(reason, reason == ReasonForcedClose || reason == ReasonShuttingDown)
 }
 
-// close ends the session once, tells the handler and frees the transport.
-func (s *Socket) close(reason string) {
+// shut ends the session once, tells the handler and frees the transport;
+// graceful writes what is queued first (and, on polling, the CLOSE packet to
+// the next GET).
+func (s *Socket) shut(reason string, graceful bool) {
 	s.mu.Lock()
 	if s.closed {
-		if s.draining && !graceful(reason) {
+		if s.draining && !graceful {
 			s.draining = false
 			s.mu.Unlock()
 			s.srv.remove(s)
@@ -167,7 +179,7 @@ func (s *Socket) close(reason string) {
 	remove := true
 	switch {
 	case s.transport == transportWebSocket:
-		if graceful(reason) {
+		if graceful {
 			// The writer writes what is queued, then a close frame, and closes
 			// the connection; a client that does not read has until the
 			// deadline.
@@ -184,14 +196,14 @@ func (s *Socket) close(reason string) {
 		// The pending GET gets a CLOSE packet after what is queued if the
 		// close is graceful, or a NOOP if the client closed.
 		last := pollClose
-		if !graceful(reason) {
+		if !graceful {
 			s.queue, s.qbytes = nil, 0
 		}
 		if reason == ReasonTransportClose {
 			last = pollNoop
 		}
 		s.push(last)
-		if s.pollWake == nil && (graceful(reason) || reason == ReasonTransportClose) {
+		if s.pollWake == nil && (graceful || reason == ReasonTransportClose) {
 			// Without a pending GET, keep the session for the client's next
 			// one, or one ping timeout: the GET may be on its way (a client
 			// that sends CLOSE has a GET pending, from its point of view).
@@ -237,6 +249,10 @@ func (s *Socket) heartbeat() {
 		s.srv.remove(s)
 		return
 	case s.closed:
+	case s.awaiting && s.busy:
+		// The PONG may wait behind the message the handler holds: its
+		// deadline starts again when the handler returns (onMessage).
+		s.late = true
 	case s.awaiting:
 		s.mu.Unlock()
 		s.close(ReasonPingTimeout)
@@ -255,7 +271,7 @@ func (s *Socket) heartbeat() {
 // overdue reports whether the socket's PONG is late, though its timer has
 // not fired yet (it may be late itself, on a loaded machine). s.mu is held.
 func (s *Socket) overdue() bool {
-	return s.awaiting && !s.closed && !time.Now().Before(s.due)
+	return s.awaiting && !s.closed && !s.busy && !time.Now().Before(s.due)
 }
 
 // expired closes the socket if its PONG is late, and reports whether it did:
@@ -278,7 +294,7 @@ func (s *Socket) pong() {
 	}
 	s.mu.Lock()
 	if s.awaiting && !s.closed {
-		s.awaiting = false
+		s.awaiting, s.late = false, false
 		s.due = time.Now().Add(s.srv.opts.PingInterval)
 		s.timer.Reset(s.srv.opts.PingInterval)
 	}
@@ -299,6 +315,12 @@ func (s *Socket) onMessage(data []byte, binary bool) {
 	s.handler.OnMessage(data, binary)
 	s.mu.Lock()
 	s.busy = false
+	if now := time.Now(); s.awaiting && !s.closed && (s.late || !now.Before(s.due)) {
+		// The pong deadline passed while the handler held the reads.
+		s.late = false
+		s.due = now.Add(s.srv.opts.PingTimeout)
+		s.timer.Reset(s.srv.opts.PingTimeout)
+	}
 	tell := s.closed && !s.notified
 	s.notified = s.notified || tell
 	reason := s.reason
