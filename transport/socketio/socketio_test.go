@@ -99,7 +99,7 @@ func TestCalls(t *testing.T) {
 		{[]any{"create", "hidden", map[string]any{}, map[string]any{}}, `"Method 'create' not allowed on service 'hidden'"`},
 		{[]any{"get", "things", 1, map[string]any{}, "extra"}, `"Too many arguments for 'get' method"`},
 		{[]any{"get", "things", map[string]any{"id": 1}, map[string]any{}}, `"Invalid id: an id must be a string or a number"`},
-		{[]any{"get", "things", 1, "not a query"}, `"The query of 'get' must be an object"`},
+		{[]any{"get", "things", 1, "not a query"}, `"The query of 'get' must be an object: got string"`},
 		{[]any{"create", "things", map[string]any{"panic": true}, map[string]any{}}, `"Internal server error"`},
 	} {
 		res, err := c.Call(tc.args[0].(string), tc.args[1:]...)
