@@ -22,12 +22,20 @@ var DefaultHeaders = []string{
 	"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip",
 }
 
+// engineParams are the query parameters of the protocol itself, not kept in
+// a Handshake.
+var engineParams = [...]string{"EIO", "transport", "sid", "t", "j", "b64"}
+
 // Handshake is what a socket keeps of the request that opened it: not the
 // whole *http.Request, whose body, context and connection state would be
 // kept alive for as long as the socket.
 type Handshake struct {
-	Query      url.Values
-	Header     http.Header // only the headers of DefaultHeaders and Options.Headers
+	// Query is the handshake's query without Engine.IO's own parameters
+	// (EIO, transport, sid, t, j, b64); nil when nothing else was given.
+	Query url.Values
+	// Header holds the headers of DefaultHeaders and Options.Headers that
+	// the request had (Host from the request's host); nil if none.
+	Header     http.Header
 	RemoteAddr string
 	Time       time.Time
 	Secure     bool // the request came over TLS
@@ -181,9 +189,25 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 // session queues its OPEN packet first, so that it goes before anything
 // OnOpen sends; a polling session writes it as the handshake's answer.
 func (s *Server) newSocket(r *http.Request, q url.Values, conn *wsConn) *Socket {
-	hs := &Handshake{Query: q, Header: make(http.Header), RemoteAddr: r.RemoteAddr, Time: time.Now(), Secure: r.TLS != nil}
+	// What is kept is kept for the socket's life: the query without the
+	// engine's own parameters, and the headers named, each map made only if
+	// it has something to hold (a socket.io client's query often has none).
+	for _, k := range engineParams {
+		delete(q, k)
+	}
+	if len(q) == 0 {
+		q = nil
+	}
+	hs := &Handshake{Query: q, RemoteAddr: r.RemoteAddr, Time: time.Now(), Secure: r.TLS != nil}
 	for _, h := range s.headers {
-		if v, ok := r.Header[h]; ok {
+		v, ok := r.Header[h]
+		if h == "Host" && r.Host != "" {
+			v, ok = []string{r.Host}, true
+		}
+		if ok {
+			if hs.Header == nil {
+				hs.Header = make(http.Header, 4)
+			}
 			hs.Header[h] = v
 		}
 	}

@@ -49,6 +49,12 @@ func (c *wsConn) Read(b []byte) (int, error) {
 func (c *wsConn) write(bufs net.Buffers) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if len(bufs) == 1 {
+		// A plain write: writev would have the connection keep an iovec
+		// array for the rest of its life.
+		_, err := c.Conn.Write(bufs[0])
+		return err
+	}
 	_, err := bufs.WriteTo(c.Conn)
 	return err
 }
