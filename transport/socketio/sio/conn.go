@@ -329,16 +329,17 @@ func (c *conn) join(s *Socket, ns Namespace, auth map[string]any) {
 		return
 	}
 	s.sess = sess
-	s.state.Store(answering)
+	// Joined before the answer is queued: what is sent to the socket from
+	// now on comes after it, or, sent in between, just before it, which a
+	// client keeps for once it is connected.
+	s.state.Store(joined)
 	c.timer.Stop()
 	c.mu.Unlock()
-	// Nothing is sent to the socket before its CONNECT answer: Send drops
-	// what comes until it is joined.
 	if msgs, err := Encode(TypeConnect, s.nsp, -1, map[string]string{"sid": s.id}); err == nil {
 		c.es.Send(msgs...)
 	}
 	c.written()
-	if !s.state.CompareAndSwap(answering, joined) {
+	if s.state.Load() != joined {
 		return // left meanwhile: leave ended the session
 	}
 	sess.OnConnect()
@@ -381,7 +382,7 @@ func (c *conn) leave(s *Socket, reason string) {
 		c.timer.Reset(c.srv.opts.ConnectTimeout)
 	}
 	c.mu.Unlock()
-	if prev == joined || prev == answering {
+	if prev == joined {
 		sess.OnDisconnect(reason)
 	}
 	// A socket still joining is ended by join, after its Connect.

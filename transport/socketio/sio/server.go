@@ -72,6 +72,9 @@ type Namespace interface {
 // Session is a client's presence in a namespace.
 type Session interface {
 	// OnConnect is called once the client has been told it is connected.
+	// The socket sends from just before the answer: what the session is
+	// sent during Connect (a login's channels) is dropped, what comes after
+	// it is not.
 	OnConnect()
 	// OnEvent is called for each event of the client, in order, one at a
 	// time; e is valid only during the call (Ack may be called later).
@@ -79,7 +82,8 @@ type Session interface {
 	// OnDisconnect is called once when the session ends, with its reason:
 	// "client namespace disconnect", "server namespace disconnect", or the
 	// engine's reason for closing the connection ("transport close", "ping
-	// timeout", "parse error", ...). It may run while OnEvent does.
+	// timeout", "parse error", ...). It may run while OnEvent or
+	// OnConnect does.
 	OnDisconnect(reason string)
 }
 
@@ -180,7 +184,6 @@ func (s *Server) open(es engineSocket) *conn {
 // socket states.
 const (
 	joining int32 = iota
-	answering
 	joined
 	left
 )
