@@ -272,7 +272,9 @@ func TestClosedDuringHandshake(t *testing.T) {
 func TestEventRightAfterConnect(t *testing.T) {
 	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	app.Use("things", &calls{})
-	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel { return []*pinion.Channel{app.Channel("authenticated")} })
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("authenticated")}
+	})
 	s := socketio.New(app, socketio.Options{Origins: []string{"*"},
 		Handshake: func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error {
 			app.Channel("authenticated").Join(conn)
