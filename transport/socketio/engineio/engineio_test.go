@@ -3,9 +3,11 @@ package engineio
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -635,3 +637,57 @@ func TestHeartbeatWaitsForBusyHandler(t *testing.T) {
 		t.Errorf("reason %q, want %q: the heartbeat did not wait for the handler", reason, ReasonTransportClose)
 	}
 }
+
+// Idle WebSockets hold no goroutine (the poller watches them), and when
+// their clients leave, the sessions and goroutines go back to where they
+// were.
+func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the poller is Linux's; elsewhere each WebSocket has a reader goroutine")
+	}
+	ts := newTestServer(t, Options{OnOpen: func(*Socket) Handler { return nopHandler{} }})
+	base := runtime.NumGoroutine()
+	const n = 200
+	conns := make([]*websocket.Conn, n)
+	for i := range conns {
+		conns[i] = ts.dial(t, "")
+		readText(t, conns[i]) // the OPEN packet: the session is set up
+	}
+	// A goroutine still ending (a writer that wrote the OPEN packet) may be
+	// counted for a moment: wait for the count to settle, with a deadline.
+	settle := func(want int, what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for runtime.NumGoroutine() > want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d goroutines, want at most %d", what, runtime.NumGoroutine(), want)
+			}
+			runtime.Gosched()
+		}
+	}
+	// The poller's goroutine is new; the server side of each socket holds
+	// none.
+	settle(base+1, fmt.Sprintf("%d idle WebSockets", n))
+	// They still read: each message is handled.
+	for _, c := range conns {
+		if err := c.WriteMessage(websocket.TextMessage, []byte("1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ts.Count() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions left after their clients closed", ts.Count())
+		}
+		runtime.Gosched()
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	settle(base+1, "after the clients left")
+}
+
+type nopHandler struct{}
+
+func (nopHandler) OnMessage([]byte, bool) {}
+func (nopHandler) OnClose(string)         {}

@@ -53,6 +53,9 @@ type Server struct {
 	sockets map[string]*Socket // the open sessions
 	closing map[string]*Socket // closed, kept until a last GET takes their CLOSE packet
 	closed  bool
+	poller  *poller // made with the first WebSocket; nil where there is none
+	polling bool    // the poller was tried
+
 }
 
 // NewServer returns a server configured by opts, with the defaults filled in.
@@ -178,7 +181,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 		return
 	}
 	if conn != nil {
-		go sock.readWebSocket(conn, false)
+		conn.sock, conn.poller = sock, s.pollerFor(conn)
+		if !conn.park() {
+			go sock.readWebSocket(conn, false, false)
+		}
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
@@ -241,6 +247,26 @@ func (s *Server) register(sock *Socket) bool {
 	sock.timer = time.AfterFunc(s.opts.PingInterval, sock.heartbeat)
 	sock.mu.Unlock()
 	return true
+}
+
+// pollerFor returns the poller that watches c while it is idle, or nil if c
+// is to be read by a goroutine of its own.
+func (s *Server) pollerFor(c *wsConn) *poller {
+	if !pollable(c) {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.polling && !s.closed {
+		s.polling = true
+		p, err := newPoller()
+		if err != nil {
+			s.opts.Logger.Warn("engineio: idle WebSockets will each have a goroutine", "err", err)
+		} else {
+			s.poller = p
+		}
+	}
+	return s.poller
 }
 
 // remove forgets sock.
@@ -314,9 +340,13 @@ func (s *Server) Close() {
 	for _, sock := range s.sockets {
 		socks = append(socks, sock)
 	}
+	p := s.poller
 	s.mu.Unlock()
 	for _, sock := range socks {
 		sock.close(ReasonShuttingDown)
+	}
+	if p != nil {
+		p.Close()
 	}
 }
 

@@ -34,6 +34,26 @@ type wsConn struct {
 	net.Conn
 	pre []byte     // bytes net/http had read past the request
 	wmu sync.Mutex // one writer at a time: the socket's, or a control reply
+
+	sock   *Socket
+	poller *poller // nil: read by a goroutine of its own
+	slot   int32   // the poller's, -1 when not registered
+	fd     int32
+	gone   bool // closed: the poller must not take it again
+}
+
+// park hands c to the poller until it has something to read, and reports
+// whether it did; if not, the caller goes on reading.
+func (c *wsConn) park() bool {
+	return c.poller != nil && len(c.pre) == 0 && c.poller.park(c)
+}
+
+// Close forgets c in the poller, then closes it.
+func (c *wsConn) Close() error {
+	if c.poller != nil {
+		c.poller.forget(c)
+	}
+	return c.Conn.Close()
 }
 
 func (c *wsConn) Read(b []byte) (int, error) {
@@ -102,7 +122,7 @@ func acceptWebSocket(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &wsConn{Conn: conn}
+	c := &wsConn{Conn: conn, slot: -1}
 	if n := brw.Reader.Buffered(); n > 0 {
 		c.pre = make([]byte, n)
 		io.ReadFull(brw.Reader, c.pre)
@@ -239,12 +259,20 @@ func closeFrame(code uint16) []byte {
 // readWebSocket reads the socket's WebSocket until it ends. A WebSocket
 // opened to upgrade a polling session (probe) first goes through the
 // upgrade: PING "probe", PONG "probe", then UPGRADE.
-func (s *Socket) readWebSocket(c *wsConn, probe bool) {
+//
+// Between messages, the reader parks the connection in the server's poller
+// and ends: the poller starts a new one (ready) when the connection has
+// something to read.
+func (s *Socket) readWebSocket(c *wsConn, probe, ready bool) {
 	max := s.srv.opts.MaxPayload
 	if probe {
 		c.SetReadDeadline(time.Now().Add(upgradeTimeout))
 	}
 	for {
+		if !probe && !ready && c.park() {
+			return
+		}
+		ready = false
 		op, data, err := readMessage(c, max)
 		if err != nil {
 			s.wsFailed(c, probe, err)
@@ -348,7 +376,8 @@ func (s *Socket) upgrade(w http.ResponseWriter, r *http.Request) {
 	}
 	s.probe = c
 	s.mu.Unlock()
-	go s.readWebSocket(c, true)
+	c.sock, c.poller = s, s.srv.pollerFor(c)
+	go s.readWebSocket(c, true, false)
 }
 
 // probed is the client's PING "probe" on the new WebSocket: the pending GET

@@ -1,0 +1,15 @@
+//go:build !linux
+
+package engineio
+
+import "errors"
+
+// poller is Linux's (poller_linux.go); elsewhere each WebSocket is read by
+// its own goroutine.
+type poller struct{}
+
+func newPoller() (*poller, error) { return nil, errors.New("engineio: no poller on this system") }
+func pollable(*wsConn) bool       { return false }
+func (*poller) park(*wsConn) bool { return false }
+func (*poller) forget(*wsConn)    {}
+func (*poller) Close()            {}
