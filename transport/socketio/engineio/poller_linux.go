@@ -166,3 +166,38 @@ func (p *poller) Close() {
 		syscall.Write(p.wake[1], []byte{0})
 	}
 }
+
+// tryWrite writes what of b the connection takes without waiting. It
+// reports how much, and whether it keeps the write lock held (when b is
+// written in part: its rest must go next); n is 0 when the lock or the
+// connection is busy, or c is not a plain TCP connection.
+func (c *wsConn) tryWrite(b []byte) (n int, locked bool, err error) {
+	tc, ok := c.Conn.(*net.TCPConn)
+	if !ok || !c.wmu.TryLock() {
+		return 0, false, nil
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		c.wmu.Unlock()
+		return 0, false, nil
+	}
+	var werr error
+	err = raw.Write(func(fd uintptr) bool {
+		n, werr = syscall.Write(int(fd), b)
+		return true // one attempt: the socket is non-blocking
+	})
+	if werr == syscall.EAGAIN || werr == syscall.EINTR {
+		n, werr = 0, nil
+	}
+	if err == nil {
+		err = werr
+	}
+	if n < 0 {
+		n = 0
+	}
+	if err != nil || n == 0 || n == len(b) {
+		c.wmu.Unlock()
+		return n, false, err
+	}
+	return n, true, nil
+}

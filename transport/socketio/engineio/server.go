@@ -173,6 +173,9 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 			return
 		}
 	}
+	if conn != nil {
+		conn.poller = s.pollerFor(conn)
+	}
 	sock := s.newSocket(r, q, conn)
 	if !s.register(sock) {
 		if conn == nil {
@@ -181,7 +184,6 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 		return
 	}
 	if conn != nil {
-		conn.sock, conn.poller = sock, s.pollerFor(conn)
 		if !conn.park() {
 			go sock.readWebSocket(conn, false, false)
 		}
@@ -219,6 +221,7 @@ func (s *Server) newSocket(r *http.Request, q url.Values, conn *wsConn) *Socket 
 	}
 	sock := &Socket{srv: s, id: newID(), hs: hs}
 	if conn != nil {
+		conn.sock = sock
 		sock.transport, sock.ws = transportWebSocket, conn
 		sock.push(sock.openPacket(s.openWS))
 	}

@@ -96,9 +96,72 @@ func (s *Socket) Send(msgs ...*Message) error {
 		s.close(ReasonTooSlow)
 		return err
 	}
+	if len(msgs) == 1 && len(s.queue) == 0 && !s.writing && s.ws != nil && s.transport == transportWebSocket {
+		s.sendNow(msgs[0]) // unlocks s.mu
+		return nil
+	}
 	s.push(msgs...)
 	s.mu.Unlock()
 	return nil
+}
+
+// sendNow writes m to the socket's idle WebSocket from the sender's
+// goroutine, as far as the connection takes it without waiting; a writer
+// goroutine does the rest, if any. A fan-out to thousands of sockets then
+// costs a write each, not a goroutine each. s.mu is held, and unlocked.
+func (s *Socket) sendNow(m *Message) {
+	c := s.ws
+	s.writing = true
+	s.inflight, s.nflight = m.size(), 1
+	s.mu.Unlock()
+	frame := m.frameBytes()
+	n, locked, err := c.tryWrite(frame)
+	s.mu.Lock()
+	s.inflight, s.nflight = 0, 0
+	switch {
+	case err != nil:
+		s.writing = false
+		s.mu.Unlock()
+		s.close(ReasonTransportError)
+		return
+	case n == len(frame):
+		s.writing = false
+		if len(s.queue) > 0 || s.closed {
+			// Sent meanwhile, or a graceful close waits for its frame.
+			s.writing = true
+			go s.writeWebSocket(c)
+		}
+	case locked:
+		// Part of the frame is written: the rest goes first, and nothing
+		// (not even a pong) may come between, so the write lock passes to
+		// the goroutine.
+		s.inflight, s.nflight = len(frame)-n, 1
+		go s.finishWrite(c, frame[n:])
+	default:
+		s.queue = append([]*Message{m}, s.queue...)
+		s.qbytes += m.size()
+		go s.writeWebSocket(c)
+	}
+	s.mu.Unlock()
+}
+
+// finishWrite writes the rest of a frame that sendNow began, with c's
+// write lock held, then the queue.
+func (s *Socket) finishWrite(c *wsConn, rest []byte) {
+	_, err := c.Conn.Write(rest)
+	c.wmu.Unlock()
+	s.mu.Lock()
+	s.inflight, s.nflight = 0, 0
+	s.mu.Unlock()
+	if err != nil {
+		s.close(ReasonTransportError)
+		c.Close()
+		s.mu.Lock()
+		s.writing = false
+		s.mu.Unlock()
+		return
+	}
+	s.writeWebSocket(c)
 }
 
 // push queues msgs and wakes what writes them. s.mu is held.

@@ -365,6 +365,7 @@ func (s *Socket) upgrade(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, codeBadRequest, err.Error())
 		return
 	}
+	c.sock, c.poller = s, s.srv.pollerFor(c)
 	s.mu.Lock()
 	if busy || s.closed || s.transport != transportPolling || s.probe != nil {
 		// As engine.io does, a session that cannot upgrade (any more)
@@ -376,7 +377,6 @@ func (s *Socket) upgrade(w http.ResponseWriter, r *http.Request) {
 	}
 	s.probe = c
 	s.mu.Unlock()
-	c.sock, c.poller = s, s.srv.pollerFor(c)
 	go s.readWebSocket(c, true, false)
 }
 
