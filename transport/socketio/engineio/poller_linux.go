@@ -90,9 +90,13 @@ func (p *poller) run() {
 }
 
 // park arms c: the poller starts a reader when c has something to read.
-// It reports false if c cannot be parked, and must then be read by its
-// goroutine.
+// It reports false if c cannot be parked, or has something to read already
+// (a burst of messages is read by one reader, not one each), and must then
+// be read by its goroutine.
 func (p *poller) park(c *wsConn) bool {
+	if readable(c.Conn.(*net.TCPConn)) {
+		return false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.done || c.gone {
@@ -131,6 +135,22 @@ func (p *poller) park(c *wsConn) bool {
 		return false
 	}
 	return true
+}
+
+// readable reports whether a read of tc would not wait: it has data, or
+// its end (which the read then reports).
+func readable(tc *net.TCPConn) bool {
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var b [1]byte
+	var rerr error
+	err = raw.Read(func(fd uintptr) bool {
+		_, _, rerr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return true // one look: never wait
+	})
+	return err == nil && rerr == nil
 }
 
 // forget removes c, before it is closed.
