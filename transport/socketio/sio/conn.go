@@ -338,33 +338,11 @@ func (c *conn) join(s *Socket, ns Namespace, auth map[string]any) {
 	if msgs, err := Encode(TypeConnect, s.nsp, -1, map[string]string{"sid": s.id}); err == nil {
 		c.es.Send(msgs...)
 	}
-	c.written()
 	if s.state.Load() != joined {
 		return // left meanwhile: leave ended the session
 	}
 	sess.OnConnect()
 }
-
-// written waits, for at most answerWait, until what was sent has been
-// written to the client. The CONNECT answer then leaves in a write of its
-// own, before what OnConnect sends, as Node's engine.io writes it: its
-// WebSocket transport writes what was queued in one turn of the event loop,
-// and what comes next once that write is done. Clients rely on it: the
-// official test suite reads the answer and the first event with two
-// listeners, the second added only when the first has run, and misses an
-// event that came in the same read as the answer.
-func (c *conn) written() {
-	for wait := 100 * time.Microsecond; ; wait *= 2 {
-		if _, n := c.es.Buffered(); n == 0 || wait > answerWait {
-			return
-		}
-		time.Sleep(wait)
-	}
-}
-
-// answerWait bounds written: a polling client takes its answer with its next
-// request.
-const answerWait = 50 * time.Millisecond
 
 // leave ends s with reason, once.
 func (c *conn) leave(s *Socket, reason string) {

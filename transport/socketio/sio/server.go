@@ -171,7 +171,6 @@ type engineSocket interface {
 	Request() *engineio.Handshake
 	RemoteAddr() string
 	Transport() string
-	Buffered() (bytes, messages int)
 }
 
 func (s *Server) open(es engineSocket) *conn {

@@ -49,9 +49,8 @@ func (f *fakeEngine) Close() {
 func (f *fakeEngine) Request() *engineio.Handshake {
 	return &engineio.Handshake{Header: http.Header{}}
 }
-func (f *fakeEngine) RemoteAddr() string   { return "127.0.0.1:1" }
-func (f *fakeEngine) Transport() string    { return "websocket" }
-func (f *fakeEngine) Buffered() (int, int) { return 0, 0 }
+func (f *fakeEngine) RemoteAddr() string { return "127.0.0.1:1" }
+func (f *fakeEngine) Transport() string  { return "websocket" }
 
 func (f *fakeEngine) isClosed() bool {
 	f.mu.Lock()
