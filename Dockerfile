@@ -2,8 +2,6 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-# The patched socket.io modules go.mod replaces (third_party/zishang520-socket.io/README.md).
-COPY third_party ./third_party
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/pinion-server ./cmd/server

@@ -7,6 +7,7 @@
 //	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
 //	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
 //	go run ./bench -scale -scale-sizes 100000,1000000   # at the sizes given
+//	go run ./bench -engine 10000   # the Engine.IO server alone: idle sockets, fan-out (engine.go)
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
@@ -51,6 +52,10 @@ func main() {
 		serveStore(os.Args[2])
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "-serve-engine" {
+		serveEngine()
+		return
+	}
 	var o options
 	var storages string
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each load run")
@@ -64,12 +69,20 @@ func main() {
 	flag.IntVar(&o.scaleMax, "scale-max", 0, "with -scale: the largest size to measure (default 100000)")
 	flag.StringVar(&o.scaleSizes, "scale-sizes", "", "with -scale: the sizes to measure, comma-separated (default 1000,10000,100000)")
 	flag.StringVar(&o.scaleOnly, "scale-store", "", "with -scale: sqlite or ferretdb (default both)")
+	engine := flag.Int("engine", 0, "instead of the comparison, measure the Engine.IO server alone with this many idle WebSockets (engine.go)")
 	var so soakOptions
 	flag.DurationVar(&so.duration, "soak", 0, "instead of the comparison, a soak test of this length: mixed REST and socket load on Pinion alone, then a ledger")
 	flag.IntVar(&so.listeners, "listeners", 20, "soak: sockets connected throughout, which must receive every event")
 	flag.Float64Var(&so.rate, "rate", 60, "soak: REST operations per second")
 	flag.DurationVar(&so.sample, "sample", 10*time.Second, "soak: how often the server's resources are sampled")
 	flag.Parse()
+	if *engine > 0 {
+		if err := runEngineBench(*engine); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if so.duration > 0 {
 		so.out = o.out
 		if err := runSoak(so); err != nil {

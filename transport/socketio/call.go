@@ -2,12 +2,13 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 
-	"github.com/zishang520/socket.io/servers/socket/v3"
-
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/transport/socketio/engineio"
+	"github.com/pinionhq/pinion/transport/socketio/sio"
 )
 
 // paramsPosition is where the query sits among a method's arguments (wire spec
@@ -23,34 +24,54 @@ func paramsPosition(method pinion.Method) int {
 	return 1
 }
 
-// call runs one method call from a client and answers its ack. The library runs
-// the handlers of one socket one after the other, so calls keep their order.
-func (s *Server) call(conn *pinion.Connection, method pinion.Method, args []any) {
-	var ack socket.Ack
-	if n := len(args); n > 0 {
-		if a, ok := args[n-1].(socket.Ack); ok {
-			ack, args = a, args[:n-1]
-		}
-	}
-	reply := func(res []any) {
-		if ack != nil {
-			ack(res, nil)
-		}
-	}
+// call runs one method call from a client and answers its ack. The calls of
+// one connection run one after the other (package sio), so they keep their
+// order.
+func (s *Server) call(sock *sio.Socket, conn *pinion.Connection, method pinion.Method, e *sio.Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic in a socket call", "method", method, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			reply([]any{pinion.GeneralError("Internal server error")})
+			s.reply(sock, e, []any{pinion.GeneralError("Internal server error")})
 		}
 	}()
 	ctx, cancel := context.WithTimeout(conn.Context(), s.opts.CallTimeout)
 	defer cancel()
-	result, err := s.run(ctx, conn, method, args)
+	result, err := s.run(ctx, conn, method, e.Args[1:])
 	if err != nil {
-		reply([]any{s.app.ExternalError(ctx, err)})
+		s.reply(sock, e, []any{s.app.ExternalError(ctx, err)})
 		return
 	}
-	reply([]any{nil, result})
+	s.reply(sock, e, []any{nil, result})
+}
+
+// reply answers e, if the client asked for an answer.
+func (s *Server) reply(sock *sio.Socket, e *sio.Event, args []any) {
+	err := e.Ack(args...)
+	if errors.Is(err, engineio.ErrTooSlow) {
+		s.tooSlow(sock, err)
+	} else if err != nil && !errors.Is(err, engineio.ErrClosed) {
+		s.logger.Error("socket.io: an answer could not be encoded", "error", err)
+	}
+}
+
+// kind names the JSON type of a decoded argument, for error messages;
+// attachments are "binary".
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case []byte:
+		return "binary"
+	}
+	return "object"
 }
 
 func (s *Server) run(ctx context.Context, conn *pinion.Connection, method pinion.Method, args []any) (any, error) {
@@ -59,6 +80,9 @@ func (s *Server) run(ctx context.Context, conn *pinion.Connection, method pinion
 	}
 	path, ok := args[0].(string)
 	if !ok {
+		if _, bin := args[0].([]byte); bin {
+			return nil, pinion.BadRequest("Invalid service path: got binary, want string")
+		}
 		return nil, pinion.NotFound("Invalid service path")
 	}
 	svc, route := s.app.Lookup(path)
@@ -77,7 +101,7 @@ func (s *Server) run(ctx context.Context, conn *pinion.Connection, method pinion
 	if len(args) > pos && args[pos] != nil {
 		q, ok := args[pos].(map[string]any)
 		if !ok {
-			return nil, pinion.BadRequest("The query of '%s' must be an object", method)
+			return nil, pinion.BadRequest("The query of '%s' must be an object: got %s", method, kind(args[pos]))
 		}
 		query = q
 	}
@@ -135,6 +159,8 @@ func checkID(id any) error {
 	switch id.(type) {
 	case nil, string, float64:
 		return nil
+	case []byte:
+		return pinion.BadRequest("Invalid id: got binary, want a string or a number")
 	}
 	return pinion.BadRequest("Invalid id: an id must be a string or a number")
 }

@@ -4,15 +4,12 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
-	"time"
-
-	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 
 	"github.com/pinionhq/pinion"
 )
 
-// decodeOrdered decodes event arguments as the library and orderSort do
-// together.
+// decodeOrdered decodes event arguments as decodeArgs does, looking for $sort
+// whatever the text.
 func decodeOrdered(b []byte) ([]any, error) {
 	var args []any
 	if err := json.Unmarshal(b, &args); err != nil {
@@ -50,25 +47,6 @@ func TestDecodeOrdered(t *testing.T) {
 	for _, bad := range []string{``, `[`, `[1,]`, `{"a":1}`, `[1] [2]`, `[{"$sort":{"a":1}]`} {
 		if _, err := decodeOrdered([]byte(bad)); err == nil {
 			t.Errorf("decodeOrdered(%q) accepted", bad)
-		}
-	}
-}
-
-func TestArgsOffset(t *testing.T) {
-	for raw, want := range map[string]int{
-		`2["find","m"]`:        1,
-		`212["find","m"]`:      3,
-		`2/chat,["find"]`:      7,
-		`2/ch[at,7["find"]`:    9,
-		`2/chat`:               0,
-		`2x["find"]`:           0,
-		`2`:                    0,
-		`2/a,b,["find",{}]`:    0,
-		`21/oops["find",{}]`:   0,
-		`2/n,123["get","m",1]`: 7,
-	} {
-		if got := argsOffset(raw); got != want {
-			t.Errorf("argsOffset(%q) = %d, want %d", raw, got, want)
 		}
 	}
 }
@@ -111,42 +89,4 @@ func FuzzDecodeOrdered(f *testing.F) {
 			t.Fatalf("%q: %#v, encoding/json %#v", b, got, want)
 		}
 	})
-}
-
-// The packets after a CONNECT wait until the handshake that took the gate
-// opens it: the library would otherwise see an event for a socket it has not
-// registered yet, and close the connection.
-func TestConnectGate(t *testing.T) {
-	d := newParser().NewDecoder()
-	gates := make(chan *connectGate, 1)
-	d.On("decoded", func(args ...any) {
-		p := args[0].(*parser.Packet)
-		if p.Type == parser.CONNECT {
-			gates <- takeGate(p.Data.(map[string]any)) // as the handshake does
-			if _, left := p.Data.(map[string]any)[gateKey]; left {
-				t.Error("the gate stayed in the auth payload")
-			}
-		}
-	})
-	returned := make(chan error, 1)
-	go func() { returned <- d.Add(`0{"token":"x"}`) }()
-	select {
-	case <-returned:
-		t.Fatal("the CONNECT's Add returned before the connection was set up")
-	case <-time.After(100 * time.Millisecond):
-	}
-	(<-gates).open()
-	select {
-	case err := <-returned:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("an open gate did not let the decoder go on")
-	}
-	// A CONNECT nobody takes (a namespace without the handshake) waits for nothing.
-	d2 := newParser().NewDecoder()
-	if err := d2.Add(`0/other,`); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -73,9 +73,8 @@ func wsURL(base string) string {
 // lost is how long a client waits for an answer before it takes its packet
 // for lost. What a client sends at once (a CONNECT as soon as it has the open
 // packet, an upgrade probe as soon as the WebSocket is open) reaches the
-// server: the engine takes nothing from a client before it listens to it
-// (third_party/zishang520-socket.io, patch 0005). The clients here send at
-// once, as real ones do, so a regression fails these tests.
+// server. The clients here send at once, as real ones do, so a regression
+// fails these tests.
 const lost = 3 * time.Second
 
 // dialRaw opens a bare Engine.IO WebSocket and connects it to the default
@@ -176,9 +175,7 @@ func dialPolling(t *testing.T, client *http.Client, base string) *pollSession {
 	}
 	p.sid, p.url = hs.Sid, u+"&sid="+hs.Sid
 	p.post("40")
-	// The poll after the handshake's is answered: the handshake's late
-	// cleanup no longer drops it (third_party/zishang520-socket.io, patch
-	// 0007).
+	// The poll after the handshake's is answered.
 	if msg, err := p.poll(lost); err != nil || !strings.HasPrefix(msg, "40") {
 		t.Fatalf("no CONNECT answer: %q %v", msg, err)
 	}

@@ -1,6 +1,7 @@
 // Package socketio serves an App's services over socket.io with the Feathers
-// socket protocol, on zishang520's socket.io for Go (v3): long-polling,
-// WebSocket and the upgrade between them, at /socket.io/ beside REST.
+// socket protocol, on Pinion's own Engine.IO v4 server (package engineio) and
+// Socket.IO v5 layer (package sio): long-polling, WebSocket and the upgrade
+// between them, at /socket.io/ beside REST.
 //
 // A client calls a method by emitting its name with the service path and the
 // method's arguments, and gets an acknowledgement (null, result) or (error):
@@ -14,7 +15,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -22,12 +23,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	engine "github.com/zishang520/socket.io/servers/engine/v3"
-	"github.com/zishang520/socket.io/servers/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
-
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/origin"
+	"github.com/pinionhq/pinion/transport/socketio/engineio"
+	"github.com/pinionhq/pinion/transport/socketio/sio"
 )
 
 // Options configure the socket.io transport.
@@ -40,13 +39,19 @@ type Options struct {
 	// accepted, with the handshake request and the client's auth payload
 	// (io(url, {auth: {…}})). The authentication service logs the connection
 	// in here; an error refuses it with a connect_error carrying the error.
+	// The request has the headers the engine keeps (engineio.DefaultHeaders),
+	// the query and the remote address; not a body.
 	Handshake func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error
 	// PingInterval and PingTimeout are Engine.IO's heartbeat (defaults 25s, 20s).
 	PingInterval, PingTimeout time.Duration
-	// MaxPayload is the largest message accepted (default 1 MB).
+	// MaxPayload is the largest message accepted (default 1 MB): a larger
+	// one closes the connection.
 	MaxPayload int64
 	// CallTimeout bounds one method call (default 30s).
 	CallTimeout time.Duration
+	// ConnectTimeout closes a connection that joins no namespace within it
+	// (default 10s): it holds an engine session and its timer for nothing.
+	ConnectTimeout time.Duration
 	// MaxQueuedBytes and MaxQueuedPackets bound what may wait to be written to
 	// one connection (defaults 8 MiB and 8,192 packets). A client that lets
 	// more pile up, because it reads slower than events come or has stopped
@@ -56,15 +61,17 @@ type Options struct {
 	//
 	// The limits apply to what is already waiting when a packet comes, so a
 	// single result larger than MaxQueuedBytes still reaches a client that
-	// keeps up. Bytes are the packets' data; each queued packet also costs
-	// about 170 bytes of bookkeeping, which the packet limit bounds when
-	// events are small (under 1 KiB, where the byte limit is not reached
-	// first). The packet limit is high because bursts are: a multi create
+	// keeps up. The packet limit is high because bursts are: a multi create
 	// publishes one event per record at once, faster than a socket writes
-	// them. A local client reading at full speed was disconnected by a burst
-	// of 5,000 small events with a limit of 1,000, by one of 20,000 with
-	// 4,096, not with 8,192.
+	// them.
 	MaxQueuedBytes, MaxQueuedPackets int
+	// MaxCallsInFlight and MaxBytesInFlight bound the calls read from one
+	// connection and not yet answered, and the bytes of their packets
+	// (defaults 64 and 4 MiB). Calls run one after the other; past either
+	// bound the connection's reads stop until they catch up (Stats.Throttled
+	// counts it), so a client that sends faster than it is served holds a
+	// bounded amount of the server's memory.
+	MaxCallsInFlight, MaxBytesInFlight int
 	// NoClient turns off serving the browser client at
 	// /socket.io/socket.io.js (socket.io's serveClient: false).
 	NoClient bool
@@ -74,18 +81,15 @@ type Options struct {
 type Server struct {
 	app    *pinion.App
 	opts   Options
-	io     *socket.Server
 	logger *slog.Logger
+	engine *engineio.Server
+	sio    *sio.Server
 
-	handler http.Handler
-	slow    atomic.Uint64 // connections closed for being too slow
-
-	opened, refused, delivered, dropped atomic.Uint64 // see Stats
+	slow, opened, refused, delivered, dropped, throttled atomic.Uint64 // see Stats
 
 	mu        sync.Mutex
-	conns     map[socket.SocketId]*pinion.Connection
-	closed    map[string]uint64          // by reason, see Stats
-	tooSlows  map[engine.Socket]struct{} // closed by tooSlow, until their disconnect
+	conns     int
+	closed    map[string]uint64 // by reason, see Stats
 	frames    frameCache
 	methodSet map[string]pinion.Method // the methods of the services, shared by every socket
 	methodGen int                      // the number of services methodSet was made for
@@ -105,69 +109,87 @@ func New(app *pinion.App, opts Options) *Server {
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 30 * time.Second
 	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 10 * time.Second
+	}
 	if opts.MaxQueuedBytes <= 0 {
 		opts.MaxQueuedBytes = 8 << 20
 	}
 	if opts.MaxQueuedPackets <= 0 {
 		opts.MaxQueuedPackets = 8192
 	}
-	s := &Server{app: app, opts: opts, logger: app.Logger(), conns: map[socket.SocketId]*pinion.Connection{},
-		closed: map[string]uint64{}, tooSlows: map[engine.Socket]struct{}{}}
-
-	so := socket.DefaultServerOptions()
-	so.SetPingInterval(opts.PingInterval)
-	so.SetPingTimeout(opts.PingTimeout)
-	so.SetMaxHttpBufferSize(opts.MaxPayload)
-	so.SetServeClient(false)  // Handler serves the embedded client itself (client.go)
-	so.SetParser(newParser()) // $sort order, and no event before its CONNECT is set up (parser.go)
-	// Transports the client ends are released (transports.go).
-	so.SetTransports(releasingTransports())
-	// A connection that never joins the namespace is closed after 10 s (45 s
-	// by default): it holds an engine session and its timers for nothing.
-	so.SetConnectTimeout(10 * time.Second)
-	so.SetCors(&types.Cors{Origin: s.corsOrigin(), Credentials: true})
-	so.SetAllowRequest(func(ctx *types.HttpContext) error {
-		if r := ctx.Request(); !origin.Allowed(s.opts.Origins, r) {
-			return fmt.Errorf("origin %s is not allowed", r.Header.Get("Origin"))
-		}
-		return nil
+	if opts.MaxCallsInFlight <= 0 {
+		opts.MaxCallsInFlight = 64
+	}
+	if opts.MaxBytesInFlight <= 0 {
+		opts.MaxBytesInFlight = 4 << 20
+	}
+	s := &Server{app: app, opts: opts, logger: app.Logger(), closed: map[string]uint64{}}
+	s.sio = sio.NewServer(sio.Options{
+		Namespaces:     map[string]sio.Namespace{"/": feathers{s}},
+		ConnectTimeout: opts.ConnectTimeout,
+		MaxEvents:      opts.MaxCallsInFlight,
+		MaxBytes:       opts.MaxBytesInFlight,
+		DecodeArgs:     decodeArgs,
+		OnThrottle:     s.throttle,
+		Logger:         s.logger,
 	})
-	s.io = socket.NewServer(nil, so)
-	s.io.Use(s.handshake)
-	s.io.On("connection", func(args ...any) {
-		if sock, ok := args[0].(*socket.Socket); ok {
-			s.connected(sock)
-		}
-	})
-	s.handler = s.io.ServeHandler(nil) // makes the engine
-	s.io.Engine().On("connection", func(args ...any) {
-		if conn, ok := args[0].(engine.Socket); ok {
-			watch(conn, opts.MaxQueuedBytes, opts.MaxQueuedPackets, func(bytes, packets int) {
-				// Not on the goroutine that queued the packet: it may hold
-				// the client's write lock, or a publisher's.
-				go s.tooSlow(conn, bytes, packets)
-			})
-		}
+	s.engine = engineio.NewServer(engineio.Options{
+		PingInterval:      opts.PingInterval,
+		PingTimeout:       opts.PingTimeout,
+		MaxPayload:        opts.MaxPayload,
+		MaxQueuedBytes:    opts.MaxQueuedBytes,
+		MaxQueuedMessages: opts.MaxQueuedPackets,
+		Allow:             s.allow,
+		OnOpen:            s.sio.Open,
+		Logger:            s.logger,
 	})
 	return s
 }
 
-// tooSlow disconnects a client whose queue is full, dropping what it holds. A
-// socket.io client that reads again reconnects on its own; what it missed
-// meanwhile it can fetch from the services.
-func (s *Server) tooSlow(conn engine.Socket, bytes, packets int) {
-	s.slow.Add(1)
-	s.dropped.Add(uint64(packets))
-	s.mu.Lock()
-	s.tooSlows[conn] = struct{}{}
-	s.mu.Unlock()
-	name := ""
-	if t := conn.Transport(); t != nil {
-		name = t.Name()
+func (s *Server) allow(r *http.Request) error {
+	if !origin.Allowed(s.opts.Origins, r) {
+		return &engineio.HTTPError{Code: http.StatusForbidden, Message: "origin " + r.Header.Get("Origin") + " is not allowed"}
 	}
-	s.logger.Warn("socket.io client too slow: disconnected", "remote", conn.RemoteAddress(), "transport", name,
+	return nil
+}
+
+// throttle notes a connection whose reads wait for its calls.
+func (s *Server) throttle(hs *sio.Handshake, calls, bytes int) {
+	// Logged the 1st, 2nd, 4th, 8th... time: a client that keeps the
+	// server busy does not fill the log.
+	if n := s.throttled.Add(1); n&(n-1) == 0 {
+		s.logger.Warn("socket.io client throttled: reads wait for its calls", "remote", hs.RemoteAddr,
+			"calls_in_flight", calls, "bytes_in_flight", bytes, "times", n)
+	}
+}
+
+// tooSlow notes a client disconnected by the engine because its queue was
+// full (err is the engine's ErrTooSlow). A socket.io client that reads
+// again reconnects on its own; what it missed meanwhile it can fetch from
+// the services.
+func (s *Server) tooSlow(sock *sio.Socket, err error) {
+	s.slow.Add(1)
+	bytes, packets := -1, -1
+	var q interface{ Queued() (bytes, messages int) }
+	if errors.As(err, &q) {
+		bytes, packets = q.Queued()
+		s.dropped.Add(uint64(packets))
+	}
+	s.logger.Warn("socket.io client too slow: disconnected", "remote", sock.RemoteAddr(), "transport", sock.Transport(),
 		"queued_bytes", bytes, "queued_packets", packets)
-	conn.Close(true) // discard: a graceful close would wait for the queue to drain
+}
+
+// sent counts the outcome of a Send of an event.
+func (s *Server) sent(sock *sio.Socket, err error) {
+	switch {
+	case err == nil:
+		s.delivered.Add(1)
+	case errors.Is(err, engineio.ErrTooSlow):
+		s.tooSlow(sock, err)
+	default:
+		s.dropped.Add(1)
+	}
 }
 
 // SlowDisconnects is the number of connections closed because their client
@@ -182,11 +204,11 @@ type Stats struct {
 	// Opened counts the connections accepted; Refused the handshakes that
 	// Options.Handshake refused.
 	Opened, Refused uint64
-	// Closed counts the connections that ended, by socket.io's reason:
-	// "client namespace disconnect" (the client left), "server namespace
-	// disconnect" (the server ended it: a logout elsewhere, a revoked
-	// token), "transport close", "transport error", "ping timeout",
-	// "server shutting down", and "too slow" for SlowDisconnects.
+	// Closed counts the connections that ended, by reason: "client
+	// namespace disconnect" (the client left), "server namespace disconnect"
+	// (the server ended it: a logout elsewhere, a revoked token), "transport
+	// close", "transport error", "ping timeout", "parse error", "server
+	// shutting down", and "too slow" for SlowDisconnects.
 	Closed map[string]uint64
 	// Delivered counts the events written to connections' queues (a
 	// channel's fan-out writes one per connection); Dropped the events that
@@ -195,12 +217,20 @@ type Stats struct {
 	Delivered, Dropped uint64
 	// SlowDisconnects is SlowDisconnects().
 	SlowDisconnects uint64
+	// Throttled counts the times a connection's reads waited because it had
+	// Options.MaxCallsInFlight calls or MaxBytesInFlight bytes not yet
+	// answered.
+	Throttled uint64
+	// CallsInFlight and BytesInFlight are the calls read and not yet
+	// answered, on all connections, and the bytes of their packets.
+	CallsInFlight int
+	BytesInFlight int64
 }
 
 // Stats returns the transport's counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
-	st := Stats{Connections: len(s.conns), Closed: make(map[string]uint64, len(s.closed))}
+	st := Stats{Connections: s.conns, Closed: make(map[string]uint64, len(s.closed))}
 	for k, v := range s.closed {
 		st.Closed[k] = v
 	}
@@ -208,220 +238,152 @@ func (s *Server) Stats() Stats {
 	st.Opened, st.Refused = s.opened.Load(), s.refused.Load()
 	st.Delivered, st.Dropped = s.delivered.Load(), s.dropped.Load()
 	st.SlowDisconnects = s.slow.Load()
+	st.Throttled = s.throttled.Load()
+	st.CallsInFlight, st.BytesInFlight = s.sio.InFlight()
 	return st
-}
-
-func (s *Server) corsOrigin() any {
-	if slices.Contains(s.opts.Origins, "*") {
-		return true // echo the request's origin, so credentials work
-	}
-	origins := make([]any, len(s.opts.Origins))
-	for i, o := range s.opts.Origins {
-		origins[i] = o
-	}
-	return origins
 }
 
 // Handler serves /socket.io/: Engine.IO and, unless Options.NoClient, the
 // socket.io client builds (/socket.io/socket.io.js and the others a Node
-// socket.io server serves; see client.go).
+// socket.io server serves; see client.go). Cross-origin requests from the
+// allowed origins get CORS headers with credentials, as socket.io's cors
+// option {origin, credentials: true} gives them.
 func (s *Server) Handler() http.Handler {
-	if s.opts.NoClient {
-		return s.handler
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !serveClient(w, r) {
-			s.handler.ServeHTTP(w, r)
+		if !s.opts.NoClient && serveClient(w, r) {
+			return
 		}
+		if o := r.Header.Get("Origin"); o != "" && s.corsAllowed(o) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", o)
+			h.Set("Access-Control-Allow-Credentials", "true")
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+				if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+					h.Set("Access-Control-Allow-Headers", rh)
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		s.engine.ServeHTTP(w, r)
 	})
 }
 
-// Close disconnects every client.
-func (s *Server) Close() {
-	done := make(chan struct{})
-	s.io.Close(func(error) { close(done) })
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-	}
+func (s *Server) corsAllowed(o string) bool {
+	return slices.Contains(s.opts.Origins, "*") || slices.Contains(s.opts.Origins, o)
 }
+
+// Close disconnects every client.
+func (s *Server) Close() { s.engine.Close() }
 
 // Connections is the number of live connections.
 func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return s.conns
 }
 
-// handshake creates the connection and lets the Handshake option log it in
+// feathers is the main namespace: the Feathers socket protocol.
+type feathers struct{ s *Server }
+
+// Connect creates the connection and lets the Handshake option log it in
 // before the client is told it is connected, as Feathers does with an
-// Authorization header on the handshake.
-//
-// It runs on a goroutine of its own, which ends with it: the login (a token
-// verified, hooks, the user looked up) would otherwise grow the stack of the
-// connection's reader goroutine, which lives as long as the connection, and
-// keep it grown. The reader waits meanwhile (the CONNECT's gate, parser.go),
-// so the client's next packets still come after it.
-func (s *Server) handshake(sock *socket.Socket, next func(*socket.ExtendedError)) {
-	// Taken here, before the decoder looks whether it was.
-	gate := takeGate(sock.Handshake().Auth)
-	go s.doHandshake(sock, gate, next)
-}
-
-func (s *Server) doHandshake(sock *socket.Socket, gate *connectGate, next func(*socket.ExtendedError)) {
-	r := sock.Request().Request()
+// Authorization header on the handshake. It runs on the connection's work
+// goroutine, which ends when there is no more work: the login's stack does
+// not stay with an idle connection. The client's next packets wait for it.
+func (f feathers) Connect(sock *sio.Socket, auth map[string]any) (sio.Session, error) {
+	s := f.s
+	hs := sock.Handshake()
 	conn := pinion.NewConnection(pinion.ConnectionOptions{
-		ID:       string(sock.Id()),
-		Provider: pinion.ProviderSocketIO,
-		// The library keeps the handshake request for the socket's
-		// life, and nothing changes its headers: shared, not copied.
-		Headers:    r.Header,
-		RemoteAddr: sock.Handshake().Address,
+		ID:         sock.ID(),
+		Provider:   pinion.ProviderSocketIO,
+		Headers:    hs.Header, // the engine's copy, which nothing changes: shared
+		RemoteAddr: sock.RemoteAddr(),
 		Send:       func(event string, data any) { s.send(sock, event, data) },
-		Message:    func(m *pinion.Message) { s.message(sock, m) },
-		Position:   position(sock),
-		Close:      func() { sock.Disconnect(false) },
+		Message:    func(m *pinion.Message) { s.sent(sock, sock.Send(s.frames.message(m))) },
+		Position:   position(hs, auth),
+		Close:      sock.Disconnect,
 	})
-	// The library drops a socket whose transport closes before it is
-	// connected without any event; a login made by the handshake would then
-	// never end. The listener goes first, so that a close during a slow login
-	// (a polling client gone, a missed ping) is seen too.
-	st := &pending{conn: conn, gate: gate}
-	onClose := func(...any) {
-		st.gate.open()
-		if st.settle(closed) {
-			s.app.Disconnected(context.Background(), conn)
-		}
-	}
-	sock.Conn().Once("close", onClose)
-	if sock.Conn().ReadyState() != "open" {
-		onClose()
-	}
 	if s.opts.Handshake != nil {
 		ctx, cancel := context.WithTimeout(conn.Context(), s.opts.CallTimeout)
-		err := s.opts.Handshake(ctx, conn, r, sock.Handshake().Auth)
+		err := s.opts.Handshake(ctx, conn, sio.Request(hs), auth)
 		cancel()
 		if err != nil {
 			s.refused.Add(1)
 			// The handshake may have done things with the connection before
 			// it failed (a login whose later hooks failed has joined it to
 			// channels, and tracks its session): nothing else would end it.
-			if st.settle(refused) {
-				s.app.Disconnected(context.Background(), conn)
-			}
-			st.gate.open()
+			s.app.Disconnected(context.Background(), conn)
 			fe := s.app.ExternalError(context.Background(), err)
 			b, _ := json.Marshal(fe)
-			var data map[string]any
-			json.Unmarshal(b, &data)
-			next(socket.NewExtendedError(fe.Message, data))
-			return
+			return nil, &sio.ConnectError{Message: fe.Message, Data: json.RawMessage(b)}
 		}
 	}
-	sock.SetData(st)
-	next(nil)
+	return &session{s: s, sock: sock, conn: conn}, nil
 }
 
-// pending is a connection between the handshake and the "connection" event:
-// exactly one of connected, closed and refused settles it.
-type pending struct {
-	conn  *pinion.Connection
-	gate  *connectGate // opened once the socket is connected, refused or gone
-	mu    sync.Mutex
-	state pendingState
+// session is a connection in the main namespace.
+type session struct {
+	s    *Server
+	sock *sio.Socket
+	conn *pinion.Connection
+
+	mu               sync.Mutex // held by OnConnect and OnDisconnect, which may race
+	connected, ended bool
 }
 
-type pendingState int
-
-const (
-	waiting pendingState = iota
-	connected
-	closed
-	refused
-)
-
-// settle moves p from waiting to state, and reports whether it did: only the
-// first settle counts.
-func (p *pending) settle(state pendingState) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.state != waiting {
-		return false
-	}
-	p.state = state
-	return true
-}
-
-func (s *Server) connected(sock *socket.Socket) {
-	st, ok := sock.Data().(*pending)
-	if !ok || !st.settle(connected) {
-		if ok {
-			st.gate.open()
-		}
-		sock.Disconnect(true)
+func (ss *session) OnConnect() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.ended {
 		return
 	}
-	// The client's next packets wait for the handlers registered here.
-	defer st.gate.open()
-	conn := st.conn
+	ss.connected = true
+	s := ss.s
 	s.mu.Lock()
-	s.conns[sock.Id()] = conn
+	s.conns++
 	s.mu.Unlock()
 	s.opened.Add(1)
+	s.app.Connected(ss.conn.Context(), ss.conn)
+}
 
-	// One listener for every method, not one per method: each listener
-	// is a few hundred bytes of the library's per-socket event tables.
-	// The library calls it as the packet is read; the call runs on the
-	// socket's task queue, in order, as the library's own handlers would.
-	methods := s.methods()
-	sock.OnAny(func(args ...any) {
-		if len(args) == 0 {
-			return
-		}
-		name, _ := args[0].(string)
-		m, ok := methods[name]
-		if !ok {
-			return // not a method: no answer, as in Feathers
-		}
-		sock.Enqueue(func() {
-			if sock.Connected() {
-				s.call(conn, m, args[1:])
-			}
-		})
-	})
-	var once sync.Once
-	gone := func(reason string) {
-		once.Do(func() {
-			s.mu.Lock()
-			delete(s.conns, sock.Id())
-			if _, ok := s.tooSlows[sock.Conn()]; ok {
-				delete(s.tooSlows, sock.Conn())
-				reason = "too slow"
-			}
-			s.closed[reason]++
-			s.mu.Unlock()
-			s.app.Disconnected(context.Background(), conn)
-		})
-	}
-	sock.On("disconnect", func(args ...any) {
-		reason := "unknown"
-		if len(args) > 0 {
-			if r := fmt.Sprint(args[0]); r != "" {
-				reason = r
-			}
-		}
-		gone(reason)
-	})
-	// The library marks the socket connected, then emits "connection" (this
-	// call) on the socket's queue, while a client that leaves is closed on
-	// another goroutine: one that left in between had its "disconnect"
-	// emitted before the listener above was there, and its connection would
-	// have stayed in its channels for good.
-	if !sock.Connected() {
-		gone("left while connecting")
+func (ss *session) OnDisconnect(reason string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.ended {
 		return
 	}
-	s.app.Connected(conn.Context(), conn)
+	ss.ended = true
+	s := ss.s
+	if ss.connected {
+		s.mu.Lock()
+		s.conns--
+		s.closed[reason]++
+		s.mu.Unlock()
+	}
+	s.app.Disconnected(context.Background(), ss.conn)
+}
+
+// OnEvent runs a call: the event's name is the method, its arguments the
+// service path and the method's. Names that are no method get no answer, as
+// in Feathers.
+func (ss *session) OnEvent(e *sio.Event) {
+	var m pinion.Method
+	switch name := e.Args[0].(type) {
+	case string:
+		var ok bool
+		if m, ok = ss.s.methods()[name]; !ok {
+			return
+		}
+	case []byte:
+		ss.s.reply(ss.sock, e, []any{pinion.BadRequest("Invalid method name: got binary, want string")})
+		return
+	default:
+		return
+	}
+	ss.s.call(ss.sock, ss.conn, m, e)
 }
 
 // methods are the event names handled: every method some service exposes, as
@@ -443,97 +405,70 @@ func (s *Server) methods() map[string]pinion.Method {
 
 // send delivers an event to one socket. Channels hand every connection of an
 // event the same encoded payload (a json.RawMessage); the socket.io frame around
-// it is built once and written to each connection as is, instead of being
-// encoded again for every socket.
-func (s *Server) send(sock *socket.Socket, event string, data any) {
-	if !sock.Connected() {
-		s.dropped.Add(1)
-		return
-	}
-	s.delivered.Add(1)
+// it is built once and the same message is queued on each connection.
+func (s *Server) send(sock *sio.Socket, event string, data any) {
 	raw, ok := data.(json.RawMessage)
 	if !ok || len(raw) == 0 {
-		sock.Emit(event, data)
+		s.sent(sock, sock.Emit(event, data))
 		return
 	}
-	frame := s.frames.get(event, raw)
-	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
-}
-
-// message delivers a service event with its position, as a second argument
-// after the data: `2["messages created",{…},{"id":…,"position":…}]`. A
-// Feathers client hands it to the listener as its second parameter, which
-// listeners written for Feathers ignore. The frame is built once per message
-// and written to every connection as is.
-func (s *Server) message(sock *socket.Socket, m *pinion.Message) {
-	if !sock.Connected() {
-		s.dropped.Add(1)
-		return
-	}
-	s.delivered.Add(1)
-	frame := s.frames.message(m)
-	sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(frame)}, &socket.WriteOptions{})
+	s.sent(sock, sock.Send(s.frames.get(event, raw)))
 }
 
 // position is where a client that comes back stopped: `since` in its
 // handshake's auth payload (io(url, {auth: {since}})) or query string.
-func position(sock *socket.Socket) string {
-	hs := sock.Handshake()
-	if p, ok := hs.Auth["since"].(string); ok {
+func position(hs *sio.Handshake, auth map[string]any) string {
+	if p, ok := auth["since"].(string); ok {
 		return p
 	}
-	return sock.Request().Query().Peek("since")
+	if hs == nil {
+		return ""
+	}
+	return hs.Query.Get("since")
 }
 
-// frameCache remembers the last frame built: a fan-out asks for the same one
-// once per connection.
+// frameCache remembers the last message built: a fan-out asks for the same
+// one once per connection, and every connection queues the same
+// engineio.Message, whose encodings are made once.
 type frameCache struct {
 	mu    sync.Mutex
 	event string
 	data  *byte
 	n     int
-	frame []byte
+	frame *engineio.Message
 
 	msg      *pinion.Message
-	msgFrame []byte
+	msgFrame *engineio.Message
 }
 
-// message returns the EVENT packet of m.
-func (c *frameCache) message(m *pinion.Message) []byte {
+// message returns the EVENT packet of m: the data, then its id and position
+// as a second argument, `2["messages created",{…},{"id":…,"position":…}]`. A
+// Feathers client hands it to the listener as its second parameter, which
+// listeners written for Feathers ignore.
+func (c *frameCache) message(m *pinion.Message) *engineio.Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.msg == m {
 		return c.msgFrame
 	}
-	name, _ := json.Marshal(m.Event)
-	frame := make([]byte, 0, len(name)+len(m.Data)+len(m.Meta)+5)
-	frame = append(frame, '2', '[')
-	frame = append(frame, name...)
-	frame = append(frame, ',')
-	frame = append(frame, m.Data...)
+	var frame *engineio.Message
 	if len(m.Meta) > 0 {
-		frame = append(frame, ',')
-		frame = append(frame, m.Meta...)
+		frame = sio.EncodeEvent("/", m.Event, m.Data, m.Meta)
+	} else {
+		frame = sio.EncodeEvent("/", m.Event, m.Data)
 	}
-	frame = append(frame, ']')
 	c.msg, c.msgFrame = m, frame
 	return frame
 }
 
 // get returns the socket.io EVENT packet `2["<event>",<raw>]`.
-func (c *frameCache) get(event string, raw json.RawMessage) []byte {
+func (c *frameCache) get(event string, raw json.RawMessage) *engineio.Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.data == &raw[0] && c.n == len(raw) && c.event == event {
 		return c.frame
 	}
-	name, _ := json.Marshal(event)
-	frame := make([]byte, 0, len(name)+len(raw)+4)
-	frame = append(frame, '2', '[')
-	frame = append(frame, name...)
-	frame = append(frame, ',')
-	frame = append(frame, raw...)
-	frame = append(frame, ']')
+	frame := sio.EncodeEvent("/", event, raw)
 	c.event, c.data, c.n, c.frame = event, &raw[0], len(raw), frame
 	return frame
 }

@@ -99,7 +99,7 @@ func TestCalls(t *testing.T) {
 		{[]any{"create", "hidden", map[string]any{}, map[string]any{}}, `"Method 'create' not allowed on service 'hidden'"`},
 		{[]any{"get", "things", 1, map[string]any{}, "extra"}, `"Too many arguments for 'get' method"`},
 		{[]any{"get", "things", map[string]any{"id": 1}, map[string]any{}}, `"Invalid id: an id must be a string or a number"`},
-		{[]any{"get", "things", 1, "not a query"}, `"The query of 'get' must be an object"`},
+		{[]any{"get", "things", 1, "not a query"}, `"The query of 'get' must be an object: got string"`},
 		{[]any{"create", "things", map[string]any{"panic": true}, map[string]any{}}, `"Internal server error"`},
 	} {
 		res, err := c.Call(tc.args[0].(string), tc.args[1:]...)
@@ -262,5 +262,40 @@ func TestClosedDuringHandshake(t *testing.T) {
 	time.Sleep(400 * time.Millisecond) // the handshake finishes
 	if got := app.Channels(); len(got) != 0 || s.Connections() != 0 {
 		t.Fatalf("channels %v, %d connections after the client left", got, s.Connections())
+	}
+}
+
+// An event published as soon as the client is connected reaches it, when
+// the handshake's login joined its channel: the client has its CONNECT
+// answer, so the connection is live (a connection was dropping what came
+// before the transport's own bookkeeping of the connect was done).
+func TestEventRightAfterConnect(t *testing.T) {
+	app := pinion.New(pinion.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	app.Use("things", &calls{})
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("authenticated")}
+	})
+	s := socketio.New(app, socketio.Options{Origins: []string{"*"},
+		Handshake: func(ctx context.Context, conn *pinion.Connection, r *http.Request, auth map[string]any) error {
+			app.Channel("authenticated").Join(conn)
+			return nil
+		}})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", s.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	for i := range 20 {
+		got := make(chan string, 1)
+		c := dial(t, srv.URL, func(name string, data json.RawMessage, at time.Time) { got <- name })
+		app.Dispatch(context.Background(), pinion.Event{Path: "things", Name: "created", Data: map[string]any{"n": i}})
+		select {
+		case name := <-got:
+			if name != "things created" {
+				t.Fatalf("got %q", name)
+			}
+		case <-time.After(lost):
+			t.Fatalf("connection %d: the event published once it was connected never came", i)
+		}
+		c.Close()
 	}
 }

@@ -1,3 +1,0 @@
-package version
-
-const VERSION = "v3.0.2"
