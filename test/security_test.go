@@ -570,7 +570,7 @@ func TestWildcardOriginsNeverAllowCredentials(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startPinion(t, "memory", configDir(t, `{"origins": `+tc.origins+`, "authentication": {"cookie": {"enabled": true}}}`))
 			login(t, p.URL, "victim@example.com")
-			b, _ := json.Marshal(map[string]any{"strategy": "local", "email": "victim@example.com", "password": "pw-123"})
+			b, _ := json.Marshal(map[string]any{"strategy": "local", "email": "victim@example.com", "password": "pw-12345"})
 			resp, err := http.Post(p.URL+"/authentication", "application/json", bytes.NewReader(b))
 			if err != nil {
 				t.Fatal(err)

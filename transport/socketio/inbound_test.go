@@ -59,10 +59,12 @@ func TestInboundCallsAreBounded(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() { s.Close(); srv.Close() })
 
-	// A find of about 207 KB: $or of 2,000 conditions.
-	or := make([]any, 2000)
+	// A find of about 207 KB: $or of 40 conditions of 5 KB each (within
+	// the query limits, which refuse more than 100 terms before any call
+	// runs).
+	or := make([]any, 40)
 	for i := range or {
-		or[i] = map[string]any{"text": strings.Repeat("x", 80), "n": i}
+		or[i] = map[string]any{"text": strings.Repeat("x", 5160), "n": i}
 	}
 	c := dial(t, srv.URL, nil)
 	const frames = 120

@@ -20,6 +20,9 @@ import (
 var DefaultHeaders = []string{
 	"Origin", "Cookie", "Authorization", "User-Agent", "Accept-Language", "Referer", "Host", "Sec-Fetch-Site",
 	"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip",
+	// W3C trace context: a socket's calls continue the trace of its
+	// handshake (package tracing).
+	"Traceparent", "Tracestate", "Baggage",
 }
 
 // engineParams are the query parameters of the protocol itself, not kept in
