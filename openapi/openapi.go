@@ -329,7 +329,7 @@ func (b *builder) typedCustom(svc *pinion.Service, name string, post map[string]
 				props = map[string]any{}
 				data["properties"] = props
 			}
-			props[d.IDField] = idSchema(d.IDType)
+			props[d.IDField] = IDSchema(d.IDType)
 			data["required"] = append([]any{d.IDField}, asList(data["required"])...)
 			notFound = true
 		}
@@ -374,8 +374,9 @@ func (b *builder) typedCustom(svc *pinion.Service, name string, post map[string]
 	}
 }
 
-// idSchema is the schema of an id of Go type t.
-func idSchema(t reflect.Type) map[string]any {
+// IDSchema is the JSON Schema of an id of Go type t: a number for integer
+// and float kinds, a string otherwise. Package typescript types ids so too.
+func IDSchema(t reflect.Type) map[string]any {
 	if t != nil {
 		switch t.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"github.com/pinionhq/pinion/openapi"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -178,7 +177,7 @@ func service(svc *pinion.Service, name string, exposed []pinion.Method) (string,
 				props = map[string]any{}
 				data["properties"] = props
 			}
-			props[d.IDField] = idSchema(d.IDType)
+			props[d.IDField] = openapi.IDSchema(d.IDType)
 			req, _ := data["required"].([]any)
 			data["required"] = append([]any{d.IDField}, req...)
 			doc = "What " + string(d.Name) + " takes: the record's " + d.IDField + " and the method's data."
@@ -305,17 +304,3 @@ var suffixes = []string{"", "Data", "Patch", "Query", "Service"}
 // utility types it uses.
 var reserved = []string{"ServiceTypes", "Record", "Partial", "Pick", "Promise"}
 
-// idSchema is the JSON Schema of an id of Go type t: a number for integer
-// and float kinds, a string otherwise.
-func idSchema(t reflect.Type) map[string]any {
-	if t != nil {
-		switch t.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			return map[string]any{"type": "integer"}
-		case reflect.Float32, reflect.Float64:
-			return map[string]any{"type": "number"}
-		}
-	}
-	return map[string]any{"type": "string"}
-}

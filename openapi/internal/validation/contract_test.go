@@ -29,7 +29,10 @@ type contract struct {
 	v   validator.Validator
 }
 
-func newContract(t *testing.T) *contract {
+// chatServer is the chat app of the repository's configuration, on memory,
+// closed when the test ends.
+func chatServer(t *testing.T) *server.Server {
+	t.Helper()
 	env := map[string]string{"CONFIG_DIR": "../../../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
 		"AUTH_SECRET": "openapi-test-secret-openapi-test-secret-01"}
 	cfg, err := config.Load(func(k string) string { return env[k] })
@@ -41,6 +44,11 @@ func newContract(t *testing.T) *contract {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close(context.Background()) })
+	return srv
+}
+
+func newContract(t *testing.T) *contract {
+	srv := chatServer(t)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	resp, err := http.Get(ts.URL + "/openapi.json")

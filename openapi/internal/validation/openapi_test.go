@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,10 +15,8 @@ import (
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/adapter/memory"
-	"github.com/pinionhq/pinion/config"
 	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
-	"github.com/pinionhq/pinion/server"
 )
 
 // valid checks a document with a maintained OpenAPI 3.1 validator
@@ -75,17 +72,7 @@ func keys(m map[string]any) []string {
 // The chat app's document, served at /openapi.json, is valid OpenAPI 3.1
 // and describes every service it exposes, with authentication.
 func TestChatAppDocument(t *testing.T) {
-	env := map[string]string{"CONFIG_DIR": "../../../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
-		"AUTH_SECRET": "openapi-test-secret-openapi-test-secret-01"}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close(context.Background())
+	srv := chatServer(t)
 	w := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/openapi.json", nil))
 	if w.Code != 200 {
@@ -106,8 +93,6 @@ func TestChatAppDocument(t *testing.T) {
 	at(t, doc, "components", "securitySchemes", "bearer")
 	at(t, doc, "components", "schemas", "MessagesPage", "properties", "total")
 	at(t, doc, "paths", "/authentication", "delete")
-	// Off in production.
-	cfg.Docs = false
 }
 
 type Note struct {
