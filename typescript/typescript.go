@@ -303,4 +303,3 @@ var suffixes = []string{"", "Data", "Patch", "Query", "Service"}
 // reserved are the names the module declares itself, and TypeScript's
 // utility types it uses.
 var reserved = []string{"ServiceTypes", "Record", "Partial", "Pick", "Promise"}
-
