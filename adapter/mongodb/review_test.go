@@ -2,6 +2,7 @@ package mongodb_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/pinionhq/pinion"
@@ -49,5 +50,31 @@ func TestReviewMongoNestedProtectedRangeOracle(t *testing.T) {
 	}
 	if err1 == nil || err2 == nil {
 		t.Errorf("a condition on creds (which holds the protected creds.hash) was accepted: %v, %v", err1, err2)
+	}
+}
+
+// Regression (held on the embedded server): documents inside a list
+// equality reach the MongoDB filter unchecked (see
+// adapter.TestReviewParseListOfDocuments), but the server reads them as
+// literal values: $expr there does not compare the protected password.
+func TestReviewMongoListOfDocumentsHeld(t *testing.T) {
+	ctx := context.Background()
+	app := pinion.New()
+	svc := app.Use("users", mongodb.New(mongodbtest.DB(t).Collection("users"), mongodb.Options{}), pinion.WithProtected("password"))
+	if _, err := svc.Create(ctx, map[string]any{"email": "v@x", "password": "$2b$10$mmmm"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	answer := func(guess string) string {
+		hc, err := svc.Call(ctx, pinion.MethodFind, nil, nil, &pinion.Params{Provider: "rest", Query: map[string]any{
+			"email": []any{map[string]any{"$expr": map[string]any{"$gt": []any{"$password", guess}}}}}})
+		if err != nil {
+			return "error " + pinion.ToError(err, false).Name()
+		}
+		return fmt.Sprint(len(pinion.Records(hc.Result)))
+	}
+	lo, hi := answer("$2a"), answer("$2c")
+	t.Logf("answers: %s / %s", lo, hi)
+	if lo != hi {
+		t.Errorf("the answer depends on the protected hash: %s / %s", lo, hi)
 	}
 }
