@@ -113,3 +113,37 @@ func TestReviewProtectedSocketAttacksHeld(t *testing.T) {
 		t.Errorf("socket find with a duplicate password key: %d %s, want 400", code, res)
 	}
 }
+
+// get, patch, update and remove of one's own user carry a query too, over
+// REST and socket.io: a condition on the password is refused before any
+// hook (onlySelf, validation, hashing) and the record is left unchanged.
+func TestReviewProtectedInSingleRecordMethodsHeld(t *testing.T) {
+	p := startPinion(t, "sqlite", nil)
+	token := login(t, p.URL, "self@example.com")
+	me := userID(t, p.URL, token, "self@example.com")
+	for _, method := range []string{"GET", "PATCH", "PUT", "DELETE"} {
+		for _, q := range []string{"password[$gte]=%242", "$or[0][password][$lt]=~", "$select[]=password", "$sort[password]=1"} {
+			var body any
+			if method == "PATCH" || method == "PUT" {
+				body = map[string]any{"email": "self@example.com", "password": "pw-12345", "name": "n"}
+			}
+			status, m := api(t, p.URL, method, "/users/"+me+"?"+q, token, body)
+			if status != 400 {
+				t.Errorf("%s /users/me?%s: %d %v, want 400", method, q, status, m)
+			}
+		}
+	}
+	c := socket(t, p.URL, token)
+	for _, call := range [][]any{
+		{"get", "users", me, map[string]any{"password": map[string]any{"$gte": "$2"}}},
+		{"patch", "users", me, map[string]any{"name": "x"}, map[string]any{"password": map[string]any{"$gte": "$2"}}},
+		{"remove", "users", me, map[string]any{"$or": []any{map[string]any{"password": map[string]any{"$gte": "$2"}}}}},
+	} {
+		if code, res := callCode(t, c, call[0].(string), call[1:]...); code != 400 {
+			t.Errorf("socket %v: %d %s, want 400", call, code, res)
+		}
+	}
+	if status, _ := get(t, p.URL, "/users/"+me, "", token); status != 200 {
+		t.Errorf("the user is gone after refused calls: %d", status)
+	}
+}
