@@ -54,6 +54,29 @@ func TestReviewSQLiteNestedProtectedSortOracle(t *testing.T) {
 	}
 }
 
+// FINDING (same cause): on SQLite, equality with the whole nested document,
+// ?creds[hash]=<guess>&creds[kind]=, finds the record exactly when the
+// guess is its protected hash.
+func TestReviewSQLiteNestedProtectedEqualityOracle(t *testing.T) {
+	ctx := context.Background()
+	app := pinion.New()
+	svc := pinion.Use(app, "accounts", sqlite.Typed[reviewAccount, string](openDB(t), "accounts", sqlite.Options{}))
+	if _, err := svc.Create(ctx, reviewAccount{Name: "victim", Creds: reviewCreds{Hash: "$2b$10$right"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	found := func(guess string) string {
+		hc, err := app.Service("accounts").Call(ctx, pinion.MethodFind, nil, nil, &pinion.Params{Provider: "rest",
+			Query: map[string]any{"creds": map[string]any{"hash": guess, "kind": ""}}})
+		if err != nil {
+			return "error " + err.Error()
+		}
+		return fmt.Sprint(len(pinion.Records(hc.Result)))
+	}
+	if right, wrong := found("$2b$10$right"), found("$2b$10$wrong"); right != wrong {
+		t.Errorf("the answer tells the protected hash: right guess %s records, wrong guess %s", right, wrong)
+	}
+}
+
 // Regression (held): on the SQLite adapter the JSON path of a query field
 // is case-sensitive, so PASSWORD or Password never read "password", and
 // canonical names with '-' or digits are quoted keys.
