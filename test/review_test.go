@@ -25,6 +25,9 @@ var reviewAttacks = []string{
 	"pass%5Cu0077ord[$gte]=GUESS", "password%2E=GUESS", "password.0[$gte]=GUESS", "0.password[$gte]=GUESS",
 	"Password[$gte]=GUESS", "PASSWORD[$gte]=GUESS", "password%00[$gte]=GUESS", "%EF%BD%90assword[$gte]=GUESS",
 	"__proto__[password][$gte]=GUESS", "constructor[password][$gte]=GUESS",
+	// digit segments (list indices to MongoDB and memory) and long paths
+	"0.1.2.3.4.5.6.7.8.9.10.11.12.13.14.password[$gte]=GUESS", "password.0.0[$gte]=GUESS",
+	"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.password[$gte]=GUESS", "$sort[0.password]=1", "$select[]=0.password",
 	// sub-queries and operators holding field names
 	"$or[0][0][password][$gte]=GUESS", "$or[][password][$gte]=GUESS", "$or[0][$or][0][password][$gte]=GUESS",
 	"$and[0][0][password][$gte]=GUESS", "$or[01][password][$gte]=GUESS", "$or[4294967296][password][$gte]=GUESS",
