@@ -125,15 +125,7 @@ func selectStep(ctx context.Context, r *run, i int) error {
 	return nil
 }
 
-func (c *typedCodec[T, K]) protected() []string {
-	var out []string
-	for _, f := range c.st.Fields {
-		if f.Protected {
-			out = append(out, f.Name)
-		}
-	}
-	return out
-}
+func (c *typedCodec[T, K]) protected() []string { return c.st.ProtectedPaths() }
 
 func (c *typedCodec[T, K]) query(q map[string]any) error {
 	if len(q) == 0 {

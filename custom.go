@@ -157,6 +157,17 @@ type customDef struct {
 	id     func(v any) (any, error) // converts an id to K; nil without one
 	invoke func(ctx context.Context, hc *HookContext) (any, error)
 	doc    CustomDoc
+	// protected are the result type's protected fields (dot paths).
+	protected []string
+}
+
+// protectedFields are the protected fields of the method's result; none
+// for a nil def (a standard method, or one registered with WithMethod).
+func (d *customDef) protectedFields() []string {
+	if d == nil {
+		return nil
+	}
+	return d.protected
 }
 
 func newCustomDef[D, R any](idField string) *customDef {
@@ -165,6 +176,10 @@ func newCustomDef[D, R any](idField string) *customDef {
 	def := &customDef{doc: CustomDoc{IDField: idField, Data: st}}
 	if t := reflect.TypeFor[R](); t.Kind() == reflect.Struct {
 		def.doc.Result = schema.For[R]()
+		// The result's own protected fields are hidden from external
+		// callers, as a record's are (the document leaves them out too).
+		def.protected = def.doc.Result.ProtectedPaths()
+		fieldPaths(def.protected) // a name that is not a path is refused now
 	}
 	def.in = func(id, data any, external bool) (any, any, error) {
 		switch d := data.(type) {

@@ -166,7 +166,7 @@ func (s *Service) chain(method Method) *chain {
 	app := s.app.hookSnapshot()
 	obs := s.app.observerOf()
 	steps := []step{eventStep}
-	if len(s.protected) > 0 {
+	if len(s.protected) > 0 || len(s.customs[method].protectedFields()) > 0 {
 		steps = append(steps, protectStep)
 	}
 	if s.typed != nil && s.typed.selects() {

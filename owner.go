@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 )
 
 // WithOwner makes every record of the service belong to the user who
@@ -157,6 +159,8 @@ func (o *owner) scope(p *Params, id any) *Params {
 		switch a := c.Query["$and"].(type) {
 		case []any:
 			and = append(and, a...)
+		case map[string]any:
+			and = append(and, indexed(a)...)
 		case nil:
 		default:
 			and = append(and, a)
@@ -222,4 +226,24 @@ func cloneSlice(v any) any {
 	c := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len())
 	reflect.Copy(c, rv)
 	return c.Interface()
+}
+
+// indexed reads a list sent in qs as an object of indices ($and[0][title]=x
+// gives {"0": {title: x}}), in the order of its indices, as the query check
+// and the adapters read it; an object with other keys is one sub-query.
+func indexed(m map[string]any) []any {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 || strconv.Itoa(i) != k {
+			return []any{m}
+		}
+		keys = append(keys, i)
+	}
+	slices.Sort(keys)
+	out := make([]any, len(keys))
+	for j, i := range keys {
+		out[j] = m[strconv.Itoa(i)]
+	}
+	return out
 }

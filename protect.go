@@ -2,7 +2,9 @@ package pinion
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -35,7 +37,11 @@ func protectStep(ctx context.Context, r *run, i int) error {
 		return err
 	}
 	hc := r.hc
-	hc.Dispatch = Without(hc.External(), hc.Service.protected...)
+	fields := hc.Service.protected
+	if extra := hc.Service.customs[hc.Method].protectedFields(); len(extra) > 0 {
+		fields = append(slices.Clip(fields), extra...)
+	}
+	hc.Dispatch = Without(hc.External(), fields...)
 	if hc.Params.Provider != "" {
 		// Later code on the way out (the transport, listeners) cannot leak
 		// what it never holds.
@@ -106,7 +112,9 @@ func omit(m map[string]any, fields []string) map[string]any {
 			delete(out, f)
 			continue
 		}
-		out[head] = omitIn(out[head], rest)
+		if v, ok := out[head]; ok {
+			out[head] = omitIn(v, rest)
+		}
 	}
 	return out
 }
@@ -129,14 +137,17 @@ func omitIn(v any, path string) any {
 }
 
 // fieldPaths returns the canonical paths of the protected fields. A name
-// that is not a field path is left out: no query can name it, since every
-// name in a query must be one.
+// that is not a field path cannot be protected: removal reads a dot as
+// nesting, so a JSON name "auth.hash" would be left in every answer. Such
+// a name is refused when the service is registered.
 func fieldPaths(names []string) []FieldPath {
 	var out []FieldPath
 	for _, n := range names {
-		if p, err := ParseFieldPath(n); err == nil {
-			out = append(out, p)
+		p, err := ParseFieldPath(n)
+		if err != nil {
+			panic(fmt.Sprintf("pinion: protected field %q is not a field path (letters, digits, _ and -, joined by dots): %v", n, err))
 		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -277,6 +277,11 @@ func (p *parser) subquery(q map[string]any) (map[string]any, error) {
 func (p *parser) property(field string, v any) (any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
+		// A list compared by equality may hold documents, which may not
+		// hide operators or names that are not fields either.
+		if err := p.checkNested(v); err != nil {
+			return nil, err
+		}
 		return p.coerce(field, v)
 	}
 	out := make(map[string]any, len(m))

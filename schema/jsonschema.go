@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -277,3 +278,34 @@ func (s *Struct) Path(path string) *Field {
 }
 
 func cut(path string) (string, string, bool) { return strings.Cut(path, ".") }
+
+// ProtectedPaths lists the fields tagged protected:"true" as dot paths,
+// nested ones too: "password", "creds.hash" for a hash inside a struct, a
+// pointer to one or a list of them. Every one of them is left out of what
+// external callers get, and no query may name it or a field around it.
+func (s *Struct) ProtectedPaths() []string {
+	var out []string
+	s.protectedPaths("", &out, 0)
+	return out
+}
+
+func (s *Struct) protectedPaths(prefix string, out *[]string, depth int) {
+	for _, f := range s.Fields {
+		if f.Protected {
+			if strings.Contains(f.Name, ".") {
+				// Removal and queries read a dot as nesting: the field
+				// itself would be answered.
+				panic(fmt.Sprintf("schema: %s: protected field %q has a dot in its JSON name", s.Type, f.Name))
+			}
+			*out = append(*out, prefix+f.Name)
+			continue
+		}
+		t := f.Type
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() == reflect.Struct && kindOf(t) == "object" && depth < 8 {
+			Of(t).protectedPaths(prefix+f.Name+".", out, depth+1)
+		}
+	}
+}
