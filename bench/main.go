@@ -7,6 +7,7 @@
 //	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
 //	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
 //	go run ./bench -scale -scale-sizes 100000,1000000   # at the sizes given
+//	go run ./bench -flood 1GB      # one socket sends 1 GB of finds; the server's RSS (flood.go)
 //	go run ./bench -engine 10000   # the Engine.IO server alone: idle sockets, fan-out (engine.go)
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
@@ -69,6 +70,7 @@ func main() {
 	flag.IntVar(&o.scaleMax, "scale-max", 0, "with -scale: the largest size to measure (default 100000)")
 	flag.StringVar(&o.scaleSizes, "scale-sizes", "", "with -scale: the sizes to measure, comma-separated (default 1000,10000,100000)")
 	flag.StringVar(&o.scaleOnly, "scale-store", "", "with -scale: sqlite or ferretdb (default both)")
+	flood := flag.String("flood", "", "instead of the comparison, one socket sends this much (e.g. 1GB) of finds to the chat server, whose RSS is sampled (flood.go, issue #17)")
 	engine := flag.Int("engine", 0, "instead of the comparison, measure the Engine.IO server alone with this many idle WebSockets (engine.go)")
 	var so soakOptions
 	flag.DurationVar(&so.duration, "soak", 0, "instead of the comparison, a soak test of this length: mixed REST and socket load on Pinion alone, then a ledger")
@@ -76,6 +78,13 @@ func main() {
 	flag.Float64Var(&so.rate, "rate", 60, "soak: REST operations per second")
 	flag.DurationVar(&so.sample, "sample", 10*time.Second, "soak: how often the server's resources are sampled")
 	flag.Parse()
+	if *flood != "" {
+		if err := runFlood(*flood); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *engine > 0 {
 		if err := runEngineBench(*engine); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
