@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
@@ -14,8 +13,6 @@ import (
 	"time"
 
 	"github.com/pinionhq/pinion"
-	"github.com/pinionhq/pinion/config"
-	"github.com/pinionhq/pinion/server"
 	sioclient "github.com/pinionhq/pinion/transport/socketio/socketiotest"
 )
 
@@ -30,17 +27,7 @@ func TestOutageAnnouncesEveryWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("an outage under load takes seconds")
 	}
-	st := startStore(t)
-	cfg := load(t, "mongodb")
-	cfg.Storage, cfg.MongoDBURL = "mongodb", "mongodb://"+st.proxy.Addr()+"/announce"
-	cfg.DatabaseTimeouts.Call = config.Duration(time.Second)
-	cfg.DatabaseTimeouts.Ready = config.Duration(300 * time.Millisecond)
-	var logs syncBuffer
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + serve(t, srv)
+	st, srv, base, logs := outageServer(t, "announce", 300*time.Millisecond)
 	if code, body := call(t, "POST", base+"/users", "", map[string]any{"email": "a@example.com", "password": "secret-pw"}); code != 201 {
 		t.Fatalf("signup: %d %v", code, body)
 	}

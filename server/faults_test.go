@@ -29,6 +29,27 @@ type store struct {
 	proxy *faultproxy.Proxy
 }
 
+// outageCallTimeout is the call timeout of outageServer's app.
+const outageCallTimeout = time.Second
+
+// outageServer serves the chat app on a MongoDB store reached through the
+// fault proxy (database db), with a call timeout of outageCallTimeout and the
+// readiness checked every ready; logs holds what it logged, from Info up.
+func outageServer(t testing.TB, db string, ready time.Duration) (*store, *server.Server, string, *syncBuffer) {
+	t.Helper()
+	st := startStore(t)
+	cfg := load(t, "mongodb")
+	cfg.Storage, cfg.MongoDBURL = "mongodb", "mongodb://"+st.proxy.Addr()+"/"+db
+	cfg.DatabaseTimeouts.Call = config.Duration(outageCallTimeout)
+	cfg.DatabaseTimeouts.Ready = config.Duration(ready)
+	logs := &syncBuffer{}
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, srv, "http://" + serve(t, srv), logs
+}
+
 func startStore(t testing.TB) *store {
 	t.Helper()
 	s := &store{dir: t.TempDir()}
@@ -89,17 +110,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("an outage under load takes 20s")
 	}
-	st := startStore(t)
-	cfg := load(t, "mongodb")
-	cfg.Storage, cfg.MongoDBURL = "mongodb", "mongodb://"+st.proxy.Addr()+"/outage"
-	cfg.DatabaseTimeouts.Call = config.Duration(time.Second)
-	cfg.DatabaseTimeouts.Ready = config.Duration(500 * time.Millisecond)
-	var logs syncBuffer
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + serve(t, srv)
+	st, srv, base, logs := outageServer(t, "outage", 500*time.Millisecond)
 	client := &http.Client{Timeout: 10 * time.Second}
 
 	if code, body := call(t, "POST", base+"/users", "", map[string]any{"email": "o@example.com", "password": "secret-pw"}); code != 201 {
@@ -267,8 +278,8 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	slowest := led.slowest
 	led.mu.Unlock()
-	if slowest > time.Duration(cfg.DatabaseTimeouts.Call)+2*time.Second {
-		t.Errorf("the slowest call took %s, past the call timeout %s", slowest, time.Duration(cfg.DatabaseTimeouts.Call))
+	if slowest > outageCallTimeout+2*time.Second {
+		t.Errorf("the slowest call took %s, past the call timeout %s", slowest, outageCallTimeout)
 	}
 	t.Logf("slowest call %s; %d writes acknowledged", slowest.Round(time.Millisecond), acked())
 
