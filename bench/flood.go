@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,11 +62,9 @@ func runFlood(size string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "pinion-server")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/server")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the server: %w", err)
+	bin, err := buildServer(root, tmp)
+	if err != nil {
+		return err
 	}
 	t := &target{name: "Pinion", storage: "memory", cmd: []string{bin}, dir: root, env: pinionEnv("memory")}
 	t.environ = t.env("", filepath.Join(tmp, "data"))

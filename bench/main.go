@@ -146,11 +146,9 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	pinionBin := filepath.Join(tmp, "pinion-server")
-	build := exec.Command("go", "build", "-o", pinionBin, "./cmd/server")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the server: %w", err)
+	pinionBin, err := buildServer(root, tmp)
+	if err != nil {
+		return err
 	}
 
 	r := &report{started: time.Now(), machine: machine(), feathers: feathersApp, options: o}
@@ -332,4 +330,17 @@ func machine() string {
 	}
 	node, _ := exec.Command("node", "--version").Output()
 	return fmt.Sprintf("%s, %d cores (%s), %s, Node %s", host, runtime.NumCPU(), cpu, runtime.Version(), strings.TrimSpace(string(node)))
+}
+
+// buildServer builds cmd/server of the checkout at root into dir and
+// answers the binary's path: every mode runs the server as its own process,
+// so that its memory and descriptors are its own.
+func buildServer(root, dir string) (string, error) {
+	bin := filepath.Join(dir, "pinion-server")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/server")
+	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building the server: %w", err)
+	}
+	return bin, nil
 }

@@ -235,11 +235,9 @@ func runSoak(o soakOptions) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "pinion-server")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/server")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the server: %w", err)
+	bin, err := buildServer(root, tmp)
+	if err != nil {
+		return err
 	}
 	logPath := filepath.Join(tmp, "server.log")
 	logFile, err := os.Create(logPath)
