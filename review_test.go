@@ -12,7 +12,7 @@ import (
 	"github.com/pinionhq/pinion/adapter/memory"
 )
 
-// FINDING (correctness, not a leak): when a client's query names the owner
+// Found by the review (correctness, not a leak), fixed since: when a client's query names the owner
 // field, WithOwner moves that condition into $and (owner.go scope). A $and
 // sent over REST as qs makes it, $and[0][title]=x, arrives as an object of
 // indices {"0": {...}}, which the query check and the adapters accept as a

@@ -7,7 +7,7 @@ import (
 	"github.com/pinionhq/pinion/adapter"
 )
 
-// FINDING (invariant): Options.Parse refuses operators hidden in a document
+// Found by the review (invariant), fixed since: Options.Parse refuses operators hidden in a document
 // of an $in list ({$in: [{$where: …}]}, "which Feathers refuses at any
 // depth") and non-canonical names in a nested document, but a plain
 // equality with a LIST of documents is passed on unchecked (property

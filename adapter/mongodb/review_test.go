@@ -21,7 +21,7 @@ type reviewAccount struct {
 	Creds reviewCreds `json:"creds" bson:"creds"`
 }
 
-// FINDING: on MongoDB a nested protected field of a typed service (tagged
+// Found by the review, fixed since: on MongoDB a nested protected field of a typed service (tagged
 // protected:"true" in a nested struct) is a range oracle: documents compare
 // field by field, so ?creds[$lt][hash]=<guess> tells, one comparison at a
 // time, whether the hash sorts below the guess (the schema check reads an

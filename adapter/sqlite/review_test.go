@@ -26,7 +26,7 @@ type reviewAccount struct {
 	Creds reviewCreds `json:"creds"`
 }
 
-// FINDING: on SQLite (the default store) ?$sort[creds]=1 orders records by
+// Found by the review, fixed since: on SQLite (the default store) ?$sort[creds]=1 orders records by
 // the JSON text of creds, which starts with the protected creds.hash: the
 // order of a page tells how the hashes compare. The query check knows no
 // protected field (Service.protected lists only top-level ones), and the
@@ -54,7 +54,7 @@ func TestReviewSQLiteNestedProtectedSortOracle(t *testing.T) {
 	}
 }
 
-// FINDING (same cause): on SQLite, equality with the whole nested document,
+// Found by the review (same cause), fixed since: on SQLite, equality with the whole nested document,
 // ?creds[hash]=<guess>&creds[kind]=, finds the record exactly when the
 // guess is its protected hash.
 func TestReviewSQLiteNestedProtectedEqualityOracle(t *testing.T) {

@@ -57,7 +57,7 @@ func reviewGet(t *testing.T, h http.Handler, target string) (int, string) {
 	return rec.Code, string(b)
 }
 
-// FINDING: a protected field of a nested struct of a typed service is sent
+// Found by the review, fixed since: a protected field of a nested struct of a typed service is sent
 // to REST clients in every find and get: Service.protected (codec.go
 // protected()) lists only the top-level protected fields, so neither
 // protectStep nor the query check knows creds.hash.
@@ -71,7 +71,7 @@ func TestReviewTypedNestedProtectedReturned(t *testing.T) {
 	}
 }
 
-// FINDING: the same nested protected field is an oracle through equality
+// Found by the review, fixed since: the same nested protected field is an oracle through equality
 // with the nested document: ?creds[hash]=...&creds[kind]=k answers the
 // record exactly when the guess is the hash. The schema check
 // (schema/query.go checkCondition) takes an object-typed field's value as a
@@ -95,7 +95,7 @@ type reviewListed struct {
 	Ptr   *reviewCreds  `json:"ptr"`
 }
 
-// FINDING (same cause as TestReviewTypedNestedProtectedReturned): protected
+// Found by the review (same cause as TestReviewTypedNestedProtectedReturned), fixed since: protected
 // fields in a list of structs or behind a pointer are sent too.
 func TestReviewTypedProtectedInListAndPointerReturned(t *testing.T) {
 	app := pinion.New()
@@ -122,7 +122,7 @@ type reviewOut struct {
 	Hash string `json:"hash" protected:"true"`
 }
 
-// FINDING: a typed custom method's result struct keeps its protected:"true"
+// Found by the review, fixed since: a typed custom method's result struct keeps its protected:"true"
 // fields on the way to the client: protectStep removes only the service
 // record's protected names (Service.protected, here none), never those of
 // the result type R (custom.go), though its OpenAPI result schema
@@ -153,7 +153,7 @@ type reviewDotted struct {
 	Name string `json:"name"`
 }
 
-// FINDING (minor, fixed): a typed protected field named "auth.hash" in
+// Found by the review (minor), fixed: a typed protected field named "auth.hash" in
 // JSON was registered as the protected path auth.hash, so removal looked
 // for a field hash inside auth and sent the record's own "auth.hash" key.
 // Such a field is now refused when the service is registered.
