@@ -9,42 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/adapter"
 	"github.com/pinionhq/pinion/adapter/memory"
 	"github.com/pinionhq/pinion/openapi"
 	"github.com/pinionhq/pinion/serve"
 )
-
-// valid checks a document with a maintained OpenAPI 3.1 validator
-// (pb33f/libopenapi-validator, against the specification's own schema) and
-// returns it decoded.
-func valid(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	doc, err := libopenapi.NewDocument(b)
-	if err != nil {
-		t.Fatalf("not an OpenAPI document: %v", err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator: %v", errs)
-	}
-	if ok, problems := v.ValidateDocument(); !ok {
-		for _, p := range problems {
-			t.Errorf("invalid: %s: %s", p.Message, p.Reason)
-			for _, e := range p.SchemaValidationErrors {
-				t.Errorf("  at %s (%s): %s", e.FieldPath, e.KeywordLocation, e.Reason)
-			}
-		}
-		t.FailNow()
-	}
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	return m
-}
 
 func at(t *testing.T, doc map[string]any, path ...string) any {
 	t.Helper()
@@ -73,12 +43,7 @@ func keys(m map[string]any) []string {
 // and describes every service it exposes, with authentication.
 func TestChatAppDocument(t *testing.T) {
 	srv := chatServer(t)
-	w := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/openapi.json", nil))
-	if w.Code != 200 {
-		t.Fatalf("GET /openapi.json: %d", w.Code)
-	}
-	doc := valid(t, w.Body.Bytes())
+	doc := valid(t, get(t, srv.Handler(), "/openapi.json"))
 	for _, p := range []string{"/users", "/users/{id}", "/messages", "/messages/{id}", "/authentication", "/authentication/tickets", "/rooms"} {
 		at(t, doc, "paths", p)
 	}
