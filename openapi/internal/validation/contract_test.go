@@ -60,6 +60,7 @@ type contract struct {
 // newContract serves the chat app over HTTP with the document it serves,
 // which must be valid.
 func newContract(t *testing.T) *contract {
+	t.Helper()
 	srv := chatServer(t)
 	b := get(t, srv.Handler(), "/openapi.json")
 	valid(t, b)
@@ -393,6 +394,10 @@ func TestDocumentMatchesTheWire(t *testing.T) {
 	must(401, st, "a wrong password", nil)
 	st, _ = c.call("POST", "/authentication", "", []any{map[string]any{"strategy": "local"}})
 	must(400, st, "a list of logins", nil)
+	// Each login of this list is complete: the document must say the list
+	// itself is refused.
+	st, _ = c.call("POST", "/authentication", "", []any{map[string]any{"strategy": "local", "email": "ada@example.com", "password": password}})
+	must(400, st, "a list of complete logins", nil)
 
 	st, msg := c.call("POST", "/messages", token, map[string]any{"text": "hello"})
 	must(201, st, "a message", msg)
