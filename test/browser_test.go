@@ -55,9 +55,9 @@ func newBrowser(t *testing.T) *browser {
 		}
 	}
 	t.Logf("screenshots in %s", dir)
-	// The browser is headless, offline, and keeps the timers of tabs in
-	// the background (both users chat at once): see devtools' flags.
-	b, err := devtools.Launch(context.Background(), devtools.Options{Path: exe, UserDataDir: t.TempDir()})
+	// A fresh profile, headless and offline; the tabs in the background
+	// keep their timers (both users chat at once): see devtools' flags.
+	b, err := devtools.Launch(context.Background(), devtools.Options{Path: exe})
 	if err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}

@@ -17,7 +17,7 @@ var ErrClosed = errors.New("devtools: the browser's connection is closed")
 
 // An Error is an error that the browser answered a command with.
 type Error struct {
-	Method  string // the command, such as "Page.navigate"
+	Method  string `json:"-"` // the command, such as "Page.navigate"
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 	Data    string `json:"data"`

@@ -63,8 +63,8 @@ type Options struct {
 	UserDataDir string
 	// Flags are more command-line flags, such as "--lang=de".
 	Flags []string
-	// Stderr receives the browser's standard error; nil discards it (its
-	// end is in the error of a launch that fails).
+	// Stderr receives the browser's standard output and error; nil
+	// discards them (their end is in the error of a launch that fails).
 	Stderr io.Writer
 }
 

@@ -56,8 +56,10 @@ func (b *Browser) NewTab(ctx context.Context, opts TabOptions) (_ *Tab, err erro
 	}
 	t.contextID = bc.ID
 	defer func() {
-		if err != nil {
-			t.Close(context.WithoutCancel(ctx))
+		if err != nil { // the browser context goes, with its tab
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			t.Close(ctx)
 		}
 	}()
 	var target struct {
