@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/chromedp"
-
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/devtools"
 )
 
 // The browser tests drive the default app's own chat page (server/web) in
@@ -29,19 +26,17 @@ import (
 // chromium finds the browser, or skips the test.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	path, err := devtools.LookPath()
+	if err != nil {
+		t.Skip("chromium is not installed (apt-get install chromium; .ci/run installs it): skipping the browser test of the chat page")
 	}
-	t.Skip("chromium is not installed (apt-get install chromium; .ci/run installs it): skipping the browser test of the chat page")
-	return ""
+	return path
 }
 
 // browser is one headless Chromium for a test, with a fresh profile.
 type browser struct {
 	t    *testing.T
-	ctx  context.Context
+	b    *devtools.Browser
 	dir  string // screenshots
 	mu   sync.Mutex
 	errs []string // console errors and exceptions of every tab
@@ -60,63 +55,44 @@ func newBrowser(t *testing.T) *browser {
 		}
 	}
 	t.Logf("screenshots in %s", dir)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		// Nothing may reach for the (closed) network at start-up.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Tabs in the background keep their timers: both users chat at once.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-	)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
+	// A fresh profile, headless and offline; the tabs in the background
+	// keep their timers (both users chat at once): see devtools' flags.
+	b, err := devtools.Launch(context.Background(), devtools.Options{Path: exe})
+	if err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
-	return &browser{t: t, ctx: ctx, dir: dir}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return &browser{t: t, b: b, dir: dir}
 }
 
 // tab is one person's browser tab, in a browser context (profile) of its own.
 type tab struct {
 	b    *browser
 	name string
-	ctx  context.Context
+	page *devtools.Tab
 }
 
-func (b *browser) tab(name string, width, height int64) *tab {
+func (b *browser) tab(name string, width, height int) *tab {
 	b.t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	b.t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	page, err := b.b.NewTab(ctx, devtools.TabOptions{OnConsole: func(m devtools.ConsoleMessage) {
+		if m.IsError() {
+			b.mu.Lock()
+			b.errs = append(b.errs, fmt.Sprintf("%s: %s (%s:%d)", name, m.Text, m.URL, m.Line))
+			b.mu.Unlock()
+		}
+	}})
+	if err != nil {
 		b.t.Fatalf("%s: %v", name, err)
 	}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				b.mu.Lock()
-				b.errs = append(b.errs, fmt.Sprintf("%s: %s (%s:%d)", name, m.Text, m.URL, m.Line+1))
-				b.mu.Unlock()
-			}
-		}
-	}()
-	return &tab{b: b, name: name, ctx: ctx}
+	p := &tab{b: b, name: name, page: page}
+	p.do(viewport(width, height, false))
+	return p
 }
 
 // consoleErrors fails the test with what the pages reported as errors: a
@@ -129,23 +105,61 @@ func (b *browser) consoleErrors() {
 	}
 }
 
-func (p *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+// A step is something a person does in a tab.
+type step func(context.Context, *devtools.Tab) error
+
+func navigate(url string) step {
+	return func(ctx context.Context, p *devtools.Tab) error { return p.Navigate(ctx, url) }
+}
+
+func reload() step {
+	return func(ctx context.Context, p *devtools.Tab) error { return p.Reload(ctx) }
+}
+
+func click(sel string) step {
+	return func(ctx context.Context, p *devtools.Tab) error { return p.Click(ctx, sel) }
+}
+
+// keys types text into the element sel.
+func keys(sel, text string) step {
+	return func(ctx context.Context, p *devtools.Tab) error { return p.Type(ctx, sel, text) }
+}
+
+func setValue(sel, value string) step {
+	return func(ctx context.Context, p *devtools.Tab) error { return p.SetValue(ctx, sel, value) }
+}
+
+func run(script string) step {
+	return func(ctx context.Context, p *devtools.Tab) error { return p.Evaluate(ctx, script, nil) }
+}
+
+func viewport(width, height int, mobile bool) step {
+	return func(ctx context.Context, p *devtools.Tab) error {
+		return p.SetViewport(ctx, devtools.Viewport{Width: width, Height: height, Mobile: mobile})
+	}
+}
+
+// do takes the steps, within 15 s; a failure is a screenshot and the end of
+// the test.
+func (p *tab) do(steps ...step) {
 	p.b.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		p.shot("failed-" + p.name)
-		p.b.t.Fatalf("%s: %v", p.name, err)
+	for _, s := range steps {
+		if err := s(ctx, p.page); err != nil {
+			p.shot("failed-" + p.name)
+			p.b.t.Fatalf("%s: %v", p.name, err)
+		}
 	}
 }
 
 // eval runs a script in the page and decodes its value.
 func eval[T any](p *tab, script string) T {
 	p.b.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](script))
-	if err != nil {
+	var v T
+	if err := p.page.Evaluate(ctx, script, &v); err != nil {
 		p.b.t.Fatalf("%s: %s: %v", p.name, script, err)
 	}
 	return v
@@ -154,10 +168,9 @@ func eval[T any](p *tab, script string) T {
 // waitFor polls a script until it is true.
 func (p *tab) waitFor(what, script string) {
 	p.b.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 12*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](script, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
-	if err != nil {
+	if err := p.page.WaitFor(ctx, script); err != nil {
 		p.shot("failed-" + p.name)
 		p.b.t.Fatalf("%s: waiting for %s: %v", p.name, what, err)
 	}
@@ -176,13 +189,13 @@ func (p *tab) visible(id string) {
 }
 
 func (p *tab) shot(name string) {
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// The pointer leaves what it last clicked, which would show as hovered.
-	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 0, 0)); err != nil {
+	if err := p.page.MouseMove(ctx, 0, 0); err != nil {
 		p.b.t.Logf("screenshot %s: %v", name, err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := p.page.Screenshot(ctx)
 	if err != nil {
 		p.b.t.Logf("screenshot %s: %v", name, err)
 		return
@@ -200,13 +213,9 @@ func js(s string) string {
 // colorScheme emulates the user's preferred colour scheme ("" for none).
 func (p *tab) colorScheme(scheme string) {
 	p.b.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-	defer cancel()
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-	}); err != nil {
-		p.b.t.Fatalf("%s: %v", p.name, err)
-	}
+	p.do(func(ctx context.Context, page *devtools.Tab) error {
+		return page.EmulateMedia(ctx, devtools.MediaFeature{Name: "prefers-color-scheme", Value: scheme})
+	})
 }
 
 func (p *tab) token() string {
@@ -218,21 +227,21 @@ func (p *tab) token() string {
 func (p *tab) signUp(name, email, password string) {
 	p.b.t.Helper()
 	p.visible("auth")
-	p.do(chromedp.Click(chromedp.CSS("#tab-signup")))
+	p.do(click("#tab-signup"))
 	p.visible("field-name")
 	p.do(
-		chromedp.Evaluate[chromedp.Void](`for (const id of ['auth-name', 'auth-email', 'auth-password']) document.getElementById(id).value = ''`),
-		chromedp.SendKeys(chromedp.CSS("#auth-name"), name),
-		chromedp.SendKeys(chromedp.CSS("#auth-email"), email),
-		chromedp.SendKeys(chromedp.CSS("#auth-password"), password),
-		chromedp.Click(chromedp.CSS("#auth-submit")),
+		run(`for (const id of ['auth-name', 'auth-email', 'auth-password']) document.getElementById(id).value = ''`),
+		keys("#auth-name", name),
+		keys("#auth-email", email),
+		keys("#auth-password", password),
+		click("#auth-submit"),
 	)
 	p.visible("chat")
 }
 
 func (p *tab) send(text string) {
 	p.b.t.Helper()
-	p.do(chromedp.SendKeys(chromedp.CSS("#message-text"), text), chromedp.Click(chromedp.CSS("#send")))
+	p.do(keys("#message-text", text), click("#send"))
 }
 
 // TestChatPage: two people sign up, chat in real time, reload, lose their
@@ -258,32 +267,32 @@ func TestChatPage(t *testing.T) {
 	defer b.consoleErrors()
 
 	ada := b.tab("ada", 1280, 800)
-	ada.do(chromedp.Navigate(p.URL))
+	ada.do(navigate(p.URL))
 	ada.visible("auth")
 	ada.shot("01-login")
 
-	ada.do(chromedp.Click(chromedp.CSS("#tab-signup")))
+	ada.do(click("#tab-signup"))
 	ada.visible("field-name")
 	// The account rules, as the server words them: each field at fault, in
 	// a sentence (the browser lets both through: "ada@example" is a valid
 	// type=email value).
 	ada.do(
-		chromedp.SendKeys(chromedp.CSS("#auth-email"), "ada@example"),
-		chromedp.SendKeys(chromedp.CSS("#auth-password"), "short"),
-		chromedp.Click(chromedp.CSS("#auth-submit")),
+		keys("#auth-email", "ada@example"),
+		keys("#auth-password", "short"),
+		click("#auth-submit"),
 	)
 	ada.visible("auth-error")
 	ada.waitText("#auth-error", "Email must be a valid email address.")
 	ada.waitText("#auth-error", "Password must be at least 8 characters long.")
 	ada.shot("02-signup-refused")
 	ada.do(
-		chromedp.Evaluate[chromedp.Void](`for (const id of ['auth-email', 'auth-password']) document.getElementById(id).value = ''`),
-		chromedp.SendKeys(chromedp.CSS("#auth-name"), "Ada Lovelace"),
-		chromedp.SendKeys(chromedp.CSS("#auth-email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#auth-password"), "correct horse"),
+		run(`for (const id of ['auth-email', 'auth-password']) document.getElementById(id).value = ''`),
+		keys("#auth-name", "Ada Lovelace"),
+		keys("#auth-email", "ada@example.com"),
+		keys("#auth-password", "correct horse"),
 	)
 	ada.shot("02-signup-form")
-	ada.do(chromedp.Click(chromedp.CSS("#auth-submit")))
+	ada.do(click("#auth-submit"))
 	ada.visible("chat")
 	ada.waitText("#messages-state", "No messages yet")
 	ada.waitText("#users-state", "No one else yet")
@@ -295,7 +304,7 @@ func TestChatPage(t *testing.T) {
 	// Grace's name is markup; it must show as text, everywhere.
 	const graceName = `Grace <img src=x onerror=alert(1)>`
 	grace := b.tab("grace", 1280, 800)
-	grace.do(chromedp.Navigate(p.URL))
+	grace.do(navigate(p.URL))
 	grace.signUp(graceName, "grace@example.com", "battery staple")
 	ada.waitText("#users .person-name", graceName) // appears without a reload
 	ada.waitText("#people-count", "2")
@@ -303,7 +312,7 @@ func TestChatPage(t *testing.T) {
 	ada.send("Hello Grace! Did the analytical engine arrive?")
 	grace.waitText("#messages .message-text", "Did the analytical engine arrive?")
 	// Two lines, as Shift+Enter types them.
-	grace.do(chromedp.SetValue(chromedp.CSS("#message-text"), "It did. <b>Not bold</b>, by the way.\nA second line."), chromedp.Click(chromedp.CSS("#send")))
+	grace.do(setValue("#message-text", "It did. <b>Not bold</b>, by the way.\nA second line."), click("#send"))
 	ada.waitText("#messages .message-text", "<b>Not bold</b>")
 	grace.waitText("#messages .message-text", "A second line.")
 	ada.send("Wonderful! Let us try it tonight.")
@@ -326,22 +335,24 @@ func TestChatPage(t *testing.T) {
 	}
 
 	// A reload logs the new page in again with the token of this tab.
-	ada.do(chromedp.Reload())
+	ada.do(reload())
 	ada.visible("chat")
 	ada.waitText("#messages .message-text", "Wonderful")
 	ada.waitText("#me-name", "Ada Lovelace")
 	ada.shot("06-ada-reloaded")
 
 	// On a phone the people and rooms are in a drawer.
-	grace.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	grace.do(viewport(390, 844, true))
 	grace.visible("open-menu")
 	grace.shot("07-grace-phone")
-	grace.do(chromedp.Click(chromedp.CSS("#open-menu")))
-	grace.waitFor("the drawer", `document.getElementById('chat').classList.contains('menu-open')`)
-	time.Sleep(300 * time.Millisecond) // the slide-in transition
+	grace.do(click("#open-menu"))
+	// The drawer is open once it has slid in (its transition has ended).
+	grace.waitFor("the drawer", `document.getElementById('chat').classList.contains('menu-open') &&
+		document.getElementById('sidebar').getAnimations().length === 0 &&
+		getComputedStyle(document.getElementById('sidebar')).transform === 'none'`)
 	grace.shot("08-grace-phone-menu")
-	grace.do(chromedp.Click(chromedp.CSS("#close-menu")))
-	grace.do(chromedp.EmulateViewport(1280, 800))
+	grace.do(click("#close-menu"))
+	grace.do(viewport(1280, 800, false))
 
 	// Grace's login is ended elsewhere (a logout with her token, over REST):
 	// her page says so.
@@ -360,26 +371,26 @@ func TestChatPage(t *testing.T) {
 	grace.shot("09-grace-revoked")
 
 	// Ada logs out; a reload stays logged out.
-	ada.do(chromedp.Click(chromedp.CSS("#logout")))
+	ada.do(click("#logout"))
 	ada.visible("auth")
 	ada.waitText("#auth-notice", "You have logged out")
 	ada.shot("10-ada-logged-out")
 	if ada.token() != "" {
 		t.Error("ada's page kept the token after logout")
 	}
-	ada.do(chromedp.Reload())
+	ada.do(reload())
 	ada.visible("auth")
 
 	// Rooms: two members of general and design.
 	lin := b.tab("lin", 1280, 800)
-	lin.do(chromedp.Navigate(p.URL))
+	lin.do(navigate(p.URL))
 	lin.signUp("Lin", "rooms-lin@example.com", "pw-lin-rooms")
 	lin.visible("rooms-section")
 	lin.waitText("#rooms .room", "design")
 	max := grace // Grace's tab, logged out, is Max's now
 	max.signUp("Max Mustermann", "rooms-max@example.com", "pw-max-rooms")
 	max.visible("rooms-section")
-	lin.do(chromedp.Click(chromedp.CSS(`#rooms .room[data-room="design"]`)))
+	lin.do(click(`#rooms .room[data-room="design"]`))
 	lin.waitText("#room-title", "design")
 	lin.waitText("#messages-state", "No messages in #design yet")
 	lin.send("Mock-ups for the new landing page are up.")
@@ -390,7 +401,7 @@ func TestChatPage(t *testing.T) {
 		t.Error("a message of #design shows in Everyone")
 	}
 	max.shot("11-rooms-unread")
-	max.do(chromedp.Click(chromedp.CSS(`#rooms .room[data-room="design"]`)))
+	max.do(click(`#rooms .room[data-room="design"]`))
 	max.waitText("#messages .message-text", "Mock-ups")
 	max.send("Looks great, Lin.")
 	lin.waitText("#messages .message-text", "Looks great")
@@ -411,9 +422,9 @@ func TestChatPageSessions(t *testing.T) {
 	renewing := startPinion(t, "memory", configDir(t, `{"authentication": {"jwtOptions": {"expiresIn": "3s"}, "leeway": 0, "renewal": "2s"}}`))
 
 	ex := b.tab("expiring", 390, 844) // a phone
-	ex.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(expiring.URL))
+	ex.do(viewport(390, 844, true), navigate(expiring.URL))
 	re := b.tab("renewing", 1280, 800)
-	re.do(chromedp.Navigate(renewing.URL))
+	re.do(navigate(renewing.URL))
 
 	ex.signUp("Eve", "eve@example.com", "pw-eve-sessions")
 	re.signUp("Ren", "ren@example.com", "pw-ren-sessions")
@@ -431,7 +442,7 @@ func TestChatPageSessions(t *testing.T) {
 	if d := 3*time.Second - time.Since(start) + 200*time.Millisecond; d > 0 {
 		time.Sleep(d) // the first token has expired
 	}
-	re.do(chromedp.Reload())
+	re.do(reload())
 	re.visible("chat")
 	re.waitText("#me-name", "Ren")
 	re.shot("02-renewed-reloaded")
