@@ -1,37 +1,38 @@
-// Package embedded runs a MongoDB-compatible server inside the process: FerretDB's
-// embeddable package with its SQLite backend, listening on a free loopback port.
-// It is what makes `go run ./cmd/server` work on a machine without MongoDB, and
-// what tests use instead of an external database. The MongoDB driver talks to it
-// like to any server.
+// Package embedded runs a MongoDB-compatible server for tests and the
+// benchmark: FerretDB's embeddable package with its SQLite backend, listening
+// on a free loopback port. The MongoDB driver talks to it like to any server.
+//
+// FerretDB runs in a child process, built from the source in program/ on first
+// use (internal/toolbin; it needs the go command and the module proxy or
+// cache), so that FerretDB stays out of Pinion's go.mod and out of the module
+// graph of every app that imports Pinion.
 package embedded
 
 import (
 	"context"
-	"errors"
+	"embed"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/pinionhq/pinion/internal/toolbin"
 )
 
-// newMu serialises ferretdb.New, which writes package state of FerretDB's
-// (its version information) without a lock.
-var newMu sync.Mutex
+//go:embed program/main.go program/go.mod.txt program/go.sum.txt
+var program embed.FS
 
 // Server is a running embedded server.
 type Server struct {
-	uri    string
-	cancel context.CancelFunc
-	done   chan struct{}
+	uri  string
+	proc *toolbin.Process
 }
 
 // Start starts a server on a free port of 127.0.0.1, keeping its data in SQLite
 // files under dir (created if needed). It returns once the server accepts
-// connections. ctx bounds the start only; the server runs until Close.
+// connections. ctx bounds the start only (including the first build of the
+// server); the server runs until Close, or until this process ends.
 //
 // logger (slog.Default() if nil) receives FerretDB's errors only, tagged
 // component=ferretdb: FerretDB logs every failed command as a warning, which is
@@ -52,36 +53,20 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 	if logger == nil {
 		logger = slog.Default()
 	}
-	quiet := slog.New(levelFilter{logger.Handler(), slog.LevelError}).With("component", "ferretdb")
-	newMu.Lock()
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + filepath.ToSlash(abs) + "/",
-		Logger:    quiet,
-	})
-	newMu.Unlock()
+	logger = logger.With("component", "ferretdb")
+	src, err := fs.Sub(program, "program")
 	if err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		f.Run(runCtx)
-	}()
-	// MongoDBURI blocks until the listener is up.
-	uri := make(chan string, 1)
-	go func() { uri <- f.MongoDBURI() }()
-	select {
-	case s.uri = <-uri:
-	case <-s.done:
-		return nil, errors.New("embedded: the server stopped while starting")
-	case <-ctx.Done():
-		s.Close()
-		return nil, ctx.Err()
+	bin, err := toolbin.Build(ctx, "ferretdb", src)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %w", err)
 	}
-	return s, nil
+	proc, err := toolbin.Start(ctx, bin, func(line string) { logger.Error(line) }, "-dir", abs)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %w", err)
+	}
+	return &Server{uri: proc.Addr, proc: proc}, nil
 }
 
 // URI is the mongodb:// address of the server.
@@ -89,32 +74,11 @@ func (s *Server) URI() string { return s.uri }
 
 // Close stops the server and waits for it to finish. Disconnect clients first
 // (mongo.Client.Disconnect): FerretDB gives connected clients 3 seconds to
-// leave before it closes their connections. Close gives up after 10 seconds
-// rather than hang. Calling it again does nothing.
+// leave before it closes their connections. Close kills the server after 10
+// seconds rather than hang. Calling it again does nothing.
 func (s *Server) Close() error {
-	s.cancel()
-	select {
-	case <-s.done:
-		return nil
-	case <-time.After(10 * time.Second):
-		return errors.New("embedded: the server did not stop within 10s")
+	if err := s.proc.Close(); err != nil {
+		return fmt.Errorf("embedded: %w", err)
 	}
-}
-
-// levelFilter drops records below a level, whatever the wrapped handler allows.
-type levelFilter struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= f.min && f.Handler.Enabled(ctx, l)
-}
-
-func (f levelFilter) WithAttrs(as []slog.Attr) slog.Handler {
-	return levelFilter{f.Handler.WithAttrs(as), f.min}
-}
-
-func (f levelFilter) WithGroup(name string) slog.Handler {
-	return levelFilter{f.Handler.WithGroup(name), f.min}
+	return nil
 }
