@@ -149,39 +149,39 @@ func TestKept(t *testing.T) {
 		err := cmd.Run()
 		return out.String(), err
 	}
-	offline := []string{"GOPROXY=off"}
-	if out, err := goCmd(offline, "mod", "tidy"); err != nil {
+	// offline runs go with GOPROXY=off. Where the module cache lacks what
+	// the command reads (the tests of the app's dependencies import modules
+	// that no build needs; go list -m all reads modules no build needs),
+	// it fetches them once, as a user's first run would, and runs the
+	// command offline again.
+	offline := func(args ...string) string {
+		t.Helper()
+		off := []string{"GOPROXY=off"}
+		out, err := goCmd(off, args...)
+		if err == nil {
+			return out
+		}
 		if !strings.Contains(out, "GOPROXY=off") {
-			t.Fatalf("go mod tidy: %v\n%s", err, out)
-		}
-		// The module cache lacks a module's source that tidy reads (the
-		// tests of the app's dependencies import some that no build
-		// needs). Fetch them once, as a user's first go mod tidy would,
-		// then tidy again offline.
-		t.Logf("go mod tidy offline needs modules the cache does not have; fetching them once:\n%s", out)
-		if out, err := goCmd(nil, "mod", "tidy"); err != nil {
-			t.Skipf("cannot fill the module cache (no module proxy?): %v\n%s", err, out)
-		}
-		if out, err := goCmd(offline, "mod", "tidy"); err != nil {
-			t.Fatalf("go mod tidy offline, after the cache was filled: %v\n%s", err, out)
-		}
-	}
-	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "./..."}} {
-		if out, err := goCmd(offline, args...); err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+		t.Logf("go %s offline needs modules the cache does not have; fetching them once:\n%s", strings.Join(args, " "), out)
+		if out, err := goCmd(nil, args...); err != nil {
+			t.Skipf("cannot fill the module cache (no module proxy?): %v\n%s", err, out)
+		}
+		out, err = goCmd(off, args...)
+		if err != nil {
+			t.Fatalf("go %s offline, after the cache was filled: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
 	}
+	offline("mod", "tidy")
+	offline("vet", "./...")
+	offline("test", "-count=1", "./...")
 
 	gomod, _ := os.ReadFile(filepath.Join(app, "go.mod"))
 	gosum, _ := os.ReadFile(filepath.Join(app, "go.sum"))
-	all, err := goCmd(offline, "list", "-m", "all")
-	if err != nil {
-		t.Fatalf("go list -m all: %v\n%s", err, all)
-	}
-	deps, err := goCmd(offline, "list", "-deps", "-test", "-f", "{{with .Module}}{{.Path}}{{end}}", "./...")
-	if err != nil {
-		t.Fatalf("go list -deps -test: %v\n%s", err, deps)
-	}
+	all := offline("list", "-m", "all")
+	deps := offline("list", "-deps", "-test", "-f", "{{with .Module}}{{.Path}}{{end}}", "./...")
 	if replaces := directives(string(gomod), "replace"); len(replaces) != 1 {
 		t.Errorf("the app's go.mod replaces more than Pinion: %v", replaces)
 	}
