@@ -112,6 +112,9 @@ var codeMessages = [...]string{
 
 // ServeHTTP serves the Engine.IO requests r, whatever its path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Whatever becomes of r, it is the request of its connection that
+	// reached the server first, if it is.
+	at := arrival(r)
 	// The checks go in engine.io's order: transport, then protocol version.
 	q := r.URL.Query()
 	transport := q.Get("transport")
@@ -147,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet:
-		sock.poll(w, r)
+		sock.poll(w, r, at)
 	case http.MethodPost:
 		sock.post(w, r)
 	default:
