@@ -19,7 +19,10 @@ import (
 // where the order is kept, and it calls ConnContext once per connection, in
 // order. The time noted is the arrival of the connection's first request,
 // which a client sends as soon as it connects; for the requests after it on
-// the same connection the arrival is not known.
+// the same connection the arrival is not known, and the GET whose handler
+// runs first counts as the first. Requests that other handlers of the
+// http.Server serve are not counted: on a connection whose first request
+// went elsewhere, the first Engine.IO request passes for the first.
 func ConnContext(ctx context.Context, _ net.Conn) context.Context {
 	return context.WithValue(ctx, acceptedKey{}, &accepted{at: time.Now()})
 }

@@ -112,8 +112,9 @@ var codeMessages = [...]string{
 
 // ServeHTTP serves the Engine.IO requests r, whatever its path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Whatever becomes of r, it is the request of its connection that
-	// reached the server first, if it is.
+	// When r arrived, if known (see ConnContext): looked up for every
+	// request, so that no later request of r's connection passes for its
+	// first.
 	at := arrival(r)
 	// The checks go in engine.io's order: transport, then protocol version.
 	q := r.URL.Query()
