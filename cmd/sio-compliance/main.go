@@ -28,6 +28,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/pinionhq/pinion/transport/socketio/engineio"
 )
 
 func main() {
@@ -59,7 +61,11 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 	defer closeSIO()
 	mux.Handle("/socket.io/", sio)
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// ConnContext lets the Engine.IO servers tell which of two overlapping
+	// GETs arrived first, whatever the order net/http runs them in: the
+	// suite's "closes the session upon duplicate poll requests" expects the
+	// first to get the CLOSE packet, the second a 400.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnContext: engineio.ConnContext}
 	logger.Info("compliance server listening", "addr", ln.Addr().String())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -40,6 +40,9 @@
 //     reason once.
 //   - Socket.Send queues messages without ever blocking; past
 //     MaxQueuedBytes or MaxQueuedMessages the socket is closed as "too slow".
+//   - ConnContext, given to the http.Server, lets the server tell which of
+//     two overlapping long-polling GETs arrived first (the second is refused
+//     and the session closed), whatever the order net/http runs them in.
 //
 // CORS is left to the caller: wrap the Server in a handler that sets the
 // Access-Control headers and answers preflight requests, since which origins

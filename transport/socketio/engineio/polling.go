@@ -67,9 +67,19 @@ func appendPayload(b []byte, msgs []*Message) []byte {
 // its NOOP.
 const upgradeCheck = 100 * time.Millisecond
 
-// poll answers a long-polling GET with what is queued, waiting for
-// something to be queued if need be.
-func (s *Socket) poll(w http.ResponseWriter, r *http.Request) {
+// waitingGET is a long-polling GET that waits for something to send.
+type waitingGET struct {
+	wake    chan struct{} // closed to answer it
+	at      time.Time     // when it arrived, zero if not known
+	refused bool          // an overlapping GET arrived before it: this one gets the 400
+}
+
+// overlapping is the message of the 400 that refuses a second GET.
+const overlapping = "overlapping GET requests"
+
+// poll answers a long-polling GET, which arrived at at (zero if not known),
+// with what is queued, waiting for something to be queued if need be.
+func (s *Socket) poll(w http.ResponseWriter, r *http.Request, at time.Time) {
 	s.expired()
 	s.mu.Lock()
 	if s.transport != transportPolling || s.closed && !s.draining {
@@ -77,15 +87,25 @@ func (s *Socket) poll(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, codeBadRequest, "")
 		return
 	}
-	if s.pollWake != nil {
+	overlap := false
+	if g := s.pollWait; g != nil {
 		// Only one GET may wait: a second one is a broken client, and ends
-		// the session (the first GET gets its CLOSE packet).
-		s.mu.Unlock()
-		s.close(ReasonTransportError)
-		refuse(w, http.StatusBadRequest, codeBadRequest, "overlapping GET requests")
-		return
+		// the session. As in engine.io, the GET that arrived second is
+		// refused and the first gets the CLOSE packet. The second is this
+		// one, unless it is known to have arrived before the waiting GET,
+		// whose handler then ran first (see ConnContext): this one takes
+		// its place.
+		if !earlier(at, g.at) {
+			s.mu.Unlock()
+			s.close(ReasonTransportError)
+			refuse(w, http.StatusBadRequest, codeBadRequest, overlapping)
+			return
+		}
+		g.refused = true
+		s.wake()
+		overlap = true
 	}
-	if len(s.queue) == 0 || s.noop {
+	if len(s.queue) == 0 || s.noop || overlap {
 		// Wait for something to send. During an upgrade (s.noop), a GET
 		// gets a NOOP within upgradeCheck, as from engine.io's upgrade
 		// check: unless the UPGRADE packet, already on its way, comes first.
@@ -95,17 +115,21 @@ func (s *Socket) poll(w http.ResponseWriter, r *http.Request) {
 			defer t.Stop()
 			check = t.C
 		}
-		wake := make(chan struct{})
-		s.pollWake = wake
+		g := &waitingGET{wake: make(chan struct{}), at: at}
+		s.pollWait = g
 		s.mu.Unlock()
+		if overlap {
+			// This GET waits for the CLOSE packet.
+			s.close(ReasonTransportError)
+		}
 		select {
-		case <-wake:
+		case <-g.wake:
 		case <-check:
 		case <-r.Context().Done():
 			s.mu.Lock()
-			gone := s.pollWake == wake
+			gone := s.pollWait == g
 			if gone {
-				s.pollWake = nil
+				s.pollWait = nil
 			}
 			s.mu.Unlock()
 			if gone {
@@ -114,8 +138,13 @@ func (s *Socket) poll(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.mu.Lock()
-		if s.pollWake == wake {
-			s.pollWake = nil
+		if s.pollWait == g {
+			s.pollWait = nil
+		}
+		if g.refused {
+			s.mu.Unlock()
+			refuse(w, http.StatusBadRequest, codeBadRequest, overlapping)
+			return
 		}
 		if s.transport != transportPolling {
 			s.mu.Unlock()

@@ -112,6 +112,10 @@ var codeMessages = [...]string{
 
 // ServeHTTP serves the Engine.IO requests r, whatever its path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// When r arrived, if known (see ConnContext): looked up for every
+	// request, so that no later request of r's connection passes for its
+	// first.
+	at := arrival(r)
 	// The checks go in engine.io's order: transport, then protocol version.
 	q := r.URL.Query()
 	transport := q.Get("transport")
@@ -147,7 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet:
-		sock.poll(w, r)
+		sock.poll(w, r, at)
 	case http.MethodPost:
 		sock.post(w, r)
 	default:

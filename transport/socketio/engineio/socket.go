@@ -36,9 +36,9 @@ type Socket struct {
 	inflight, nflight int
 	writing           bool // a WebSocket writer goroutine is running
 	ws                *wsConn
-	probe             *wsConn       // a WebSocket in its upgrade, before UPGRADE
-	pollWake          chan struct{} // the pending GET's, nil without one
-	noop              bool          // the pending GET answers NOOP (upgrade)
+	probe             *wsConn     // a WebSocket in its upgrade, before UPGRADE
+	pollWait          *waitingGET // the pending GET, nil without one
+	noop              bool        // the pending GET answers NOOP (upgrade)
 
 	// The heartbeat: one timer, whose state changes only under mu. due is
 	// when it should fire; a firing before due is a stale one (the timer was
@@ -190,9 +190,9 @@ func (s *Socket) flush() {
 
 // wake answers the pending GET, if any. s.mu is held.
 func (s *Socket) wake() {
-	if s.pollWake != nil {
-		close(s.pollWake)
-		s.pollWake = nil
+	if s.pollWait != nil {
+		close(s.pollWait.wake)
+		s.pollWait = nil
 	}
 }
 
@@ -266,7 +266,7 @@ func (s *Socket) shut(reason string, graceful bool) {
 			last = pollNoop
 		}
 		s.push(last)
-		if s.pollWake == nil && (graceful || reason == ReasonTransportClose) {
+		if s.pollWait == nil && (graceful || reason == ReasonTransportClose) {
 			// Without a pending GET, keep the session for the client's next
 			// one, or one ping timeout: the GET may be on its way (a client
 			// that sends CLOSE has a GET pending, from its point of view).
