@@ -478,10 +478,15 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("database is empty"))
 	}
 	for _, p := range c.TrustedProxies {
-		if _, err := netip.ParsePrefix(p); err != nil {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
 			if _, err := netip.ParseAddr(p); err != nil {
 				errs = append(errs, fmt.Errorf("trustedProxies: %q is neither an IP address nor a CIDR", p))
 			}
+			continue
+		}
+		if prefix.Bits() == 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("trustedProxies %q trusts every client's X-Forwarded-For: any client can name the address that login throttling counts by; list the proxies' own addresses", p))
 		}
 	}
 	if t := c.Timeouts; t.ReadHeader < 0 || t.Body < 0 || t.Idle < 0 {

@@ -332,3 +332,23 @@ func merged(m map[string]string, kv ...string) map[string]string {
 	}
 	return out
 }
+
+// A trusted proxy range of every address lets any client choose the
+// address that login throttling counts by (X-Forwarded-For): accepted, as
+// some platforms give no proxy address, but never silently. (Finding:
+// it was accepted without a word.)
+func TestReviewConfigTrustEveryProxy(t *testing.T) {
+	for _, p := range []string{"0.0.0.0/0", "::/0", "10.0.0.0/8, 0.0.0.0/0"} {
+		c, err := loadFiles(t, map[string]string{"default.json": reviewBase}, map[string]string{"TRUSTED_PROXIES": p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(c.Warnings, "\n"), "trusts every client's X-Forwarded-For") {
+			t.Errorf("TRUSTED_PROXIES=%s: warnings %q", p, c.Warnings)
+		}
+	}
+	c, err := loadFiles(t, map[string]string{"default.json": reviewBase}, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1"})
+	if err != nil || len(c.Warnings) != 0 {
+		t.Errorf("TRUSTED_PROXIES of private ranges: %v, warnings %q", err, c.Warnings)
+	}
+}
