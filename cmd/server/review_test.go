@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
 // Configurations that cannot work stop the server before it serves, with
 // exit status 2 and a message naming the variable, the file or the
-// setting, never a panic. HOST and METRICS_ADDR with a port, and
+// setting, never a panic. HOST, METRICS_ADDR and DEBUG_ADDR not of the
+// form host:port (DEBUG_ADDR's was logged once the server ran), and
 // production.json in another case or of null, are the review's findings:
 // the first two failed only when the server listened (exit status 1), the
 // others started production on development settings.
@@ -38,6 +40,8 @@ func TestReviewConfigServerExit2(t *testing.T) {
 		{"PORT=70000", "", map[string]string{"PORT": "70000"}, "port 70000 is out of range"},
 		{"HOST with a port", "", map[string]string{"HOST": "127.0.0.1:8080"}, "HOST"},
 		{"METRICS_ADDR without a host", "", map[string]string{"METRICS_ADDR": "9464"}, "METRICS_ADDR"},
+		{"DEBUG_ADDR without a host", "", map[string]string{"DEBUG_ADDR": "6060"}, "DEBUG_ADDR"},
+		{"DEBUG_ADDR with a named port", "", map[string]string{"DEBUG_ADDR": "127.0.0.1:pprof"}, "DEBUG_ADDR"},
 		{"production without a secret", "", map[string]string{"AUTH_SECRET": ""}, "AUTH_SECRET must be set in production"},
 		{"production with a short secret", "", map[string]string{"AUTH_SECRET": "0123456789abcdef"}, "at least 32 bytes"},
 		{"secret of the wrong type", `{"authentication": {"secret": 12345678901234567890123456789012}}`, map[string]string{"AUTH_SECRET": ""}, "secret"},
@@ -72,4 +76,42 @@ func TestReviewConfigServerExit2(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Profiling endpoints on an address beyond the machine are served, but
+// said in the log (Finding: they were served without a word.)
+func TestReviewConfigDebugAddrWarns(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:6060": true,
+		":6060": false, "0.0.0.0:6060": false, "[::]:6060": false, "192.0.2.1:6060": false, "example.com:6060": false} {
+		if loopback(addr) != want {
+			t.Errorf("loopback(%s) = %v", addr, !want)
+		}
+	}
+	env := map[string]string{"CONFIG_DIR": "../../config", "APP_ENV": "test", "DATA_DIR": t.TempDir(), "STORAGE": "memory",
+		"AUTH_SECRET": "cmd-server-test-secret-0123456789abcdef", "PORT": "0", "HOST": "127.0.0.1",
+		"DEBUG_ADDR": "192.0.2.1:0"} // TEST-NET: no interface has it, so nothing stays listening
+	var stderr lockedBuffer // the debug listener logs its end from a goroutine of its own
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := run(ctx, func(k string) string { return env[k] }, &stderr); code != 0 || !strings.Contains(stderr.String(), "DEBUG_ADDR serves the profiling endpoints beyond this machine") {
+		t.Errorf("exit status %d; output:\n%s", code, stderr.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
