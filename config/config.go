@@ -266,7 +266,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (use e.g. \"10s\", \"2m\")", s)
+		return fmt.Errorf("invalid duration %s (use e.g. \"10s\", \"2m\")", quote(s))
 	}
 	*d = Duration(v)
 	return nil
@@ -395,7 +395,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("METRICS"); v != "" {
 		on, err := strconv.ParseBool(v)
 		if err != nil {
-			return fmt.Errorf("config: METRICS=%q: want true or false", v)
+			return fmt.Errorf("config: METRICS=%s: want true or false", quote(v))
 		}
 		c.Metrics.Enabled = on
 	}
@@ -431,7 +431,7 @@ func (c *Config) validate() error {
 	switch c.Env {
 	case "development", "test", "production":
 	default:
-		errs = append(errs, fmt.Errorf("APP_ENV=%q: want development, test or production", c.Env))
+		errs = append(errs, fmt.Errorf("APP_ENV=%s: want development, test or production", quote(c.Env)))
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d is out of range 0-65535", c.Port))
@@ -441,7 +441,7 @@ func (c *Config) validate() error {
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("logLevel %q: want debug, info, warn or error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("logLevel %s (LOG_LEVEL): want debug, info, warn or error", quote(c.LogLevel)))
 	}
 	switch c.Storage {
 	case "":
@@ -456,14 +456,14 @@ func (c *Config) validate() error {
 		}
 	case "sqlite", "memory":
 	default:
-		errs = append(errs, fmt.Errorf("storage %q: want sqlite, mongodb or memory", c.Storage))
+		errs = append(errs, fmt.Errorf("storage %s (STORAGE): want sqlite, mongodb or memory", quote(c.Storage)))
 	}
 	switch c.SQLite.Synchronous = strings.ToLower(c.SQLite.Synchronous); c.SQLite.Synchronous {
 	case "":
 		c.SQLite.Synchronous = "full"
 	case "full", "normal":
 	default:
-		errs = append(errs, fmt.Errorf("sqlite.synchronous %q (SQLITE_SYNCHRONOUS): want full or normal", c.SQLite.Synchronous))
+		errs = append(errs, fmt.Errorf("sqlite.synchronous %s (SQLITE_SYNCHRONOUS): want full or normal", quote(c.SQLite.Synchronous)))
 	}
 	if c.Storage == "sqlite" && c.DataDir == "" {
 		errs = append(errs, errors.New("dataDir is empty: the embedded store (storage sqlite) needs a directory"))
@@ -481,7 +481,7 @@ func (c *Config) validate() error {
 		prefix, err := netip.ParsePrefix(p)
 		if err != nil {
 			if _, err := netip.ParseAddr(p); err != nil {
-				errs = append(errs, fmt.Errorf("trustedProxies: %q is neither an IP address nor a CIDR", p))
+				errs = append(errs, fmt.Errorf("trustedProxies: %s is neither an IP address nor a CIDR", quote(p)))
 			}
 			continue
 		}
@@ -527,7 +527,7 @@ func (c *Config) validate() error {
 	switch c.Realtime.JetStream {
 	case "", "auto", "on", "off":
 	default:
-		errs = append(errs, fmt.Errorf("realtime.jetstream %q: want auto, on or off", c.Realtime.JetStream))
+		errs = append(errs, fmt.Errorf("realtime.jetstream %s (NATS_JETSTREAM): want auto, on or off", quote(c.Realtime.JetStream)))
 	}
 	if r := c.Realtime; r.History.MaxEvents < -1 || r.History.MaxAge < 0 || r.History.MaxBytes < 0 || r.History.MaxReplay < 0 ||
 		r.PresenceInterval < 0 || r.PresenceTimeout < 0 {
@@ -642,7 +642,7 @@ func checkOrigin(o string) error {
 	}
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" || !hostName(u.Hostname()) {
-		return fmt.Errorf("origins: %q is not an origin: want \"*\" or scheme://host[:port], e.g. \"https://chat.example.com\"", o)
+		return fmt.Errorf("origins: %s is not an origin: want \"*\" or scheme://host[:port], e.g. \"https://chat.example.com\"", quote(o))
 	}
 	host := strings.ToLower(u.Hostname())
 	if strings.Contains(host, ":") {
@@ -652,26 +652,34 @@ func checkOrigin(o string) error {
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("origins: %q: port %s is out of range 1-65535", o, p)
+			return fmt.Errorf("origins: %s: port %s is out of range 1-65535", quote(o), p)
 		}
 		if !(u.Scheme == "http" && n == 80 || u.Scheme == "https" && n == 443) {
 			want += ":" + strconv.Itoa(n)
 		}
 	}
 	if o != want {
-		return fmt.Errorf("origins: %q is not written as browsers send it: want %q (no path, no trailing slash, no default port, a lower-case host)", o, want)
+		return fmt.Errorf("origins: %s is not written as browsers send it: want %q (no path, no trailing slash, no default port, a lower-case host)", quote(o), want)
 	}
 	return nil
 }
 
 // hostName reports whether h is an IP address or a DNS name (letters,
-// digits, "-" and "."), not a pattern such as "*.example.com", which origins
-// do not support.
+// digits, "-" and ".", at most 253 bytes in labels of at most 63), not a
+// pattern such as "*.example.com", which origins do not support.
 func hostName(h string) bool {
 	if _, err := netip.ParseAddr(h); err == nil {
 		return true
 	}
-	return h != "" && strings.IndexFunc(h, func(r rune) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if len(label) > 63 {
+			return false
+		}
+	}
+	return strings.IndexFunc(h, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
 	}) < 0
 }

@@ -352,3 +352,21 @@ func TestReviewConfigTrustEveryProxy(t *testing.T) {
 		t.Errorf("TRUSTED_PROXIES of private ranges: %v, warnings %q", err, c.Warnings)
 	}
 }
+
+// A variable of a megabyte is not repeated whole in the error, whichever
+// setting it is for. (Finding: APP_ENV, LOG_LEVEL, STORAGE, ORIGINS and
+// the others were quoted whole.)
+func TestReviewConfigLongValues(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	for _, name := range []string{"APP_ENV", "PORT", "HOST", "LOG_LEVEL", "STORAGE", "SQLITE_SYNCHRONOUS", "ORIGINS", "TRUSTED_PROXIES",
+		"NATS_JETSTREAM", "METRICS", "METRICS_ADDR", "MONGODB_URL", "NATS_URL"} {
+		_, err := loadFiles(t, map[string]string{"default.json": reviewBase}, map[string]string{name: long})
+		if err == nil {
+			t.Errorf("%s of 1 MiB accepted", name)
+			continue
+		}
+		if len(err.Error()) > 1<<10 {
+			t.Errorf("%s of 1 MiB: an error of %d bytes", name, len(err.Error()))
+		}
+	}
+}
