@@ -146,3 +146,41 @@ func TestReviewCORSWildcardNeverCredentialed(t *testing.T) {
 		}
 	}
 }
+
+// An http: page of the server's own host is not the server's own origin
+// when the request came over TLS (r.TLS, or X-Forwarded-Proto: https from
+// the TLS proxy): it is what an attacker on the network serves in place of
+// the plain-HTTP site, and it used to get the API's answers with the
+// visitor's cookie (Same compared hosts only). (Finding.) The https page of
+// the host behind the proxy, and a plain-HTTP server's own page, still are.
+func TestReviewCORSSchemeDowngrade(t *testing.T) {
+	engine := corsEngine() // no origin but the server's own
+	for _, tc := range []struct {
+		origin, proto string
+		own           bool
+	}{
+		{"http://api.example", "https", false},
+		{"http://api.example", "HTTPS", false},
+		{"http://api.example", "https, http", false},
+		{"https://api.example", "https", true},
+		{"https://api.example", "", true}, // behind a TLS proxy that does not say so
+		{"http://api.example", "", true},  // a plain-HTTP server
+		{"http://api.example", "http", true},
+	} {
+		for _, method := range []string{"GET", "OPTIONS"} {
+			w := corsDo(engine, method, "api.example", "Origin", tc.origin, "X-Forwarded-Proto", tc.proto, "Access-Control-Request-Method", "POST")
+			creds := w.Header().Get("Access-Control-Allow-Credentials") == "true"
+			if creds != tc.own || (method == "OPTIONS" && (w.Code == http.StatusForbidden) == tc.own) {
+				t.Errorf("%s from %s, X-Forwarded-Proto %q: %d, credentials %v; want the server's own: %v", method, tc.origin, tc.proto, w.Code, creds, tc.own)
+			}
+		}
+	}
+	// Over TLS itself.
+	req := httptest.NewRequest("GET", "https://api.example/x", nil)
+	req.Header.Set("Origin", "http://api.example")
+	w := httptest.NewRecorder()
+	engine.ServeHTTP(w, req)
+	if w.Header().Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("GET over TLS from http://api.example: %v", w.Header())
+	}
+}

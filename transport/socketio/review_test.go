@@ -144,3 +144,29 @@ func TestReviewCORSSocketIOWebSocketOrigins(t *testing.T) {
 		}
 	}
 }
+
+// The handshake from an http: page of the server's own host, on a request
+// that came over TLS (the proxy says X-Forwarded-Proto: https), is no
+// longer the server's own: a network attacker's page in place of the
+// plain-HTTP site. (Finding, with rest's TestReviewCORSSchemeDowngrade.)
+func TestReviewCORSSocketIOSchemeDowngrade(t *testing.T) {
+	_, _, url, _ := newServer(t, "https://chat.example")
+	for _, tc := range []struct {
+		proto  string
+		status int
+	}{{"https", http.StatusForbidden}, {"", http.StatusOK}, {"http", http.StatusOK}} {
+		req, _ := http.NewRequest("GET", url+"/socket.io/?EIO=4&transport=polling", nil)
+		req.Header.Set("Origin", url) // http://127.0.0.1:port, the server's host
+		if tc.proto != "" {
+			req.Header.Set("X-Forwarded-Proto", tc.proto)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.status != http.StatusOK && resp.Header.Get("Access-Control-Allow-Credentials") != "") {
+			t.Errorf("X-Forwarded-Proto %q: %d %v; want %d", tc.proto, resp.StatusCode, resp.Header, tc.status)
+		}
+	}
+}
