@@ -9,6 +9,14 @@
 // anywhere runs with its environment's settings. Config.Sources says which
 // files were read, for the server to log at start.
 //
+// Each file is one JSON object of the settings below, each key spelled as
+// documented (keys are case-sensitive, as in Feathers' node-config) and set
+// once; a key that is no setting, a value of the wrong type, or a file that
+// is not an object is an error naming the file and the setting's path.
+// encoding/json alone would match "Origins" to origins, keep the last of a
+// key set twice, and read a file of null as no settings: each time, the
+// server would run with settings other than the ones its files show.
+//
 // A production start reads production.json: a configuration directory
 // without one is an error, never a production server on development
 // settings (public metrics and docs, any origin).
@@ -22,10 +30,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -90,9 +100,12 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For names the client. None by default: the client address,
 	// which login throttling counts by, is then the peer's and cannot be forged.
-	TrustedProxies []string        `json:"trustedProxies"`
-	BodyLimit      int64           `json:"bodyLimit"`
-	Paginate       pinion.Paginate `json:"paginate"`
+	TrustedProxies []string `json:"trustedProxies"`
+	BodyLimit      int64    `json:"bodyLimit"`
+	// Paginate is the services' pagination: 1 <= default <= max <=
+	// MaxPageSize. It is required: without a maximum, one request could
+	// read a whole collection.
+	Paginate pinion.Paginate `json:"paginate"`
 	// Timeouts bound how long a client may take to send a request and how
 	// long an idle keep-alive connection stays open.
 	Timeouts Timeouts `json:"timeouts"`
@@ -253,7 +266,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (use e.g. \"10s\", \"2m\")", s)
+		return fmt.Errorf("invalid duration %s (use e.g. \"10s\", \"2m\")", quote(s))
 	}
 	*d = Duration(v)
 	return nil
@@ -262,8 +275,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // Production reports whether APP_ENV is production.
 func (c *Config) Production() bool { return c.Env == "production" }
 
-// Addr is the listen address.
-func (c *Config) Addr() string { return c.Host + ":" + strconv.Itoa(c.Port) }
+// Addr is the listen address: Host and Port, an IPv6 host in brackets.
+func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
 // Level returns the slog level of LogLevel.
 func (c *Config) Level() slog.Level {
@@ -288,7 +301,7 @@ func load(getenv func(string) string) (*Config, error) {
 	switch env {
 	case "development", "test", "production": // it names a file: nothing else
 	default:
-		return nil, fmt.Errorf("config: APP_ENV=%q: want development, test or production", env)
+		return nil, fmt.Errorf("config: APP_ENV=%s: want development, test or production", quote(env))
 	}
 	dir := getenv("CONFIG_DIR")
 	if dir == "" {
@@ -307,7 +320,7 @@ func load(getenv func(string) string) (*Config, error) {
 	merged := map[string]any{}
 	var sources []string
 	for _, file := range []string{"default.json", env + ".json"} {
-		b, err := fs.ReadFile(files, file)
+		b, err := readFile(files, file)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && file == "production.json":
 			return nil, fmt.Errorf("config: APP_ENV=production but %s does not exist: a production server needs its settings (metrics and docs off, the allowed origins); add the file, or use the built-in one by setting no CONFIG_DIR and having no ./config", name(file))
@@ -316,7 +329,7 @@ func load(getenv func(string) string) (*Config, error) {
 		case err != nil:
 			return nil, fmt.Errorf("config: %s: %w", name(file), err)
 		}
-		if err := mergeJSON(merged, b, name(file)); err != nil {
+		if err := mergeFile(merged, b, name(file)); err != nil {
 			return nil, err
 		}
 		sources = append(sources, name(file))
@@ -345,25 +358,19 @@ func load(getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-func mergeJSON(dst map[string]any, b []byte, name string) error {
-	var src map[string]any
-	if err := json.Unmarshal(b, &src); err != nil {
-		return fmt.Errorf("config: %s is not a JSON object: %w", name, err)
+// mergeFile checks the file b, named name, and merges it into dst.
+func mergeFile(dst map[string]any, b []byte, name string) error {
+	src, err := parseObject(b)
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", name, err)
 	}
-	merge(dst, src)
+	if errs := checkKeys(src, reflect.TypeFor[Config](), ""); len(errs) > 0 {
+		return fmt.Errorf("config: %s: %w", name, errors.Join(errs...))
+	}
+	if err := merge(dst, src, ""); err != nil {
+		return fmt.Errorf("config: %s: %w", name, err)
+	}
 	return nil
-}
-
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
-	}
 }
 
 // applyEnv applies the environment overrides.
@@ -388,14 +395,14 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("METRICS"); v != "" {
 		on, err := strconv.ParseBool(v)
 		if err != nil {
-			return fmt.Errorf("config: METRICS=%q: want true or false", v)
+			return fmt.Errorf("config: METRICS=%s: want true or false", quote(v))
 		}
 		c.Metrics.Enabled = on
 	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("config: PORT=%q is not a port number", v)
+			return fmt.Errorf("config: PORT=%s is not a port number", quote(v))
 		}
 		c.Port = p
 	}
@@ -424,14 +431,17 @@ func (c *Config) validate() error {
 	switch c.Env {
 	case "development", "test", "production":
 	default:
-		errs = append(errs, fmt.Errorf("APP_ENV=%q: want development, test or production", c.Env))
+		errs = append(errs, fmt.Errorf("APP_ENV=%s: want development, test or production", quote(c.Env)))
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d is out of range 0-65535", c.Port))
 	}
+	if c.Host != "" && !hostName(c.Host) {
+		errs = append(errs, fmt.Errorf("host %s (HOST): want an IP address or a host name, without brackets or a port (PORT sets the port)", quote(c.Host)))
+	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("logLevel %q: want debug, info, warn or error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("logLevel %s (LOG_LEVEL): want debug, info, warn or error", quote(c.LogLevel)))
 	}
 	switch c.Storage {
 	case "":
@@ -446,14 +456,14 @@ func (c *Config) validate() error {
 		}
 	case "sqlite", "memory":
 	default:
-		errs = append(errs, fmt.Errorf("storage %q: want sqlite, mongodb or memory", c.Storage))
+		errs = append(errs, fmt.Errorf("storage %s (STORAGE): want sqlite, mongodb or memory", quote(c.Storage)))
 	}
 	switch c.SQLite.Synchronous = strings.ToLower(c.SQLite.Synchronous); c.SQLite.Synchronous {
 	case "":
 		c.SQLite.Synchronous = "full"
 	case "full", "normal":
 	default:
-		errs = append(errs, fmt.Errorf("sqlite.synchronous %q (SQLITE_SYNCHRONOUS): want full or normal", c.SQLite.Synchronous))
+		errs = append(errs, fmt.Errorf("sqlite.synchronous %s (SQLITE_SYNCHRONOUS): want full or normal", quote(c.SQLite.Synchronous)))
 	}
 	if c.Storage == "sqlite" && c.DataDir == "" {
 		errs = append(errs, errors.New("dataDir is empty: the embedded store (storage sqlite) needs a directory"))
@@ -468,10 +478,15 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("database is empty"))
 	}
 	for _, p := range c.TrustedProxies {
-		if _, err := netip.ParsePrefix(p); err != nil {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
 			if _, err := netip.ParseAddr(p); err != nil {
-				errs = append(errs, fmt.Errorf("trustedProxies: %q is neither an IP address nor a CIDR", p))
+				errs = append(errs, fmt.Errorf("trustedProxies: %s is neither an IP address nor a CIDR", quote(p)))
 			}
+			continue
+		}
+		if prefix.Bits() == 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("trustedProxies %q trusts every client's X-Forwarded-For: any client can name the address that login throttling counts by; list the proxies' own addresses", p))
 		}
 	}
 	if t := c.Timeouts; t.ReadHeader < 0 || t.Body < 0 || t.Idle < 0 {
@@ -482,6 +497,11 @@ func (c *Config) validate() error {
 	}
 	if t := c.DatabaseTimeouts; t.Call < 0 || t.Ready < 0 || t.Startup < 0 || t.IdempotencyKeys < 0 {
 		errs = append(errs, fmt.Errorf("databaseTimeouts {call, ready, startup, idempotencyKeys} must not be negative"))
+	}
+	if a := c.Metrics.Addr; a != "" {
+		if err := checkAddr(a); err != nil {
+			errs = append(errs, fmt.Errorf("metrics.addr %s (METRICS_ADDR): %w", quote(a), err))
+		}
 	}
 	if p := c.Metrics.Path; p != "" {
 		if err := checkMetricsPath(p, c.Metrics.Addr != ""); err != nil {
@@ -507,7 +527,7 @@ func (c *Config) validate() error {
 	switch c.Realtime.JetStream {
 	case "", "auto", "on", "off":
 	default:
-		errs = append(errs, fmt.Errorf("realtime.jetstream %q: want auto, on or off", c.Realtime.JetStream))
+		errs = append(errs, fmt.Errorf("realtime.jetstream %s (NATS_JETSTREAM): want auto, on or off", quote(c.Realtime.JetStream)))
 	}
 	if r := c.Realtime; r.History.MaxEvents < -1 || r.History.MaxAge < 0 || r.History.MaxBytes < 0 || r.History.MaxReplay < 0 ||
 		r.PresenceInterval < 0 || r.PresenceTimeout < 0 {
@@ -516,11 +536,41 @@ func (c *Config) validate() error {
 	if c.BodyLimit <= 0 {
 		errs = append(errs, fmt.Errorf("bodyLimit %d must be positive", c.BodyLimit))
 	}
-	if c.Paginate.Default < 0 || c.Paginate.Max < 0 || (c.Paginate.Max > 0 && c.Paginate.Default > c.Paginate.Max) {
-		errs = append(errs, fmt.Errorf("paginate {default: %d, max: %d}: want 0 <= default <= max", c.Paginate.Default, c.Paginate.Max))
+	if p := c.Paginate; p.Default < 1 || p.Max < p.Default || p.Max > MaxPageSize {
+		errs = append(errs, fmt.Errorf("paginate {default: %d, max: %d}: want 1 <= default <= max <= %d (without a maximum, one request reads a whole collection)", p.Default, p.Max, MaxPageSize))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// MaxPageSize is the largest paginate.max: a page of more records is a
+// whole collection in one request for any table a chat server keeps.
+const MaxPageSize = 10000
+
+// quote quotes a value for an error message, cut short when long: an
+// environment variable can hold megabytes, which the log need not repeat.
+func quote(v string) string {
+	const max = 64
+	if len(v) > max {
+		return strconv.Quote(strings.ToValidUTF8(v[:max], "")) + fmt.Sprintf("… (%d bytes)", len(v))
+	}
+	return strconv.Quote(v)
+}
+
+// checkAddr checks a listen address: host:port, the host an IP address, a
+// name or empty (every interface), the port a number.
+func checkAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return errors.New("want host:port, e.g. \"127.0.0.1:9464\"")
+	}
+	if host != "" && !hostName(host) {
+		return fmt.Errorf("%s is neither an IP address nor a host name", quote(host))
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %s: want a number from 0 to 65535", quote(port))
 	}
 	return nil
 }
@@ -592,29 +642,44 @@ func checkOrigin(o string) error {
 	}
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" || !hostName(u.Hostname()) {
-		return fmt.Errorf("origins: %q is not an origin: want \"*\" or scheme://host[:port], e.g. \"https://chat.example.com\"", o)
+		return fmt.Errorf("origins: %s is not an origin: want \"*\" or scheme://host[:port], e.g. \"https://chat.example.com\"", quote(o))
 	}
-	want := u.Scheme + "://" + strings.ToLower(u.Hostname())
-	if p := u.Port(); p != "" && !(u.Scheme == "http" && p == "80" || u.Scheme == "https" && p == "443") {
-		want += ":" + p
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6
 	}
-	if strings.Contains(u.Host, "[") {
-		want = u.Scheme + "://" + strings.ToLower(u.Host)
+	want := u.Scheme + "://" + host
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("origins: %s: port %s is out of range 1-65535", quote(o), p)
+		}
+		if !(u.Scheme == "http" && n == 80 || u.Scheme == "https" && n == 443) {
+			want += ":" + strconv.Itoa(n)
+		}
 	}
 	if o != want {
-		return fmt.Errorf("origins: %q is not written as browsers send it: want %q (no path, no trailing slash, no default port, a lower-case host)", o, want)
+		return fmt.Errorf("origins: %s is not written as browsers send it: want %q (no path, no trailing slash, no default port, a lower-case host)", quote(o), want)
 	}
 	return nil
 }
 
 // hostName reports whether h is an IP address or a DNS name (letters,
-// digits, "-" and "."), not a pattern such as "*.example.com", which origins
-// do not support.
+// digits, "-" and ".", at most 253 bytes in labels of at most 63), not a
+// pattern such as "*.example.com", which origins do not support.
 func hostName(h string) bool {
 	if _, err := netip.ParseAddr(h); err == nil {
 		return true
 	}
-	return h != "" && strings.IndexFunc(h, func(r rune) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if len(label) > 63 {
+			return false
+		}
+	}
+	return strings.IndexFunc(h, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
 	}) < 0
 }

@@ -61,8 +61,8 @@ func TestInvalid(t *testing.T) {
 		env   map[string]string
 		want  string
 	}{
-		{"bad json", map[string]string{"default.json": `{"port":`}, nil, "default.json is not a JSON object"},
-		{"unknown key", map[string]string{"default.json": `{"prot":1}`}, nil, `unknown field "prot"`},
+		{"bad json", map[string]string{"default.json": `{"port":`}, nil, "default.json: invalid JSON"},
+		{"unknown key", map[string]string{"default.json": `{"prot":1}`}, nil, `default.json: prot: unknown setting`},
 		{"wrong type", map[string]string{"default.json": `{"port":"x"}`}, nil, "port"},
 		{"bad PORT", map[string]string{"default.json": good}, map[string]string{"PORT": "abc"}, `PORT="abc"`},
 		{"port range", map[string]string{"default.json": good}, map[string]string{"PORT": "70000"}, "out of range"},
@@ -159,7 +159,7 @@ func TestBuiltInFiles(t *testing.T) {
 
 // Origins as browsers send them, and random secrets, are accepted.
 func TestOriginsAndSecrets(t *testing.T) {
-	good := `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1}`
+	good := `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":1,"max":1}}`
 	dir := writeDir(t, map[string]string{"default.json": good})
 	c, err := Load(env(map[string]string{"CONFIG_DIR": dir, "ORIGINS": "*, https://app.example, http://localhost:5173, http://[::1]:8080",
 		"AUTH_SECRET": "3f1c9a0b7e2d4c6f8a1b3c5d7e9f0a2b"}))
@@ -177,7 +177,7 @@ func TestMetricsPaths(t *testing.T) {
 	for _, tc := range []struct {
 		path, addr string
 	}{{"/metrics", ""}, {"/internal/metrics", ""}, {"/m-1_2.3~", ""}, {"/", "127.0.0.1:9464"}, {"/metrics", "127.0.0.1:9464"}} {
-		dir := writeDir(t, map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"metrics":{"enabled":true,"path":` + strconv.Quote(tc.path) + `,"addr":` + strconv.Quote(tc.addr) + `}}`})
+		dir := writeDir(t, map[string]string{"default.json": `{"port":1,"storage":"memory","dataDir":"d","database":"p","logLevel":"info","bodyLimit":1,"paginate":{"default":1,"max":1},"metrics":{"enabled":true,"path":` + strconv.Quote(tc.path) + `,"addr":` + strconv.Quote(tc.addr) + `}}`})
 		if _, err := Load(env(map[string]string{"CONFIG_DIR": dir})); err != nil {
 			t.Errorf("path %q, addr %q: %v", tc.path, tc.addr, err)
 		}

@@ -37,8 +37,8 @@ const Subcommands = `  openapi [-o FILE]   print the app's OpenAPI 3.1 document 
 //	go run ./cmd/server openapi > openapi.json
 //	go run ./cmd/server types -o client/services.ts
 //
-// A failure exits with status 1, a command line it does not understand with
-// status 2, each with one line on stderr.
+// A failure exits with status 1, a command line it does not understand or a
+// PORT that is no port number with status 2, each with one line on stderr.
 func Main(newApp func() (*pinion.App, error), opts Options) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := command(ctx, os.Args[1:], os.Stdout, os.Stderr, newApp, opts)
@@ -68,6 +68,11 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer, newAp
 		}
 		return 0
 	}
+	addr, err := listenAddr(opts.Addr)
+	if err != nil { // before the app opens anything
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
 	app, err := newApp()
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -78,7 +83,7 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer, newAp
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
-	if err := s.ListenAndServe(ctx, Addr(opts.Addr)); err != nil {
+	if err := s.ListenAndServe(ctx, addr); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}

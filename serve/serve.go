@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -371,13 +372,29 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // process is interrupted (SIGINT, SIGTERM), then shuts down gracefully. It
 // returns nil after a clean shutdown.
 func Run(app *pinion.App, opts Options) error {
+	addr, err := listenAddr(opts.Addr)
+	if err != nil {
+		return err
+	}
 	s, err := New(app, opts)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return s.ListenAndServe(ctx, Addr(opts.Addr))
+	return s.ListenAndServe(ctx, addr)
+}
+
+// listenAddr is Addr with PORT checked: a port number, 0 to 65535, written
+// plainly. net.Listen would take "http" for port 80 and report "abc" only
+// once the app is set up, as an address lookup error.
+func listenAddr(addr string) (string, error) {
+	if p := os.Getenv("PORT"); addr == "" && p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 65535 || strconv.Itoa(n) != p {
+			return "", fmt.Errorf("PORT=%.64q: want a port number from 0 to 65535", p)
+		}
+	}
+	return Addr(addr), nil
 }
 
 // Addr is addr, or ":$PORT" when it is empty, or ":3030" without PORT.

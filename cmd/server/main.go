@@ -26,10 +26,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -114,6 +117,11 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "pinion:", err)
 		return 2
 	}
+	debugAddr := getenv("DEBUG_ADDR")
+	if err := checkDebugAddr(debugAddr); err != nil {
+		fmt.Fprintln(stderr, "pinion:", config.Invalid(err))
+		return 2
+	}
 	opts := &slog.HandlerOptions{Level: cfg.Level()}
 	var handler slog.Handler = slog.NewTextHandler(stderr, opts)
 	if cfg.Production() {
@@ -124,9 +132,12 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 	slog.SetDefault(logger)
 	logger.Info("configuration", "env", cfg.Env, "sources", strings.Join(cfg.Sources, ", "))
 
-	if addr := getenv("DEBUG_ADDR"); addr != "" {
+	if debugAddr != "" {
 		// Profiling endpoints (/debug/pprof/) on a separate, private address.
-		go func() { logger.Error("debug listener stopped", "error", http.ListenAndServe(addr, nil)) }()
+		if !loopback(debugAddr) {
+			logger.Warn("DEBUG_ADDR serves the profiling endpoints beyond this machine: anyone who reaches it can read goroutine stacks and the command line, and keep the CPU busy profiling; use 127.0.0.1:PORT", "addr", debugAddr)
+		}
+		go func() { logger.Error("debug listener stopped", "error", http.ListenAndServe(debugAddr, nil)) }()
 	}
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
@@ -142,4 +153,26 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// checkDebugAddr checks DEBUG_ADDR: empty, or host:port.
+func checkDebugAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("DEBUG_ADDR=%.64q: want host:port, e.g. 127.0.0.1:6060", addr)
+	}
+	return nil
+}
+
+// loopback reports whether the address addr listens on this machine only.
+func loopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

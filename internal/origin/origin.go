@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 )
 
 // Allowed reports whether the request's Origin may use the server: no Origin
@@ -20,12 +21,36 @@ func Allowed(origins []string, r *http.Request) bool {
 	return Same(o, r)
 }
 
-// Same reports whether origin is the request's own: the same host and port.
-// The scheme is not compared: behind a TLS-terminating proxy the request
-// arrives over plain HTTP from an https page.
+// Same reports whether origin is the request's own: the same host and port,
+// and a scheme the request may have come with. An https origin is: behind a
+// TLS-terminating proxy the request arrives over plain HTTP from an https
+// page. An http origin is not when the request came over TLS (r.TLS, or
+// "https" first in X-Forwarded-Proto, as the proxy says): that page is one
+// an attacker on the network serves in place of the plain-HTTP site, and
+// with it the visitor's cookie would reach the attacker's script.
 func Same(origin string, r *http.Request) bool {
 	u, err := url.Parse(origin)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Host == r.Host
+	if err != nil || u.Host == "" || u.Host != r.Host {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		return !overTLS(r)
+	}
+	return false
+}
+
+// overTLS reports whether r came over TLS, to this server or to the proxy
+// in front of it. A client that claims it falsely only refuses itself the
+// http origin.
+func overTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
 // Credentialed reports whether the request's Origin may make credentialed

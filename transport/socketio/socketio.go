@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -245,34 +246,63 @@ func (s *Server) Stats() Stats {
 
 // Handler serves /socket.io/: Engine.IO and, unless Options.NoClient, the
 // socket.io client builds (/socket.io/socket.io.js and the others a Node
-// socket.io server serves; see client.go). Cross-origin requests from the
-// allowed origins get CORS headers with credentials, as socket.io's cors
-// option {origin, credentials: true} gives them.
+// socket.io server serves; see client.go).
+//
+// Cross-origin requests get CORS headers as the REST transport gives them
+// (rest.CORS): an origin listed by name, or the server's own, is echoed with
+// credentials, as socket.io's cors option {origin, credentials: true} gives
+// it; any other origin that "*" allows gets "Access-Control-Allow-Origin: *"
+// without credentials, so a page of any site may open an anonymous socket
+// but never read what the visitor's cookie unlocks. Every answer varies
+// with Origin.
 func (s *Server) Handler() http.Handler {
+	anyOrigin := slices.Contains(s.opts.Origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.opts.NoClient && serveClient(w, r) {
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && s.corsAllowed(o) {
-			h := w.Header()
+		h := w.Header()
+		if !varies(h, "Origin") { // rest.CORS, in front, may have said so
+			h.Add("Vary", "Origin")
+		}
+		o := r.Header.Get("Origin")
+		if o == "" {
+			s.engine.ServeHTTP(w, r)
+			return
+		}
+		switch {
+		case origin.Credentialed(s.opts.Origins, r):
 			h.Set("Access-Control-Allow-Origin", o)
 			h.Set("Access-Control-Allow-Credentials", "true")
-			h.Add("Vary", "Origin")
-			if r.Method == http.MethodOptions {
-				h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
-				if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
-					h.Set("Access-Control-Allow-Headers", rh)
-				}
-				w.WriteHeader(http.StatusNoContent)
-				return
+		case anyOrigin:
+			h.Set("Access-Control-Allow-Origin", "*")
+		default:
+			s.engine.ServeHTTP(w, r) // the handshake refuses the origin
+			return
+		}
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+			if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+				h.Set("Access-Control-Allow-Headers", rh)
+				h.Add("Vary", "Access-Control-Request-Headers")
 			}
+			w.WriteHeader(http.StatusNoContent)
+			return
 		}
 		s.engine.ServeHTTP(w, r)
 	})
 }
 
-func (s *Server) corsAllowed(o string) bool {
-	return slices.Contains(s.opts.Origins, "*") || slices.Contains(s.opts.Origins, o)
+// varies reports whether h's Vary names header.
+func varies(h http.Header, header string) bool {
+	for _, v := range h.Values("Vary") {
+		for name := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(name), header) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Close disconnects every client.
