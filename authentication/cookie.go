@@ -3,12 +3,12 @@ package authentication
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/pinionhq/pinion"
+	"github.com/pinionhq/pinion/internal/origin"
 )
 
 // cookieSource marks credentials read from the cookie, in Authentication.Data.
@@ -138,15 +138,10 @@ func sameOrigin(r *http.Request, origins []string) bool {
 	if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
 		return true
 	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return false
-	}
-	if slices.Contains(origins, origin) {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host == r.Host
+	// The CORS layer's rule for credentialed requests: an origin listed by
+	// name, or the server's own (never "null", never an http page when the
+	// request came over TLS: a network attacker serves that one).
+	return origin.Credentialed(origins, r)
 }
 
 // crossSite reports whether a handshake comes from another site's page.

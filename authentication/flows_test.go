@@ -472,6 +472,17 @@ func TestCookieFlow(t *testing.T) {
 	if w := send("POST", "/messages", `{"text":"x"}`, "Origin", "http://example.com"); w.Code != 201 {
 		t.Fatalf("POST from the server's own origin: %d %s", w.Code, w.Body)
 	}
+	// Over TLS (here: to the proxy in front), a plain-HTTP page of the same
+	// host is what a network attacker serves: it is not the server's own.
+	if w := send("POST", "/messages", `{"text":"x"}`, "Origin", "http://example.com", "X-Forwarded-Proto", "https"); w.Code != 403 {
+		t.Fatalf("POST over TLS from the http page of the same host: %d %s", w.Code, w.Body)
+	}
+	if w := send("POST", "/messages", `{"text":"x"}`, "Origin", "https://example.com", "X-Forwarded-Proto", "https"); w.Code != 201 {
+		t.Fatalf("POST over TLS from the https page: %d %s", w.Code, w.Body)
+	}
+	if w := send("POST", "/messages", `{"text":"x"}`, "Origin", "null"); w.Code != 403 {
+		t.Fatalf("POST from an opaque origin: %d %s", w.Code, w.Body)
+	}
 	// A socket handshake with the cookie: same origin yes, another site no.
 	sock := newSocket("c1")
 	req := newRequest("")
@@ -481,6 +492,11 @@ func TestCookieFlow(t *testing.T) {
 		t.Fatal("a cross-site handshake with the cookie was accepted")
 	}
 	req.Header.Set("Origin", "http://example.com")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	if err := f.auth.Handshake(ctx, sock.conn, req, nil); err == nil {
+		t.Fatal("a handshake over TLS from the http page of the same host was accepted with the cookie")
+	}
+	req.Header.Del("X-Forwarded-Proto")
 	if err := f.auth.Handshake(ctx, sock.conn, req, nil); err != nil || sock.conn.User() == nil {
 		t.Fatalf("same-origin handshake: %v", err)
 	}
