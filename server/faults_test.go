@@ -65,7 +65,8 @@ func startStore(t testing.TB) *store {
 
 func (s *store) start(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// The first start of a machine builds FerretDB (embedded.Start).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	srv, err := embedded.Start(ctx, s.dir, quiet)
 	if err != nil {

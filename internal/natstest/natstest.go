@@ -24,7 +24,7 @@ var program embed.FS
 func Server(t testing.TB, jetStream bool) string {
 	t.Helper()
 	// The first call of a machine builds the server: allow for it.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	src, err := fs.Sub(program, "program")
 	if err != nil {

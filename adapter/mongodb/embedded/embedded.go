@@ -31,8 +31,10 @@ type Server struct {
 
 // Start starts a server on a free port of 127.0.0.1, keeping its data in SQLite
 // files under dir (created if needed). It returns once the server accepts
-// connections. ctx bounds the start only (including the first build of the
-// server); the server runs until Close, or until this process ends.
+// connections. ctx bounds the start only; the server runs until Close, or
+// until this process ends. The first start of a machine (of a Go version, of
+// a change to program/) also builds the server, which takes a minute or more
+// on a cold build cache: give it a deadline that allows for that.
 //
 // logger (slog.Default() if nil) receives FerretDB's errors only, tagged
 // component=ferretdb: FerretDB logs every failed command as a warning, which is

@@ -60,7 +60,8 @@ func Client(t testing.TB) *mongo.Client {
 }
 
 func start() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// The first start of a machine builds FerretDB (embedded.Start).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	uri := os.Getenv(EnvURL)
 	if uri == "" {

@@ -49,7 +49,8 @@ func names(spans tracetest.SpanStubs) []string {
 }
 
 func TestDatabaseSpans(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// The first start of a machine builds FerretDB (embedded.Start).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	store, err := embedded.Start(ctx, t.TempDir(), nil)
 	if err != nil {
