@@ -102,6 +102,12 @@ func WithIdempotency(o IdempotencyOptions) Option {
 
 type idempotency struct{ opts IdempotencyOptions }
 
+// WithoutIdempotency makes a service ignore idempotency keys, as find
+// and get do: for a service whose answers are credentials (a login's
+// tokens, a ticket), which the store of keys must not keep at rest, and
+// whose calls may simply run again.
+func WithoutIdempotency() ServiceOption { return func(s *Service) { s.noKeys = true } }
+
 // IdempotencyHeader and IdempotencyParam carry a write's key.
 const (
 	IdempotencyHeader = "Idempotency-Key"
@@ -122,11 +128,11 @@ type idemCall struct {
 // idempotencyKey reads the key of an external write, from the header (not
 // on a real-time connection, whose headers are its handshake's) or the query
 // parameter, which it takes out of the query so that no hook nor adapter sees
-// it. Find and get, which write nothing, ignore keys; so does an app without
-// idempotency configured.
+// it. Find and get, which write nothing, ignore keys; so do an app without
+// idempotency configured and a service WithoutIdempotency.
 func (s *Service) idempotencyKey(method Method, id, data any, params *Params) (*idemCall, error) {
 	param, fromParam := takeKeyParam(params)
-	if method == MethodFind || method == MethodGet || s.app.idempotency == nil {
+	if method == MethodFind || method == MethodGet || s.app.idempotency == nil || s.noKeys {
 		return nil, nil
 	}
 	var key string

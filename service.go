@@ -83,6 +83,8 @@ type Service struct {
 	owner     *owner // set by WithOwner
 	// protectedPaths are the canonical paths of protected, for the query check
 	protectedPaths []FieldPath
+	// noKeys is set by WithoutIdempotency.
+	noKeys bool
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
