@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"strconv"
@@ -243,9 +244,10 @@ func (c *idemCall) storeKey(path, user string) string {
 }
 
 // userKey is the authenticated user's id, the scope of its keys: the
-// user's _id or id, or else the subject of the verified token (an app whose
-// entities are identified by another field, authentication's entityId),
-// so that users never share the scope of anonymous callers.
+// user's _id or id; else the subject of the verified token (an app whose
+// entities are identified by another field, authentication's entityId);
+// else a digest of the user's record. Users never share a scope with each
+// other nor with anonymous callers, who share "".
 func userKey(p *Params) string {
 	for _, f := range [...]string{"_id", "id"} {
 		if v, ok := p.User[f]; ok && v != nil {
@@ -256,6 +258,17 @@ func userKey(p *Params) string {
 		if sub, ok := a.Payload["sub"].(string); ok && sub != "" {
 			return "sub:" + sub
 		}
+	}
+	if p.User != nil {
+		// A record changed between a call and its retry makes the retry a
+		// call of its own: it runs again, rather than answer another
+		// user's result.
+		b, err := json.Marshal(p.User)
+		if err != nil {
+			b = []byte(fmt.Sprintf("%#v", p.User))
+		}
+		sum := sha256.Sum256(b)
+		return "record:" + hex.EncodeToString(sum[:])
 	}
 	return ""
 }

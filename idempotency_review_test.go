@@ -85,8 +85,11 @@ func (l *ledger) Create(_ context.Context, data any, p *pinion.Params) (any, err
 	l.next++
 	r := maps.Clone(data.(map[string]any))
 	r["id"] = fmt.Sprint(l.next)
-	if p.User != nil {
-		r["userId"] = p.User["_id"]
+	for _, f := range []string{"_id", "uuid", "name"} {
+		if v, ok := p.User[f]; ok {
+			r["userId"] = v // who created it, however the user is named
+			break
+		}
 	}
 	l.records[r["id"].(string)] = r
 	return maps.Clone(r), nil
@@ -163,8 +166,16 @@ func newIdemServer(t *testing.T, idempotent bool) *idemServer {
 	}
 	app := pinion.New(opts...)
 	app.Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.All: {func(_ context.Context, hc *pinion.HookContext) error {
-		if u, ok := strings.CutPrefix(hc.Params.Headers.Get("Authorization"), "Test "); ok {
+		scheme, u, _ := strings.Cut(hc.Params.Headers.Get("Authorization"), " ")
+		switch scheme {
+		case "Test":
 			hc.Params.User = map[string]any{"_id": u, "email": u + "@example.com"}
+		case "Entity": // users identified by another field (entityId), and a token
+			hc.Params.User = map[string]any{"uuid": u}
+			hc.Params.Authentication = &pinion.Authentication{Strategy: "jwt", Payload: map[string]any{"sub": u}}
+			hc.Params.Authenticated = true
+		case "Record": // a user without any id
+			hc.Params.User = map[string]any{"name": u}
 		}
 		return nil
 	}}}})
@@ -492,6 +503,53 @@ func TestReviewIdempotencyKeySpelling(t *testing.T) {
 	}
 	if n := s.ledger.count(pinion.MethodCreate); n != len(meta) {
 		t.Errorf("%d creates for %d keys", n, len(meta))
+	}
+}
+
+// Found by the review, fixed since: a key's scope was the user's _id or id,
+// and "" (the anonymous callers' scope) for a user without either, as an
+// app whose users are identified by another field (authentication's
+// entityId) has them: every user, and every anonymous caller, shared one
+// scope, so that bob, sending alice's key with the same data, was answered
+// alice's record. Such users are now scoped by their token's subject, or
+// else by their record.
+func TestReviewIdempotencyScopeWithoutUserID(t *testing.T) {
+	s := newIdemServer(t, true)
+	send := func(auth, key string) answer {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"text": "pay rent"})
+		req, _ := http.NewRequest("POST", s.url+"/ledger", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		req.Header.Set(pinion.IdempotencyHeader, key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		a := answer{code: resp.StatusCode, raw: string(raw)}
+		json.Unmarshal(raw, &a.body)
+		return a
+	}
+	for _, scheme := range []string{"Entity", "Record"} {
+		t.Run(scheme, func(t *testing.T) {
+			key := "key-" + scheme
+			alice := send(scheme+" alice", key)
+			if alice.code != 201 || alice.body["userId"] != "alice" {
+				t.Fatalf("alice: %d %s", alice.code, alice.raw)
+			}
+			if again := send(scheme+" alice", key); again.body["id"] != alice.body["id"] {
+				t.Errorf("alice's retry: %s, want her record %s", again.raw, alice.raw)
+			}
+			for _, who := range []string{scheme + " bob", ""} {
+				if r := send(who, key); r.code != 201 || r.body["id"] == alice.body["id"] {
+					t.Errorf("%q with alice's key: %d %s, want a record of its own, not alice's", who, r.code, r.raw)
+				}
+			}
+		})
 	}
 }
 
