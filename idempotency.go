@@ -82,8 +82,8 @@ type IdempotencyOptions struct {
 	// Lease is how long a pending key holds before a retry may take it over
 	// (default a minute): the first call is then presumed dead.
 	Lease time.Duration
-	// Poll is how often a retry looks whether the first call finished
-	// (default 25 ms).
+	// Poll is how soon a retry looks again whether the first call finished
+	// (default 25 ms); it looks less often the longer it waits.
 	Poll time.Duration
 }
 
@@ -290,6 +290,11 @@ func (s *Service) invokeOnce(ctx context.Context, hc *HookContext) (any, error) 
 	}
 	until := time.Now().Add(wait)
 	token := randomID(12)
+	// Each look is a claim, a write on the database: a retry looks again
+	// after Poll, then after twice as long each time, up to an eighth of
+	// its wait, so that retries waiting on a pending key cost a handful
+	// of writes each rather than one per Poll.
+	poll := o.Poll
 	for {
 		rec, claimed, err := o.Store.Claim(ctx, key, token, ic.fingerprint, o.TTL, o.Lease)
 		if err != nil {
@@ -316,8 +321,9 @@ func (s *Service) invokeOnce(ctx context.Context, hc *HookContext) (any, error) 
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(o.Poll):
+		case <-time.After(poll):
 		}
+		poll = max(o.Poll, min(2*poll, wait/8))
 	}
 	// The key's record outlives the caller: it is finished or released
 	// whatever became of the caller's context.

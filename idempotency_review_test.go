@@ -43,6 +43,8 @@ type ledger struct {
 	gate chan struct{}
 	// queries are the queries of the calls it got.
 	queries []map[string]any
+	// fail, when set, is what creates answer instead of running.
+	fail atomic.Pointer[error]
 }
 
 func newLedger() *ledger {
@@ -82,6 +84,9 @@ func (l *ledger) Create(_ context.Context, data any, p *pinion.Params) (any, err
 	defer l.mu.Unlock()
 	l.calls[pinion.MethodCreate]++
 	l.queries = append(l.queries, p.Query)
+	if err := l.fail.Load(); err != nil {
+		return nil, *err
+	}
 	l.next++
 	r := maps.Clone(data.(map[string]any))
 	r["id"] = fmt.Sprint(l.next)
@@ -153,16 +158,32 @@ type idemServer struct {
 	app    *pinion.App
 }
 
-func newIdemServer(t *testing.T, idempotent bool) *idemServer {
+// idemOptions change an idemServer: more options of its app, services to
+// add, a wrapper of its store of keys.
+type idemOptions struct {
+	app   []pinion.Option
+	setup func(*pinion.App)
+	store func(pinion.IdempotencyStore) pinion.IdempotencyStore
+}
+
+func newIdemServer(t *testing.T, idempotent bool, more ...idemOptions) *idemServer {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "keys.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	var opts []pinion.Option
+	var o idemOptions
+	if len(more) > 0 {
+		o = more[0]
+	}
+	opts := o.app
 	if idempotent {
-		opts = append(opts, pinion.WithIdempotency(pinion.IdempotencyOptions{Store: sqlite.NewIdempotency(db), Poll: time.Millisecond}))
+		var store pinion.IdempotencyStore = sqlite.NewIdempotency(db)
+		if o.store != nil {
+			store = o.store(store)
+		}
+		opts = append(opts, pinion.WithIdempotency(pinion.IdempotencyOptions{Store: store, Poll: time.Millisecond}))
 	}
 	app := pinion.New(opts...)
 	app.Hooks(pinion.Hooks{Before: pinion.HookMap{pinion.All: {func(_ context.Context, hc *pinion.HookContext) error {
@@ -190,6 +211,9 @@ func newIdemServer(t *testing.T, idempotent bool) *idemServer {
 			hc.Data = d
 			return nil
 		}}}}))
+	if o.setup != nil {
+		o.setup(app)
+	}
 	srv, err := serve.New(app, serve.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -646,5 +670,174 @@ func TestReviewIdempotencyKeysWithoutIdempotency(t *testing.T) {
 	}
 	if s.ledger.seenKey() {
 		t.Error("the key parameter reached the service")
+	}
+}
+
+// account is a typed record with a protected field.
+type account struct {
+	ID    int    `json:"_id"`
+	Email string `json:"email"`
+	Hash  string `json:"hash" protected:"true"`
+}
+
+type payment struct {
+	Amount int `json:"amount"`
+}
+
+// receipt is a typed custom method's result with a protected field.
+type receipt struct {
+	Amount int    `json:"amount"`
+	Number int    `json:"number"`
+	Secret string `json:"secret" protected:"true"`
+}
+
+// The protection of typed records and typed custom results holds for
+// retries: the store keeps no protected field, and a retry answers what the
+// first call answered, decoded into the method's own type for the hooks.
+func TestReviewIdempotencyTypedReplays(t *testing.T) {
+	var receipts atomic.Int32
+	var replayed []any // what after hooks saw as the result of a typed call
+	var mu sync.Mutex
+	s := newIdemServer(t, true, idemOptions{setup: func(app *pinion.App) {
+		accounts := pinion.Use(app, "accounts", memory.Typed[account, int](memory.Options{Options: adapter.Options{ID: "_id"}}))
+		accounts.Hooks(pinion.Hooks{
+			Before: pinion.HookMap{"create": {func(_ context.Context, hc *pinion.HookContext) error {
+				hc.Data.(*account).Hash = "$2b$10$typed-secret-hash"
+				return nil
+			}}},
+			After: pinion.HookMap{pinion.All: {func(_ context.Context, hc *pinion.HookContext) error {
+				mu.Lock()
+				replayed = append(replayed, hc.Result)
+				mu.Unlock()
+				return nil
+			}}},
+		})
+		pinion.AddCustom(accounts, "charge", func(_ context.Context, p payment, _ *pinion.Params) (receipt, error) {
+			return receipt{Amount: p.Amount, Number: int(receipts.Add(1)), Secret: "card-4242-secret"}, nil
+		})
+	}})
+	charge := func(key string) answer {
+		b, _ := json.Marshal(map[string]any{"amount": 7})
+		req, _ := http.NewRequest("POST", s.url+"/accounts", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Test alice")
+		req.Header.Set("X-Service-Method", "charge")
+		req.Header.Set(pinion.IdempotencyHeader, key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return answer{code: resp.StatusCode, raw: string(raw)}
+	}
+	signup := map[string]any{"email": "ada@example.com"}
+	first := s.rest(t, "POST", "/accounts", "alice", "acc-1", signup)
+	retry := s.rest(t, "POST", "/accounts", "alice", "acc-1", signup)
+	if first.code != 201 || retry.code != 201 || first.raw != retry.raw || strings.Contains(first.raw, "secret") {
+		t.Errorf("typed create %d %s, retry %d %s: want the same, without the hash", first.code, first.raw, retry.code, retry.raw)
+	}
+	c1, c2 := charge("charge-1"), charge("charge-1")
+	if c1.code != 200 && c1.code != 201 || c1.raw != c2.raw || strings.Contains(c1.raw, "secret") || receipts.Load() != 1 {
+		t.Errorf("typed custom %d %s, retry %d %s, %d charges: want one, answered twice the same, without the secret", c1.code, c1.raw, c2.code, c2.raw, receipts.Load())
+	}
+	mu.Lock()
+	for i, r := range replayed {
+		switch r.(type) {
+		case *account, *receipt:
+		default:
+			t.Errorf("after hook %d saw a %T, want the method's type", i, r)
+		}
+	}
+	mu.Unlock()
+	_, results := s.storedRows(t)
+	for _, r := range results {
+		if strings.Contains(r, "secret") {
+			t.Errorf("stored at rest: %s", r)
+		}
+	}
+}
+
+// claimCounter counts the claims made on a store of keys.
+type claimCounter struct {
+	pinion.IdempotencyStore
+	claims atomic.Int32
+}
+
+func (c *claimCounter) Claim(ctx context.Context, key, token, fp string, ttl, lease time.Duration) (pinion.IdempotencyRecord, bool, error) {
+	c.claims.Add(1)
+	return c.IdempotencyStore.Claim(ctx, key, token, fp, ttl, lease)
+}
+
+// A first call that failed is not kept as the answer: a refusal (4xx) frees
+// the key, so that the retry runs; a failure that may have written (5xx)
+// holds the key, and a retry hears 409 with Retry-After rather than run a
+// second time. A replayed write is not announced again.
+//
+// Found by the review, fixed since: a retry waiting on a pending key
+// claimed it (a write transaction on SQLite) every Poll, 25 ms, for up to
+// half the call timeout, or the whole lease (a minute) without one: 100 to
+// 2400 writes for one request, which a client can send as often as it
+// likes for a key of its own that failed. It now looks less often the
+// longer it waits.
+func TestReviewIdempotencyFailedFirstCall(t *testing.T) {
+	counter := &claimCounter{}
+	s := newIdemServer(t, true, idemOptions{
+		app: []pinion.Option{pinion.WithCallTimeout(2 * time.Second)},
+		store: func(st pinion.IdempotencyStore) pinion.IdempotencyStore {
+			counter.IdempotencyStore = st
+			return counter
+		},
+	})
+	var events atomic.Int32
+	s.app.OnEvent(func(_ context.Context, e pinion.Event) {
+		if e.Path == "ledger" && e.Name == "created" {
+			events.Add(1)
+		}
+	})
+	data := map[string]any{"text": "x"}
+	refused := error(pinion.BadRequest("Invalid data: 'text' is refused today"))
+	s.ledger.fail.Store(&refused)
+	if a := s.rest(t, "POST", "/ledger", "alice", "f-1", data); a.code != 400 {
+		t.Fatalf("first: %d %s, want the 400", a.code, a.raw)
+	}
+	s.ledger.fail.Store(nil)
+	ok := s.rest(t, "POST", "/ledger", "alice", "f-1", data)
+	if ok.code != 201 {
+		t.Fatalf("the retry after a 400: %d %s, want it to run", ok.code, ok.raw)
+	}
+	if again := s.rest(t, "POST", "/ledger", "alice", "f-1", data); again.raw != ok.raw {
+		t.Errorf("the next retry: %s, want %s", again.raw, ok.raw)
+	}
+	down := error(fmt.Errorf("connection reset"))
+	s.ledger.fail.Store(&down)
+	if a := s.rest(t, "POST", "/ledger", "alice", "f-2", data); a.code != 500 {
+		t.Fatalf("first: %d %s, want a 500", a.code, a.raw)
+	}
+	s.ledger.fail.Store(nil)
+	b, _ := json.Marshal(data)
+	req, _ := http.NewRequest("POST", s.url+"/ledger", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Test alice")
+	req.Header.Set(pinion.IdempotencyHeader, "f-2")
+	before := counter.claims.Load()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 409 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("the retry after a 500: %d (Retry-After %q), want 409 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Polling every 1 ms for the second it waits would be a thousand
+	// claims; doubling up to an eighth of the wait is at most 17.
+	if n := counter.claims.Load() - before; n > 20 {
+		t.Errorf("the waiting retry claimed the key %d times", n)
+	}
+	if n := s.ledger.count(pinion.MethodCreate); n != 3 {
+		t.Errorf("%d creates, want 3 (refused, run, failed)", n)
+	}
+	if n := events.Load(); n != 1 {
+		t.Errorf("%d created events, want 1", n)
 	}
 }
