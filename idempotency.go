@@ -27,11 +27,15 @@ import (
 // with the same key asking the same (method, id, data and query) answers
 // the first one's result without running again, and without a second
 // event; one with the same key asking anything else answers 422
-// Unprocessable. Retries that arrive while the first still runs wait for
-// its result, at most half the call timeout (WithCallTimeout; else the
-// lease), then answer 409 Conflict with Retry-After. A key that is not one
-// (empty, not a string, longer than 255 bytes, anything but visible ASCII,
-// or two different ones) is a 400 naming where it was sent.
+// Unprocessable. A replay skips the method, not the hooks: before hooks
+// run first (they find the user, whose key it is), and after hooks run on
+// the replayed result, since they shape the answer (populate, protect); a
+// side effect that must happen once belongs in the method. Retries that
+// arrive while the first still runs wait for its result, at most half the
+// call timeout (WithCallTimeout; else the lease), then answer 409 Conflict
+// with Retry-After. A key that is not one (empty, not a string, longer than
+// 255 bytes, anything but visible ASCII, or two different ones) is a 400
+// naming where it was sent.
 //
 // Keys belong to a user: the scope of a key is the service and the
 // authenticated user's id (calls without a user share one scope, so their
