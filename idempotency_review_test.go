@@ -116,6 +116,19 @@ func (l *ledger) Patch(_ context.Context, id, data any, _ *pinion.Params) (any, 
 	return maps.Clone(r), nil
 }
 
+func (l *ledger) Update(_ context.Context, id, data any, _ *pinion.Params) (any, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls[pinion.MethodUpdate]++
+	if _, ok := l.records[pinion.IDString(id)]; !ok {
+		return nil, pinion.NotFound("No record with id '%v'", id)
+	}
+	r := maps.Clone(data.(map[string]any))
+	r["id"], r["version"] = pinion.IDString(id), float64(l.calls[pinion.MethodUpdate])
+	l.records[pinion.IDString(id)] = r
+	return maps.Clone(r), nil
+}
+
 func (l *ledger) Remove(_ context.Context, id any, _ *pinion.Params) (any, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -578,7 +591,7 @@ func TestReviewIdempotencyScopeWithoutUserID(t *testing.T) {
 }
 
 // Found by the review, fixed since: keys were honoured on creates only. A
-// patch, a remove or a custom method ("pay") sent with a key ran again on
+// patch, an update, a remove or a custom method ("pay") sent with a key ran again on
 // every retry, the key silently ignored, while the client believed it safe
 // to retry. Every write now keeps its key: a retry of the same method on the
 // same id with the same data and query answers the stored result, without a
@@ -622,6 +635,12 @@ func TestReviewIdempotencyEveryWrite(t *testing.T) {
 		{"the key with other data", func() answer { return s.rest(t, "PATCH", "/ledger/"+id, "alice", "p-1", map[string]any{"add": 99}) }, 422, "other data", pinion.MethodPatch, 1},
 		{"the key on another id", func() answer { return s.rest(t, "PATCH", "/ledger/other", "alice", "p-1", map[string]any{"add": 10}) }, 422, "other data", pinion.MethodPatch, 1},
 		{"the key on another method", func() answer { return s.rest(t, "DELETE", "/ledger/"+id, "alice", "p-1", nil) }, 422, "other data", pinion.MethodRemove, 0},
+		{"an update", func() answer {
+			return s.rest(t, "PUT", "/ledger/"+id, "alice", "u-1", map[string]any{"text": "v2", "balance": 10})
+		}, 200, `"version":1`, pinion.MethodUpdate, 1},
+		{"its retry", func() answer {
+			return s.rest(t, "PUT", "/ledger/"+id, "alice", "u-1", map[string]any{"text": "v2", "balance": 10})
+		}, 200, `"version":1`, pinion.MethodUpdate, 1},
 		{"a custom method", func() answer { return pay("pay-1", 5) }, 200, `"payment":1`, "pay", 1},
 		{"its retry", func() answer { return pay("pay-1", 5) }, 200, `"payment":1`, "pay", 1},
 		{"its retry over a socket", func() answer {
