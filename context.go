@@ -87,7 +87,7 @@ type HookContext struct {
 	Event string
 
 	resultSet bool
-	// idem is the idempotency key of an external create that carries one;
+	// idem is the idempotency key of an external write that carries one;
 	// replayed is set when the method did not run because the key had
 	// answered already (see idempotency.go).
 	idem     *idemCall

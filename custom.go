@@ -159,6 +159,9 @@ type customDef struct {
 	doc    CustomDoc
 	// protected are the result type's protected fields (dot paths).
 	protected []string
+	// result is R, the type an idempotent retry's stored result is decoded
+	// into (see Service.replay).
+	result reflect.Type
 }
 
 // protectedFields are the protected fields of the method's result; none
@@ -173,8 +176,8 @@ func (d *customDef) protectedFields() []string {
 func newCustomDef[D, R any](idField string) *customDef {
 	st := schema.For[D]()
 	dec := &typedCodec[D, string]{st: st}
-	def := &customDef{doc: CustomDoc{IDField: idField, Data: st}}
-	if t := reflect.TypeFor[R](); t.Kind() == reflect.Struct {
+	def := &customDef{doc: CustomDoc{IDField: idField, Data: st}, result: reflect.TypeFor[R]()}
+	if t := def.result; t.Kind() == reflect.Struct {
 		def.doc.Result = schema.For[R]()
 		// The result's own protected fields are hidden from external
 		// callers, as a record's are (the document leaves them out too).

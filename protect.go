@@ -30,6 +30,16 @@ func WithProtected(fields ...string) ServiceOption {
 // Protected returns the fields declared with WithProtected.
 func (s *Service) Protected() []string { return append([]string(nil), s.protected...) }
 
+// protectedOf is what method's results must not show external callers:
+// the service's protected fields, and those of a custom method's result.
+func (s *Service) protectedOf(method Method) []string {
+	fields := s.protected
+	if extra := s.customs[method].protectedFields(); len(extra) > 0 {
+		fields = append(slices.Clip(fields), extra...)
+	}
+	return fields
+}
+
 // protectStep is the outermost step of a service with protected fields: it
 // hides them from the external form of the result once every hook has run.
 func protectStep(ctx context.Context, r *run, i int) error {
@@ -37,11 +47,7 @@ func protectStep(ctx context.Context, r *run, i int) error {
 		return err
 	}
 	hc := r.hc
-	fields := hc.Service.protected
-	if extra := hc.Service.customs[hc.Method].protectedFields(); len(extra) > 0 {
-		fields = append(slices.Clip(fields), extra...)
-	}
-	hc.Dispatch = Without(hc.External(), fields...)
+	hc.Dispatch = Without(hc.External(), hc.Service.protectedOf(hc.Method)...)
 	if hc.Params.Provider != "" {
 		// Later code on the way out (the transport, listeners) cannot leak
 		// what it never holds.

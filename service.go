@@ -83,6 +83,8 @@ type Service struct {
 	owner     *owner // set by WithOwner
 	// protectedPaths are the canonical paths of protected, for the query check
 	protectedPaths []FieldPath
+	// noKeys is set by WithoutIdempotency.
+	noKeys bool
 
 	mu         sync.Mutex // guards hooks
 	hooks      hookStore
@@ -310,10 +312,14 @@ func (s *Service) Call(ctx context.Context, method Method, id, data any, params 
 		params = &Params{}
 	}
 	a := s.app
-	if params.Provider == "" || a.callTimeout <= 0 && a.available == nil && a.idempotency == nil {
+	if params.Provider == "" {
 		return s.observedCall(ctx, method, id, data, params, nil)
 	}
-	idem, err := s.idempotencyKey(method, data, params)
+	if a.callTimeout <= 0 && a.available == nil && a.idempotency == nil {
+		takeKeyParam(params) // keys are ignored, and no adapter sees them
+		return s.observedCall(ctx, method, id, data, params, nil)
+	}
+	idem, err := s.idempotencyKey(method, id, data, params)
 	if err != nil {
 		return nil, err
 	}

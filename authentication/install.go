@@ -66,7 +66,9 @@ func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 	if s.cfg.Webhook.URL != "" {
 		s.Register("webhook", s.NewWebhook())
 	}
-	app.Use(Path, s, pinion.WithMethods(pinion.MethodCreate, pinion.MethodRemove), pinion.WithHooks(s.Hooks()),
+	// Its answers are credentials: the store of idempotency keys must not
+	// keep them, and a login may simply run again.
+	app.Use(Path, s, pinion.WithMethods(pinion.MethodCreate, pinion.MethodRemove), pinion.WithHooks(s.Hooks()), pinion.WithoutIdempotency(),
 		pinion.WithDocs(pinion.Docs{
 			Summary:     "Log in (create) and out (remove)",
 			Description: "POST logs in with a strategy and answers an access token; DELETE, with the token, logs out and revokes every token of the login.",
@@ -76,7 +78,7 @@ func Install(app *pinion.App, cfg Config, opts ...Option) (*Service, error) {
 			Failures: map[pinion.Method][]int{pinion.MethodCreate: {401, 429}},
 			Data:     loginSchema, Result: resultSchema,
 		}))
-	app.Use(TicketsPath, s.TicketService(), pinion.WithHooks(pinion.Hooks{
+	app.Use(TicketsPath, s.TicketService(), pinion.WithoutIdempotency(), pinion.WithHooks(pinion.Hooks{
 		Around: pinion.AroundMap{pinion.All: {Authenticate("jwt")}},
 	}), pinion.WithDocs(pinion.Docs{
 		Summary:    "Single-use tickets for /stream and socket handshakes",

@@ -202,7 +202,7 @@ type DatabaseTimeouts struct {
 	// Startup bounds how long the server waits for the database at
 	// start-up, retrying with backoff, before it gives up.
 	Startup Duration `json:"startup"`
-	// IdempotencyKeys is how long the idempotency keys of creates are kept
+	// IdempotencyKeys is how long the idempotency keys of writes are kept
 	// (see pinion.WithIdempotency): a retry with a key older than that
 	// writes again.
 	IdempotencyKeys Duration `json:"idempotencyKeys"`
