@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -31,6 +32,12 @@ type serviceData struct {
 	Module, Path, Package, Type, Adapter string
 	Auth                                 bool
 }
+
+// maxName is the longest name a service, a hook or an app may have: the
+// name becomes a directory, a file name with _test.go after it, a MongoDB
+// collection and, for an app, a MongoDB database, whose names must be
+// shorter than 64 bytes.
+const maxName = 63
 
 var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
@@ -62,6 +69,9 @@ var declared = map[string]bool{"Path": true, "Register": true}
 func checkServiceName(name string) string {
 	if !serviceName.MatchString(name) {
 		return "use lower-case letters and digits, words joined by -, starting with a letter (it is the service's path)"
+	}
+	if len(name) > maxName {
+		return fmt.Sprintf("use at most %d characters (it names a directory, files and a collection)", maxName)
 	}
 	pkg := strings.ReplaceAll(name, "-", "")
 	if token.IsKeyword(pkg) {
@@ -135,6 +145,9 @@ func generateService(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := registryFree(p, src, name, pkg); err != nil {
+		return err
+	}
 	registered, err := register(src, p.module+"/services/"+pkg, "if _, err := "+pkg+".Register(app, db); err != nil { return err }")
 	if err != nil {
 		return refuse("%s: %v", p.rel(registry), err)
@@ -163,6 +176,50 @@ func generateService(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "updated %s: %s.Register serves %s at /%s\n", registryFile, pkg, data.Type, name)
 	return nil
+}
+
+// registryFree refuses a package name that package services uses already:
+// an import of services/services.go (by its name or its alias), or a
+// declaration of one of its files. services.go's import of the new package
+// would not compile beside it.
+func registryFree(p *project, src []byte, name, pkg string) error {
+	f, err := parser.ParseFile(token.NewFileSet(), registryFile, src, parser.ImportsOnly)
+	if err != nil {
+		return refuse("%s does not parse (%v): fix it first", registryFile, err)
+	}
+	for _, imp := range f.Imports {
+		path, err := strconv.Unquote(imp.Path.Value)
+		if err != nil {
+			continue
+		}
+		as := importName(path)
+		if imp.Name != nil {
+			as = imp.Name.Name
+		}
+		if as == pkg {
+			return refuse("bad service name %q: %s imports %q as %s, the name its package would have", name, registryFile, path, as)
+		}
+	}
+	at, err := declaredIn(filepath.Join(p.root, "services"), pkg)
+	if err != nil {
+		return err
+	}
+	if at != "" {
+		return refuse("bad service name %q: package services declares %s already, in %s", name, pkg, p.rel(at))
+	}
+	return nil
+}
+
+// importName is the name an import of path has by default: its last
+// element, less a major version (…/v2) or a gopkg.in suffix (yaml.v3).
+func importName(path string) string {
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
+		name = elems[len(elems)-2]
+	}
+	name, _, _ = strings.Cut(name, ".")
+	return strings.ReplaceAll(name, "-", "")
 }
 
 // register adds an import of path and the statement call to the registry's
@@ -264,6 +321,9 @@ func generateHook(args []string, stdout io.Writer) error {
 	name := pos[0]
 	if !hookName.MatchString(name) {
 		return refuse("bad hook name %q: use lower-case letters and digits, words joined by - or _, starting with a letter", name)
+	}
+	if len(name) > maxName {
+		return refuse("bad hook name %q: use at most %d characters (it names a file)", name, maxName)
 	}
 	words := strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' })
 	data := hookData{Name: name, Func: camel(words)}

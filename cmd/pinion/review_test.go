@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pinionhq/pinion/adapter"
+	"github.com/pinionhq/pinion/adapter/sqlite"
 )
 
 // The adversarial review of the command: names, module paths, flags,
@@ -81,6 +87,193 @@ func TestReviewCLIFlags(t *testing.T) {
 		src, err := os.ReadFile(filepath.Join(root, "services", name, name+".go"))
 		if err != nil || !strings.Contains(string(src), "func store(database.Stores)") || !strings.Contains(string(src), "UserID string") {
 			t.Errorf("pinion %q did not make a memory service with --auth: %v\n%s", args, err, src)
+		}
+	}
+}
+
+// Service names that would escape services/, make a package that does not
+// build, hide a route or another service, or exceed what a file name, a
+// table or a collection can hold.
+func TestReviewCLIServiceNames(t *testing.T) {
+	root := newTestApp(t)
+	long := strings.Repeat("a", maxName+1)
+	var cases []refusal
+	for name, want := range map[string]string{
+		"../x": "bad service name", "/abs": "bad service name", "a/b": "bad service name", `a\b`: "bad service name",
+		".": "bad service name", "..": "bad service name", "": "bad service name", " ": "bad service name",
+		" todos": "bad service name", "todos\n": "bad service name", "1x": "bad service name", "x-": "bad service name",
+		"-x": "unknown flag -x", "x_y": "bad service name", "x.y": "bad service name", "x--y": "bad service name",
+		"Users": "bad service name", "TODOS": "bad service name", "usérs": "bad service name",
+		"uѕers": "bad service name", // a Cyrillic ѕ
+		"type":  "Go keyword", "func": "Go keyword", "map": "Go keyword", "go": "Go keyword", "select": "Go keyword",
+		"string": "predeclared", "error": "predeclared", "len": "predeclared", "any": "predeclared", "iota": "predeclared",
+		"pinion": "imports package pinion", "services": "registry's own package", "app": "takes app", "main": "package main",
+		"database": "package database", "hooks": "own hooks.go", "authentication": "/authentication", "docs": "/docs",
+		"users": "service users exists already",
+		long:    "at most 63 characters",
+	} {
+		cases = append(cases, refusal{[]string{"generate", "service", name}, want})
+	}
+	expectRefusals(t, root, []string{root}, cases)
+}
+
+// foo-bar and foobar are one package, services/foobar: the second is
+// refused, whichever comes first, and changes nothing.
+func TestReviewCLIServiceNameCollisions(t *testing.T) {
+	root := newTestApp(t)
+	if code, out, errs := pinion(t, root, "generate", "service", "foo-bar", "--adapter", "memory"); code != 0 {
+		t.Fatalf("generate service foo-bar: %d %s%s", code, out, errs)
+	}
+	expectRefusals(t, root, []string{root}, []refusal{
+		{[]string{"generate", "service", "foobar"}, "service foobar exists already: services/foobar is there"},
+		{[]string{"generate", "service", "foo-bar"}, "service foo-bar exists already"},
+		{[]string{"generate", "service", "f-o-o-b-a-r"}, "services/foobar is there"},
+	})
+}
+
+// The new package's name goes into services/services.go: a name that the
+// registry's package declares or imports already would make it fail to
+// compile, so it is refused.
+func TestReviewCLIRegistryNames(t *testing.T) {
+	root := newTestApp(t)
+	registry := filepath.Join(root, registryFile)
+	src, err := os.ReadFile(registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = []byte(strings.Replace(string(src), "import (\n", "import (\n\t\"log\"\n\tstdstrings \"strings\"\n", 1))
+	src = []byte(strings.Replace(string(src), "return nil\n}", "log.Print(stdstrings.ToUpper(\"ok\"))\n\treturn nil\n}", 1))
+	if err := os.WriteFile(registry, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra := "package services\n\nfunc audit() {}\n\nvar Catalog = 1\n"
+	if err := os.WriteFile(filepath.Join(root, "services", "extra.go"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expectRefusals(t, root, []string{root}, []refusal{
+		{[]string{"generate", "service", "log"}, `services/services.go imports "log" as log`},
+		{[]string{"generate", "service", "stdstrings"}, `services/services.go imports "strings" as stdstrings`},
+		{[]string{"generate", "service", "audit"}, "package services declares audit already, in services/extra.go"},
+	})
+	// A name the registry does not use is added, and the registry compiles.
+	if code, out, errs := pinion(t, root, "generate", "service", "catalog", "--adapter", "memory"); code != 0 {
+		t.Fatalf("generate service catalog: %d %s%s", code, out, errs)
+	}
+}
+
+// Hook names: the file hooks/NAME.go and the function hooks.Name, whose
+// test is TestName.
+func TestReviewCLIHookNames(t *testing.T) {
+	root := newTestApp(t)
+	var cases []refusal
+	for name, want := range map[string]string{
+		"../x": "bad hook name", "/abs": "bad hook name", "a/b": "bad hook name", `a\b`: "bad hook name", ".": "bad hook name",
+		"..": "bad hook name", "": "bad hook name", " ": "bad hook name", "1x": "bad hook name", "X": "bad hook name",
+		"x.y": "bad hook name", "hé": "bad hook name", "doc": "would not be a hook's file", "x_test": "would not be a hook's file",
+		"x-windows": "only for windows", "x-arm64": "only for arm64",
+		strings.Repeat("h", maxName+1): "at most 63 characters",
+	} {
+		cases = append(cases, refusal{[]string{"generate", "hook", name}, want})
+	}
+	expectRefusals(t, root, []string{root}, cases)
+	if code, out, errs := pinion(t, root, "generate", "hook", "foo-bar"); code != 0 {
+		t.Fatalf("generate hook foo-bar: %d %s%s", code, out, errs)
+	}
+	expectRefusals(t, root, []string{root}, []refusal{
+		{[]string{"generate", "hook", "foo_bar"}, "hooks/foo_bar.go already exists"},
+	})
+}
+
+// Every path generate writes is lower-case: two names cannot make files
+// that differ only in case, which a case-insensitive file system would
+// take for one.
+func TestReviewCLILowerCasePaths(t *testing.T) {
+	for _, name := range []string{"todos", "user-profiles", "x1-y2"} {
+		files, err := renderDir("service", serviceData{Module: "example.com/M", Path: name, Package: strings.ReplaceAll(name, "-", ""), Type: typeName(name), Adapter: "sqlite"}, func(rel string) string {
+			return filepath.Join("services", strings.ReplaceAll(name, "-", ""), rel)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if f.path != strings.ToLower(f.path) {
+				t.Errorf("service %s writes %s", name, f.path)
+			}
+		}
+	}
+}
+
+// The names generate accepts make table names the embedded store holds:
+// SQL keywords and hyphens are quoted identifiers.
+func TestReviewCLISQLTableNames(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	type record struct {
+		ID   string `json:"_id" readOnly:"true"`
+		Text string `json:"text"`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, name := range []string{"order", "group", "from", "where", "table", "index", "values", "user-profiles", "x1-2", strings.Repeat("t", maxName)} {
+		if why := checkServiceName(name); why != "" {
+			t.Errorf("%s: refused (%s)", name, why)
+			continue
+		}
+		s := sqlite.Typed[record, string](db, name, sqlite.Options{Options: adapter.Options{}})
+		r, err := s.Create(ctx, record{Text: "hello"}, nil)
+		if err != nil {
+			t.Errorf("%s: create: %v", name, err)
+			continue
+		}
+		if got, err := s.Get(ctx, r.ID, nil); err != nil || got.Text != "hello" {
+			t.Errorf("%s: get: %v %v", name, got, err)
+		}
+		if _, err := s.Remove(ctx, r.ID, nil); err != nil {
+			t.Errorf("%s: remove: %v", name, err)
+		}
+	}
+}
+
+// Accepted names that are close to Go's, the templates' and the SQL's own
+// make an app that passes go vet and whose services' tests pass.
+func TestReviewCLIAcceptedNamesBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests a generated app")
+	}
+	root := newTestApp(t)
+	services := []string{
+		"order",                      // an SQL keyword as a table
+		"context", "strings", "http", // the templates' imports
+		"testing", "apptest", "memory", "sqlite", "mongodb", "adapter", "fmt",
+		"test", "t", "s", "c", "x-1", // short names, the templates' locals
+		strings.Repeat("l", maxName), // as long as a name may be
+	}
+	for i, name := range services {
+		args := []string{"generate", "service", name, "--adapter", []string{"sqlite", "memory", "mongodb"}[i%3]}
+		if i%2 == 0 {
+			args = append(args, "--auth")
+		}
+		if code, out, errs := pinion(t, root, args...); code != 0 {
+			t.Fatalf("pinion %q: %d %s%s", args, code, out, errs)
+		}
+	}
+	for _, name := range []string{"test-x", "main", "init", "string", "type", strings.Repeat("h", maxName)} {
+		if code, out, errs := pinion(t, root, "generate", "hook", name); code != 0 {
+			t.Fatalf("generate hook %s: %d %s%s", name, code, out, errs)
+		}
+	}
+	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "./services/...", "./hooks/..."}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOPROXY=off", "GOFLAGS=-mod=readonly")
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("go %s in the generated app: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 }
