@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // appData is what the app templates are executed with.
@@ -37,6 +38,52 @@ func isStd(elem string) bool {
 	return exists(filepath.Join(build.Default.GOROOT, "src", elem))
 }
 
+// mustQuote reports whether go.mod reads s only quoted, as
+// golang.org/x/mod/modfile.MustQuote says (and with a backslash, which
+// strconv.Quote keeps): a space, a quote, one of ()[]{} or a comma, a
+// character that is not printable, or the start of a comment.
+func mustQuote(s string) bool {
+	if s == "" || strings.Contains(s, "//") || strings.Contains(s, "/*") {
+		return true
+	}
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return strings.ContainsRune(" \"'`\\()[]{},", r) || !unicode.IsPrint(r)
+	})
+}
+
+// windowsNames are the file names Windows keeps for devices, which the go
+// command refuses as the first part (before a dot) of a module path's
+// element, on every system.
+var windowsNames = setOf("con", "prn", "aux", "nul",
+	"com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
+	"lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9")
+
+// checkModulePath says why the go command would refuse module as the path
+// of a main module, or why an app with that path would not build, or "".
+// It is stricter than the go command where that keeps it simple: each
+// element starts with a letter or a digit.
+func checkModulePath(module string) string {
+	for _, elem := range strings.Split(module, "/") {
+		short, _, _ := strings.Cut(elem, ".") // what Windows reads as the name
+		tilde := strings.LastIndex(short, "~")
+		switch {
+		case !modulePart.MatchString(elem) || strings.HasSuffix(elem, "."):
+			return "each element of a module path is letters, digits and -._~, starting with a letter or a digit and not ending with a dot"
+		case windowsNames[strings.ToLower(short)]:
+			return short + " is a name Windows keeps for a device, which the go command refuses in a module path"
+		case tilde >= 0 && tilde < len(short)-1 && strings.Trim(short[tilde+1:], "0123456789") == "":
+			return "the go command refuses an element that ends in a tilde and digits, as Windows' short names do (" + short + ")"
+		}
+	}
+	if first, _, _ := strings.Cut(module, "/"); isStd(first) {
+		return first + " is a path of Go's standard library, whose packages its imports would name"
+	}
+	if module == pinionModule || strings.HasPrefix(module, pinionModule+"/") {
+		return "it is within Pinion's own module path, whose packages the app's would be taken for"
+	}
+	return ""
+}
+
 // newApp is pinion new NAME: a runnable app in ./NAME.
 func newApp(args []string, stdout io.Writer) error {
 	pos, flags, err := parseFlags("new", args, flagSpec{values: []string{"module", "pinion"}})
@@ -51,17 +98,15 @@ func newApp(args []string, stdout io.Writer) error {
 	if !appName.MatchString(name) {
 		return refuse("bad app name %q: use lower-case letters, digits, - and _, starting with a letter (it names the directory and the module)", name)
 	}
+	if len(name) > maxName {
+		return refuse("bad app name %q: use at most %d characters (it names the app's MongoDB database too)", name, maxName)
+	}
 	module := name
 	if m, ok := flags["module"]; ok {
-		for _, part := range strings.Split(m, "/") {
-			if !modulePart.MatchString(part) || strings.HasSuffix(part, ".") {
-				return refuse("bad module path %q (like example.com/%s)", m, name)
-			}
-		}
 		module = m
 	}
-	if first, _, _ := strings.Cut(module, "/"); isStd(first) {
-		return refuse("bad module path %q: %s is a path of Go's standard library, whose packages its imports would name (choose another name, or --module example.com/%s)", module, first, name)
+	if why := checkModulePath(module); why != "" {
+		return refuse("bad module path %q: %s (choose another name, or --module example.com/%s)", module, why, name)
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -87,8 +132,8 @@ func newApp(args []string, stdout io.Writer) error {
 		data.GoVersion = goVersion(co.gomod)
 		data.PinionVersion = "v0.0.0-00010101000000-000000000000"
 		data.Replace = filepath.ToSlash(co.dir)
-		if strings.ContainsAny(data.Replace, " \t\"'`\\") {
-			data.Replace = strconv.Quote(data.Replace) // go.mod reads a path with spaces only quoted
+		if mustQuote(data.Replace) {
+			data.Replace = strconv.Quote(data.Replace)
 		}
 		data.Requires = requires(co.gomod)
 		gosum = co.gosum

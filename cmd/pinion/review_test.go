@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -274,6 +277,97 @@ func TestReviewCLIAcceptedNamesBuild(t *testing.T) {
 		cancel()
 		if err != nil {
 			t.Fatalf("go %s in the generated app: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// Module paths and app names that the go command refuses, or that would
+// make an app which does not build, are refused before anything is written.
+func TestReviewCLIModulePaths(t *testing.T) {
+	dir := t.TempDir()
+	expectRefusals(t, dir, []string{dir}, []refusal{
+		{[]string{"new", "con"}, `bad module path "con": con is a name Windows keeps for a device`},
+		{[]string{"new", "aux"}, "Windows"},
+		{[]string{"new", "x", "--module", "example.com/nul.go"}, "Windows"},
+		{[]string{"new", "x", "--module", "example.com/COM1"}, "Windows"},
+		{[]string{"new", "x", "--module", "example.com/x~1"}, "a tilde and digits"},
+		{[]string{"new", "x", "--module", "example.com/x~y~12.go"}, "a tilde and digits"},
+		{[]string{"new", "x", "--module", "example.com/my app"}, "bad module path"},
+		{[]string{"new", "x", "--module", "example.com/../x"}, "bad module path"},
+		{[]string{"new", "x", "--module", "../x"}, "bad module path"},
+		{[]string{"new", "x", "--module", "/x"}, "bad module path"},
+		{[]string{"new", "x", "--module", "example.com/x/"}, "bad module path"},
+		{[]string{"new", "x", "--module", "./x"}, "bad module path"},
+		{[]string{"new", "x", "--module", "example.com/x@v1"}, "bad module path"},
+		{[]string{"new", "x", "--module", `example.com\x`}, "bad module path"},
+		{[]string{"new", "x", "--module", "example.com/-x"}, "bad module path"},
+		{[]string{"new", "x", "--module", pinionModule}, "Pinion's own module path"},
+		{[]string{"new", "x", "--module", pinionModule + "/myapp"}, "Pinion's own module path"},
+		{[]string{"new", "x", "--module", "fmt/x"}, "standard library"},
+		{[]string{"new", strings.Repeat("n", maxName+1)}, "at most 63 characters"},
+		{[]string{"new", "x y"}, "bad app name"},
+		{[]string{"new", "."}, "bad app name"},
+		{[]string{"new", "/"}, "bad app name"},
+		{[]string{"new", ""}, "bad app name"},
+	})
+}
+
+// Module paths that pinion new accepts are module paths the go command
+// accepts: go list -m reads them back.
+func TestReviewCLIModulePathsAccepted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs pinion new, which runs go mod tidy")
+	}
+	dir := t.TempDir()
+	for name, module := range map[string]string{
+		"a-b_c": "a-b_c",
+		"v2app": "Example.com/Org~x/x~y~/v2app.x/v2",
+	} {
+		args := []string{"new", name}
+		if module != name {
+			args = append(args, "--module", module)
+		}
+		if code, out, errs := pinion(t, dir, args...); code != 0 {
+			t.Fatalf("pinion %q: %d %s%s", args, code, out, errs)
+		}
+		cmd := exec.Command("go", "list", "-m")
+		cmd.Dir = filepath.Join(dir, name)
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOPROXY=off", "GOFLAGS=-mod=mod")
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != module {
+			t.Errorf("go list -m in the app of %q: %v %s", args, err, out)
+		}
+	}
+}
+
+// A Pinion checkout at a path with characters that go.mod reads as tokens
+// ( ()[]{}, and quotes) is replaced with a quoted path that go.mod reads
+// back whole.
+func TestReviewCLICheckoutPaths(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	checkout := filepath.Join(filepath.Dir(file), "..", "..")
+	for i, dirName := range []string{"pinion(checkout)", "a,b", "x[1]", "{y}", "it's", "tab\there", "a=>b", "ä"} {
+		dir := t.TempDir()
+		link := filepath.Join(dir, dirName)
+		if err := os.Symlink(checkout, link); err != nil {
+			t.Skip("no symbolic links:", err)
+		}
+		name := fmt.Sprintf("app%d", i)
+		if code, out, errs := pinion(t, dir, "new", name, "--pinion", link); code != 0 {
+			t.Errorf("pinion new --pinion %q: %d %s%s", link, code, out, errs)
+			continue
+		}
+		cmd := exec.Command("go", "mod", "edit", "-json")
+		cmd.Dir = filepath.Join(dir, name)
+		out, err := cmd.CombinedOutput()
+		var mod struct {
+			Replace []struct{ New struct{ Path string } }
+		}
+		if err == nil {
+			err = json.Unmarshal(out, &mod)
+		}
+		if err != nil || len(mod.Replace) != 1 || mod.Replace[0].New.Path != filepath.ToSlash(link) {
+			t.Errorf("the app's go.mod with the checkout at %q: %v\n%s", link, err, out)
 		}
 	}
 }
