@@ -141,6 +141,9 @@ func generateService(args []string, stdout io.Writer) error {
 		return refuse("service %s exists already: %s is there (not overwriting it)", name, p.rel(dir))
 	}
 	registry := filepath.Join(p.root, registryFile)
+	if err := p.inside(registry); err != nil {
+		return err
+	}
 	src, err := os.ReadFile(registry)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -370,4 +371,123 @@ func TestReviewCLICheckoutPaths(t *testing.T) {
 			t.Errorf("the app's go.mod with the checkout at %q: %v\n%s", link, err, out)
 		}
 	}
+}
+
+// generate writes only inside the app: a symbolic link in the app that
+// leads outside it (the services or hooks directory, the registry) is
+// refused, and nothing is written on either side.
+func TestReviewCLISymlinks(t *testing.T) {
+	for _, c := range []struct {
+		link string // in the app, made a link to a copy outside
+		args []string
+		want string
+	}{
+		{"hooks", []string{"generate", "hook", "evil"}, "hooks/doc.go would be written outside the app"},
+		{"services", []string{"generate", "service", "evil"}, "services/services.go would be written outside the app"},
+		{registryFile, []string{"generate", "service", "evil"}, "services/services.go would be written outside the app"},
+	} {
+		t.Run(strings.ReplaceAll(c.link, "/", "_"), func(t *testing.T) {
+			root := newTestApp(t)
+			outside := t.TempDir()
+			in, out := filepath.Join(root, c.link), filepath.Join(outside, filepath.Base(c.link))
+			if !exists(in) {
+				if err := os.Mkdir(in, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Rename(in, out); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(out, in); err != nil {
+				t.Skip("no symbolic links:", err)
+			}
+			expectRefusals(t, root, []string{root, outside}, []refusal{{c.args, c.want}})
+		})
+	}
+	// A link that stays inside the app is followed.
+	root := newTestApp(t)
+	if err := os.Mkdir(filepath.Join(root, "internal"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "internal"), filepath.Join(root, "hooks")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	if code, out, errs := pinion(t, root, "generate", "hook", "fine"); code != 0 || !exists(filepath.Join(root, "internal", "fine.go")) {
+		t.Errorf("generate hook through a link inside the app: %d %s%s", code, out, errs)
+	}
+}
+
+// Generated files are readable by all and writable by their owner only;
+// the registry keeps its mode.
+func TestReviewCLIPermissions(t *testing.T) {
+	root := newTestApp(t)
+	registry := filepath.Join(root, registryFile)
+	if err := os.Chmod(registry, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"generate", "service", "notes", "--auth"}, {"generate", "hook", "audit"}} {
+		if code, out, errs := pinion(t, root, args...); code != 0 {
+			t.Fatalf("pinion %q: %d %s%s", args, code, out, errs)
+		}
+	}
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		allowed := fs.FileMode(0o644)
+		if d.IsDir() {
+			allowed = 0o755
+		}
+		if path == registry {
+			allowed = 0o600
+		}
+		if extra := info.Mode().Perm() &^ allowed; extra != 0 {
+			t.Errorf("%s is %v: more than %v", path, info.Mode().Perm(), allowed)
+		}
+		return nil
+	})
+	if info, err := os.Stat(registry); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the registry's mode after generate: %v %v", info.Mode(), err)
+	}
+}
+
+// A generator stopped by something in its way stops before it writes: a
+// file of the user's where one of the hook's goes, a directory or a link
+// where the service's goes, a registry that does not parse.
+func TestReviewCLINothingHalfMade(t *testing.T) {
+	root := newTestApp(t)
+	if err := os.MkdirAll(filepath.Join(root, "hooks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "hooks", "audit_test.go"), []byte("package hooks_test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "services", "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "nowhere"), filepath.Join(root, "services", "dangling")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	expectRefusals(t, root, []string{root}, []refusal{
+		{[]string{"generate", "hook", "audit"}, "hooks/audit_test.go already exists"},
+		{[]string{"generate", "service", "empty"}, "services/empty is there"},
+		{[]string{"generate", "service", "dangling"}, "services/dangling is there"},
+	})
+	registry := filepath.Join(root, registryFile)
+	src, err := os.ReadFile(registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(registry, append(src, "func {\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expectRefusals(t, root, []string{root}, []refusal{
+		{[]string{"generate", "service", "notes"}, "services/services.go does not parse"},
+	})
 }
