@@ -77,6 +77,9 @@ func checkServiceName(name string) string {
 	if token.IsKeyword(pkg) {
 		return pkg + " is a Go keyword, which cannot name its package"
 	}
+	if windowsNames[pkg] {
+		return pkg + " is a name Windows keeps for a device, which the go command refuses in an import path"
+	}
 	if types.Universe.Lookup(pkg) != nil {
 		return pkg + " is one of Go's predeclared names, which its package would hide"
 	}
@@ -333,6 +336,9 @@ func generateHook(args []string, stdout io.Writer) error {
 	base := strings.Join(words, "_")
 	if strings.HasSuffix(base, "_test") || base == "doc" {
 		return refuse("bad hook name %q: hooks/%s.go would not be a hook's file", name, base)
+	}
+	if windowsNames[base] {
+		return refuse("bad hook name %q: %s is a name Windows keeps for a device: hooks/%s.go could not be checked out there, nor published in a module", name, base, base)
 	}
 	if w := words[len(words)-1]; len(words) > 1 && (goos[w] || goarch[w]) {
 		return refuse("bad hook name %q: the go command would build hooks/%s.go only for %s (a file name ending in _%s is a build constraint)", name, base, w, w)

@@ -52,8 +52,8 @@ func mustQuote(s string) bool {
 }
 
 // windowsNames are the file names Windows keeps for devices, which the go
-// command refuses as the first part (before a dot) of a module path's
-// element, on every system.
+// command refuses, on every system, as the first part (before a dot) of an
+// element of a module or import path.
 var windowsNames = setOf("con", "prn", "aux", "nul",
 	"com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
 	"lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9")

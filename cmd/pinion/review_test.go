@@ -114,7 +114,9 @@ func TestReviewCLIServiceNames(t *testing.T) {
 		"pinion": "imports package pinion", "services": "registry's own package", "app": "takes app", "main": "package main",
 		"database": "package database", "hooks": "own hooks.go", "authentication": "/authentication", "docs": "/docs",
 		"users": "service users exists already",
-		long:    "at most 63 characters",
+		"con":   "Windows keeps for a device", "aux": "Windows keeps for a device", "nul": "Windows keeps for a device",
+		"com1": "Windows keeps for a device", "lpt9": "Windows keeps for a device", "prn": "Windows keeps for a device",
+		long: "at most 63 characters",
 	} {
 		cases = append(cases, refusal{[]string{"generate", "service", name}, want})
 	}
@@ -174,6 +176,7 @@ func TestReviewCLIHookNames(t *testing.T) {
 		"../x": "bad hook name", "/abs": "bad hook name", "a/b": "bad hook name", `a\b`: "bad hook name", ".": "bad hook name",
 		"..": "bad hook name", "": "bad hook name", " ": "bad hook name", "1x": "bad hook name", "X": "bad hook name",
 		"x.y": "bad hook name", "hé": "bad hook name", "doc": "would not be a hook's file", "x_test": "would not be a hook's file",
+		"con": "Windows keeps for a device", "com1": "Windows keeps for a device",
 		"x-windows": "only for windows", "x-arm64": "only for arm64",
 		strings.Repeat("h", maxName+1): "at most 63 characters",
 	} {
