@@ -119,8 +119,10 @@ func newApp(args []string, stdout io.Writer) error {
 	if exists(dir) {
 		return refuse("%s already exists: not writing into it (choose another name, or remove it)", target)
 	}
-	if !exists(filepath.Dir(dir)) {
+	if info, err := os.Stat(filepath.Dir(dir)); err != nil {
 		return refuse("%s does not exist: make it first, or choose another place", filepath.Dir(target))
+	} else if !info.IsDir() {
+		return refuse("%s is not a directory: choose another place", filepath.Dir(target))
 	}
 	co, version, err := findCheckout(flags["pinion"], cwd)
 	if err != nil {

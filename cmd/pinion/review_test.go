@@ -494,3 +494,21 @@ func TestReviewCLINothingHalfMade(t *testing.T) {
 		{[]string{"generate", "service", "notes"}, "services/services.go does not parse"},
 	})
 }
+
+// pinion new's target: beside a file, at a file or a link, it is refused
+// before anything is written.
+func TestReviewCLINewTarget(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	expectRefusals(t, dir, []string{dir}, []refusal{
+		{[]string{"new", "file/x"}, "file is not a directory"},
+		{[]string{"new", "file"}, "file already exists"},
+		{[]string{"new", "dangling"}, "dangling already exists"},
+		{[]string{"new", "missing/x"}, "missing does not exist"},
+	})
+}
