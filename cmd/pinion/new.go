@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"go/build"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode"
 )
 
@@ -154,7 +157,11 @@ func newApp(args []string, stdout io.Writer) error {
 		sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	}
 	// The app is made in a temporary directory beside its place and moved
-	// there whole: a failure leaves nothing behind.
+	// there whole: a failure leaves nothing behind. So does an interrupt
+	// (Ctrl-C while go mod tidy runs), which stops the command, not the
+	// process, so that the temporary directory is removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".pinion-new-"+name+"-")
 	if err != nil {
 		return err
@@ -166,9 +173,9 @@ func newApp(args []string, stdout io.Writer) error {
 	tidied := true
 	if co == nil {
 		// The published module: let go find what it needs.
-		cmd := exec.Command("go", "mod", "tidy")
+		cmd := exec.CommandContext(ctx, "go", "mod", "tidy")
 		cmd.Dir = tmp
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := cmd.CombinedOutput(); err != nil && ctx.Err() == nil {
 			return fmt.Errorf("go mod tidy in %s: %v: %s", name, err, out)
 		}
 	} else {
@@ -177,10 +184,13 @@ func newApp(args []string, stdout io.Writer) error {
 		// only those the app needs. Without the network it may lack a
 		// module (tidy reads the tests of the app's dependencies too):
 		// the app then keeps them all, and builds as it is.
-		cmd := exec.Command("go", "mod", "tidy")
+		cmd := exec.CommandContext(ctx, "go", "mod", "tidy")
 		cmd.Dir = tmp
 		cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
 		tidied = cmd.Run() == nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: %s was not made", target)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err

@@ -512,3 +512,37 @@ func TestReviewCLINewTarget(t *testing.T) {
 		{[]string{"new", "missing/x"}, "missing does not exist"},
 	})
 }
+
+// An interrupt while pinion new runs go mod tidy leaves nothing: not the
+// app, nor its temporary directory beside it. (The go that pinion runs
+// here interrupts pinion, then waits to be stopped.)
+func TestReviewCLINewInterrupted(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("sends SIGINT from a shell script")
+	}
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "pinion"), ".")
+	build.Dir = filepath.Dir(file)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	fake := "#!/bin/sh\nkill -INT $PPID\nexec sleep 600\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(filepath.Join(bin, "pinion"), "new", "myapp")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "interrupted: myapp was not made") {
+		t.Errorf("pinion new, interrupted: exit %d (%v), output %q; want exit 1 saying it was interrupted", code, err, out)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
