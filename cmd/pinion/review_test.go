@@ -546,3 +546,23 @@ func TestReviewCLINewInterrupted(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// A generate service whose registry cannot be rewritten (here an immutable
+// services/services.go, which even root cannot replace) takes back the
+// service it wrote: the app is as it was.
+func TestReviewCLIRegistryWriteFails(t *testing.T) {
+	root := newTestApp(t)
+	registry := filepath.Join(root, registryFile)
+	if out, err := exec.Command("chattr", "+i", registry).CombinedOutput(); err != nil {
+		t.Skipf("cannot make the registry immutable: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", registry).Run() })
+	before := snapshot(t, root)
+	code, out, errs := pinion(t, root, "generate", "service", "notes")
+	if code != 1 || out != "" || !strings.Contains(errs, "services.go") {
+		t.Errorf("generate service with an immutable registry: exit %d, stdout %q, stderr %q; want exit 1 naming the registry", code, out, errs)
+	}
+	if snapshot(t, root) != before {
+		t.Error("the failed generate left a change")
+	}
+}
