@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -31,6 +32,12 @@ type serviceData struct {
 	Module, Path, Package, Type, Adapter string
 	Auth                                 bool
 }
+
+// maxName is the longest name a service, a hook or an app may have: the
+// name becomes a directory, a file name with _test.go after it, a MongoDB
+// collection and, for an app, a MongoDB database, whose names must be
+// shorter than 64 bytes.
+const maxName = 63
 
 var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
@@ -63,9 +70,15 @@ func checkServiceName(name string) string {
 	if !serviceName.MatchString(name) {
 		return "use lower-case letters and digits, words joined by -, starting with a letter (it is the service's path)"
 	}
+	if len(name) > maxName {
+		return fmt.Sprintf("use at most %d characters (it names a directory, files and a collection)", maxName)
+	}
 	pkg := strings.ReplaceAll(name, "-", "")
 	if token.IsKeyword(pkg) {
 		return pkg + " is a Go keyword, which cannot name its package"
+	}
+	if windowsNames[pkg] {
+		return pkg + " is a name Windows keeps for a device, which the go command refuses in an import path"
 	}
 	if types.Universe.Lookup(pkg) != nil {
 		return pkg + " is one of Go's predeclared names, which its package would hide"
@@ -131,8 +144,14 @@ func generateService(args []string, stdout io.Writer) error {
 		return refuse("service %s exists already: %s is there (not overwriting it)", name, p.rel(dir))
 	}
 	registry := filepath.Join(p.root, registryFile)
+	if err := p.inside(registry); err != nil {
+		return err
+	}
 	src, err := os.ReadFile(registry)
 	if err != nil {
+		return err
+	}
+	if err := registryFree(p, src, name, pkg); err != nil {
 		return err
 	}
 	registered, err := register(src, p.module+"/services/"+pkg, "if _, err := "+pkg+".Register(app, db); err != nil { return err }")
@@ -163,6 +182,50 @@ func generateService(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "updated %s: %s.Register serves %s at /%s\n", registryFile, pkg, data.Type, name)
 	return nil
+}
+
+// registryFree refuses a package name that package services uses already:
+// an import of services/services.go (by its name or its alias), or a
+// declaration of one of its files. services.go's import of the new package
+// would not compile beside it.
+func registryFree(p *project, src []byte, name, pkg string) error {
+	f, err := parser.ParseFile(token.NewFileSet(), registryFile, src, parser.ImportsOnly)
+	if err != nil {
+		return refuse("%s does not parse (%v): fix it first", registryFile, err)
+	}
+	for _, imp := range f.Imports {
+		path, err := strconv.Unquote(imp.Path.Value)
+		if err != nil {
+			continue
+		}
+		as := importName(path)
+		if imp.Name != nil {
+			as = imp.Name.Name
+		}
+		if as == pkg {
+			return refuse("bad service name %q: %s imports %q as %s, the name its package would have", name, registryFile, path, as)
+		}
+	}
+	at, err := declaredIn(filepath.Join(p.root, "services"), pkg)
+	if err != nil {
+		return err
+	}
+	if at != "" {
+		return refuse("bad service name %q: package services declares %s already, in %s", name, pkg, p.rel(at))
+	}
+	return nil
+}
+
+// importName is the name an import of path has by default: its last
+// element, less a major version (…/v2) or a gopkg.in suffix (yaml.v3).
+func importName(path string) string {
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
+		name = elems[len(elems)-2]
+	}
+	name, _, _ = strings.Cut(name, ".")
+	return strings.ReplaceAll(name, "-", "")
 }
 
 // register adds an import of path and the statement call to the registry's
@@ -265,11 +328,17 @@ func generateHook(args []string, stdout io.Writer) error {
 	if !hookName.MatchString(name) {
 		return refuse("bad hook name %q: use lower-case letters and digits, words joined by - or _, starting with a letter", name)
 	}
+	if len(name) > maxName {
+		return refuse("bad hook name %q: use at most %d characters (it names a file)", name, maxName)
+	}
 	words := strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' })
 	data := hookData{Name: name, Func: camel(words)}
 	base := strings.Join(words, "_")
 	if strings.HasSuffix(base, "_test") || base == "doc" {
 		return refuse("bad hook name %q: hooks/%s.go would not be a hook's file", name, base)
+	}
+	if windowsNames[base] {
+		return refuse("bad hook name %q: %s is a name Windows keeps for a device: hooks/%s.go could not be checked out there, nor published in a module", name, base, base)
 	}
 	if w := words[len(words)-1]; len(words) > 1 && (goos[w] || goarch[w]) {
 		return refuse("bad hook name %q: the go command would build hooks/%s.go only for %s (a file name ending in _%s is a build constraint)", name, base, w, w)

@@ -125,18 +125,27 @@ type flagSpec struct {
 	values, bools []string
 }
 
+// dashes writes a flag as the usage does: -o, but --adapter.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
 // parseFlags reads flags anywhere among the arguments (--name value,
 // --name=value, -name): the arguments that are not flags, and the flags.
+// A flag given twice, or with an empty value, is refused.
 func parseFlags(cmd string, args []string, spec flagSpec) ([]string, map[string]string, error) {
 	var positional []string
 	flags := map[string]string{}
 	known := func() string {
 		var l []string
 		for _, v := range spec.values {
-			l = append(l, "--"+v)
+			l = append(l, dashes(v))
 		}
 		for _, b := range spec.bools {
-			l = append(l, "--"+b)
+			l = append(l, dashes(b))
 		}
 		if len(l) == 0 {
 			return "it takes none"
@@ -153,7 +162,12 @@ func parseFlags(cmd string, args []string, spec flagSpec) ([]string, map[string]
 			positional = append(positional, a)
 			continue
 		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		// One dash or two, as package flag reads them: ---name is no flag.
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		if _, twice := flags[name]; twice {
+			// The last one winning would hide a mistake: which was meant?
+			return nil, nil, refuse("%s: flag %s is given twice", cmd, dashes(name))
+		}
 		switch {
 		case slices.Contains(spec.values, name):
 			if !hasValue {
@@ -162,6 +176,10 @@ func parseFlags(cmd string, args []string, spec flagSpec) ([]string, map[string]
 				}
 				i++
 				value = args[i]
+			}
+			if value == "" {
+				// --pinion "" would otherwise mean no --pinion at all.
+				return nil, nil, refuse("%s: flag %s needs a value", cmd, dashes(name))
 			}
 			flags[name] = value
 		case slices.Contains(spec.bools, name):

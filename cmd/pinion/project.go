@@ -37,6 +37,31 @@ func (p *project) rel(path string) string {
 	return path
 }
 
+// inside refuses path when, its symbolic links followed, it is not under
+// the project's directory: the generators write only inside the app, even
+// where a link in it leads elsewhere.
+func (p *project) inside(path string) error {
+	root, err := filepath.EvalSymlinks(p.root)
+	if err != nil {
+		return err
+	}
+	// The links are in the part of path that exists.
+	existing, rest := path, ""
+	for !exists(existing) && filepath.Dir(existing) != existing {
+		rest = filepath.Join(filepath.Base(existing), rest)
+		existing = filepath.Dir(existing)
+	}
+	real, err := filepath.EvalSymlinks(existing)
+	if err != nil {
+		return refuse("%s is a link that leads nowhere (%v): not writing there", p.rel(existing), err)
+	}
+	real = filepath.Join(real, rest)
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return refuse("%s would be written outside the app, at %s (a symbolic link leads there): pinion writes only inside the app", p.rel(path), real)
+	}
+	return nil
+}
+
 // modulePath reads the module line of a go.mod.
 func modulePath(gomod string) string {
 	for line := range strings.SplitSeq(gomod, "\n") {

@@ -97,6 +97,9 @@ func writeNew(root string, files []file, p *project) (err error) {
 		if exists(path) {
 			return refuse("%s already exists: not overwriting it (remove or rename it first)", p.rel(path))
 		}
+		if err := p.inside(path); err != nil {
+			return err
+		}
 	}
 	var made []string // files and directories, in the order they were made
 	defer func() {
