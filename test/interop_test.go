@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -14,23 +13,14 @@ import (
 	"github.com/pinionhq/pinion/adapter/mongodb/embedded"
 )
 
-// freePort asks the kernel for a free port.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startFeathers runs js/feathers-server.mjs and waits until it listens.
+// startFeathers runs js/feathers-server.mjs and waits until it listens. The
+// server takes a port the kernel chooses (PORT=0) and says which: a port
+// chosen here and freed for it could be taken meanwhile by another test's
+// process.
 func startFeathers(t *testing.T, env map[string]string) string {
 	t.Helper()
-	port := freePort(t)
 	cmd := exec.Command("node", "js/feathers-server.mjs")
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "AUTH_SECRET="+testSecret)
+	cmd.Env = append(os.Environ(), "PORT=0", "AUTH_SECRET="+testSecret)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -44,19 +34,22 @@ func startFeathers(t *testing.T, env map[string]string) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	ready := make(chan bool, 1)
+	ready := make(chan int, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "listening on") {
-				ready <- true
+			if p, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				port, _ := strconv.Atoi(p)
+				ready <- port
+				return
 			}
 		}
-		ready <- false
+		ready <- 0
 	}()
+	var port int
 	select {
-	case ok := <-ready:
-		if !ok {
+	case port = <-ready:
+		if port == 0 {
 			t.Fatal("the Feathers server exited before listening")
 		}
 	case <-time.After(30 * time.Second):
