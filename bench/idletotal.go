@@ -14,7 +14,8 @@ package main
 // (cmd/server, built once, memory storage, each on its own port, each with
 // its own user: idle sockets share no events, so the instances need no
 // NATS), each holding at most -idle-per-process sockets, each loaded by a
-// generator process of its own (this binary, -idle-generator) that raises
+// generator process of its own (this binary, -idle-generator; one after the
+// other, so that the handshakes do not all share the cores at once) that raises
 // its soft file limit to the hard one, logs in once over REST, and opens its
 // sockets with the token (socket.io CONNECT, then authentication create with
 // the jwt strategy, as the -only idle measurement does). A generator dials
@@ -24,10 +25,12 @@ package main
 //
 // The sockets are held for -idle-hold while each server's VmRSS and its own
 // count of connections (pinion_socket_connections at /metrics) are sampled;
-// then every generator closes its sockets, and each server's connections,
-// goroutines and RSS are read again after a garbage collection (forced
-// through the server's DEBUG_ADDR pprof endpoint) to see whether they come
-// back to where they started. The single-instance measurement of -only idle
+// a socket the server closes before the end is reported with the server's
+// reasons (pinion_socket_connections_closed_total), a server that exits
+// with its exit status. Then every generator closes its sockets, and each
+// server's connections, goroutines, heap and RSS are read again after a
+// garbage collection (forced through the server's DEBUG_ADDR pprof endpoint)
+// to see whether they come back to where they started. The single-instance measurement of -only idle
 // (-idle sockets, the in-process Go generator) runs first, for comparison.
 
 import (
@@ -41,6 +44,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +73,8 @@ type generatorReport struct {
 	Open    int      `json:"open"`
 	Failed  int      `json:"failed"`
 	Retries int      `json:"retries"`
-	Errors  []string `json:"errors,omitempty"` // the first few errors, retried or not
+	Retried []string `json:"retried,omitempty"` // the first few errors of attempts retried
+	Errors  []string `json:"errors,omitempty"`  // the first few last errors of sockets that failed
 	Seconds float64  `json:"seconds"`
 	Limit   uint64   `json:"limit"` // its soft file limit, raised
 	Dropped int      `json:"dropped"`
@@ -112,10 +117,10 @@ func runIdleGenerator(args []string) error {
 	conns := make([]*sioclient.Conn, n)
 	var mu sync.Mutex
 	var retries, failed, done atomic.Int64
-	note := func(err error) {
+	note := func(list *[]string, err error) {
 		mu.Lock()
-		if len(rep.Errors) < 5 {
-			rep.Errors = append(rep.Errors, err.Error())
+		if len(*list) < 5 {
+			*list = append(*list, err.Error())
 		}
 		mu.Unlock()
 	}
@@ -130,22 +135,25 @@ func runIdleGenerator(args []string) error {
 			ip := ips[i%len(ips)]
 			// Three attempts, as openMany makes: a socket the server drops
 			// while it is being set up is opened again, and counted.
+			var err error
 			for attempt := range 3 {
 				if attempt > 0 {
 					retries.Add(1)
+					note(&rep.Retried, err)
 				}
-				c, err := sioclient.DialFrom(ip, base, nil, nil, nil)
-				if err == nil {
+				var c *sioclient.Conn
+				if c, err = sioclient.DialFrom(ip, base, nil, nil, nil); err == nil {
 					if err = c.Login(token); err == nil {
 						conns[i] = c
 						break
 					}
 					c.Close()
 				}
-				note(fmt.Errorf("socket %d from %s, attempt %d: %w", i, ip, attempt+1, err))
+				err = fmt.Errorf("socket %d from %s, attempt %d: %w", i, ip, attempt+1, err)
 			}
 			if conns[i] == nil {
 				failed.Add(1)
+				note(&rep.Errors, err)
 			}
 			if d := done.Add(1); d%5000 == 0 {
 				fmt.Fprintf(os.Stderr, "  generator %s: %d of %d sockets set up in %s\n", ips[0], d, n, time.Since(start).Round(time.Second))
@@ -184,15 +192,17 @@ func runIdleGenerator(args []string) error {
 // serverSample is one reading of a server: its VmRSS from /proc, and what
 // its /metrics says of itself.
 type serverSample struct {
-	at         time.Time
 	rss        int64
 	conns      int // pinion_socket_connections: the server's own count
 	goroutines int
 	fds        int
+	heap       int64          // go_memstats_heap_inuse_bytes
+	closed     map[string]int // pinion_socket_connections_closed_total by reason
 }
 
 func (s serverSample) String() string {
-	return fmt.Sprintf("%d sockets, %.0f MB, %d goroutines, %d fds", s.conns, float64(s.rss)/1e6, s.goroutines, s.fds)
+	return fmt.Sprintf("%d sockets, %.0f MB RSS, %.0f MB heap in use, %d goroutines, %d fds",
+		s.conns, float64(s.rss)/1e6, float64(s.heap)/1e6, s.goroutines, s.fds)
 }
 
 // idleInstance is one server of the run and the generator that loads it.
@@ -208,15 +218,42 @@ type idleInstance struct {
 	opened  generatorReport // its report once the sockets were open
 	closing generatorReport // its report when told to close them
 
-	base, held, after, afterGC serverSample
-	peakRSS                    int64
-	minConns, maxConns         int
-	genRSS                     int64 // the generator's VmRSS with its sockets open
-	fileLimit                  string
+	base, held, afterGC serverSample
+	samples             int // readings while held
+	peakRSS             int64
+	minConns, maxConns  int
+	genRSS              int64 // the generator's VmRSS with its sockets open
+	fileLimit           string
+	exit                error // why the server is gone, if it is
+	sampleErrs          int
+	firstSampleErr      error
+}
+
+var errServerGone = errors.New("the server has exited")
+
+// gone says whether the server has exited, and notes why the first time.
+func (in *idleInstance) gone() bool {
+	if in.t.process == nil {
+		return true
+	}
+	select {
+	case err := <-in.t.exited:
+		in.t.process = nil // nothing for stop to wait for
+		if err == nil {
+			err = errors.New("exit status 0")
+		}
+		in.exit = err
+		return true
+	default:
+		return false
+	}
 }
 
 func (in *idleInstance) sample() (serverSample, error) {
-	s := serverSample{at: time.Now(), rss: rss(in.t.process.Process.Pid)}
+	if in.gone() {
+		return serverSample{}, errServerGone
+	}
+	s := serverSample{rss: rss(in.t.process.Process.Pid), closed: map[string]int{}}
 	res, err := http.Get(in.t.url + "/metrics")
 	if err != nil {
 		return s, err
@@ -227,16 +264,41 @@ func (in *idleInstance) sample() (serverSample, error) {
 		return s, err
 	}
 	text := string(b)
-	v := func(name string) int {
+	v := func(name string) int64 {
 		f := metricValue(text, name)
 		if math.IsNaN(f) {
 			err = fmt.Errorf("%s: /metrics has no %s", in.t.url, name)
 			return -1
 		}
-		return int(f)
+		return int64(f)
 	}
-	s.conns, s.goroutines, s.fds = v("pinion_socket_connections"), v("go_goroutines"), v("process_open_fds")
+	s.conns, s.goroutines, s.fds = int(v("pinion_socket_connections")), int(v("go_goroutines")), int(v("process_open_fds"))
+	s.heap = v("go_memstats_heap_inuse_bytes")
+	const closed = `pinion_socket_connections_closed_total{reason="`
+	for line := range strings.SplitSeq(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, closed); ok {
+			if reason, count, ok := strings.Cut(rest, `"} `); ok {
+				n, _ := strconv.ParseFloat(count, 64)
+				s.closed[reason] = int(n)
+			}
+		}
+	}
 	return s, err
+}
+
+// sampleOrNote samples the server, and counts a failure to.
+func (in *idleInstance) sampleOrNote() (serverSample, bool) {
+	s, err := in.sample()
+	if err != nil {
+		if err != errServerGone {
+			in.sampleErrs++
+			if in.firstSampleErr == nil {
+				in.firstSampleErr = err
+			}
+		}
+		return s, false
+	}
+	return s, true
 }
 
 // gc makes the server collect its garbage (pprof's heap profile with gc=1).
@@ -458,46 +520,40 @@ func runIdleTotal(o idleTotalOptions) error {
 		}
 	}
 
-	// All generators at once: each instance is loaded by its own.
+	// One generator after the other: each instance's sockets are set up
+	// while the others' sit idle, so that the 2 cores are not shared by
+	// every handshake at once.
 	start := time.Now()
-	errs := make([]error, len(r.instances))
-	var wg sync.WaitGroup
-	for i, in := range r.instances {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = in.startGenerator()
-		}()
-	}
-	wg.Wait()
-	r.opened = time.Since(start)
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
 	for _, in := range r.instances {
+		if err := in.startGenerator(); err != nil {
+			r.problems = append(r.problems, fmt.Sprintf("%s: %v", in.t.name, err))
+			continue
+		}
 		in.genRSS = rss(in.gen.Process.Pid)
+		fmt.Fprintf(os.Stderr, "%s: %d of %d sockets open in %.0f s (%d retried)\n", in.t.name, in.opened.Open, in.want, in.opened.Seconds, in.opened.Retries)
 		if in.opened.Failed > 0 {
 			r.problems = append(r.problems, fmt.Sprintf("%s: %d of %d sockets did not connect after three attempts: %s",
 				in.t.name, in.opened.Failed, in.want, strings.Join(in.opened.Errors, "; ")))
 		}
 	}
+	r.opened = time.Since(start)
 	fmt.Fprintf(os.Stderr, "sockets open in %s; holding them %s\n", r.opened.Round(time.Second), o.hold)
 
 	// The hold: every 5 s, each server's RSS and its own count of sockets.
-	for _, in := range r.instances {
-		in.minConns = math.MaxInt
-	}
 	deadline := time.Now().Add(o.hold)
 	for {
 		for _, in := range r.instances {
-			s, err := in.sample()
-			if err != nil {
-				r.problems = append(r.problems, fmt.Sprintf("%s: sampling while held: %v", in.t.name, err))
+			s, ok := in.sampleOrNote()
+			if !ok {
 				continue
 			}
 			in.held = s
 			in.peakRSS = max(in.peakRSS, s.rss)
+			if in.samples == 0 {
+				in.minConns, in.maxConns = s.conns, s.conns
+			}
 			in.minConns, in.maxConns = min(in.minConns, s.conns), max(in.maxConns, s.conns)
+			in.samples++
 		}
 		r.samples++
 		if r.samples == 1 {
@@ -509,7 +565,9 @@ func runIdleTotal(o idleTotalOptions) error {
 		time.Sleep(5 * time.Second)
 	}
 	for _, in := range r.instances {
-		in.genRSS = max(in.genRSS, rss(in.gen.Process.Pid))
+		if in.gen != nil {
+			in.genRSS = max(in.genRSS, rss(in.gen.Process.Pid))
+		}
 		fmt.Fprintf(os.Stderr, "%s held: %s\n", in.t.name, in.held)
 	}
 
@@ -519,35 +577,45 @@ func runIdleTotal(o idleTotalOptions) error {
 			r.problems = append(r.problems, fmt.Sprintf("%s: closing its generator: %v", in.t.name, err))
 		}
 		if in.closing.Dropped > 0 {
-			r.problems = append(r.problems, fmt.Sprintf("%s: the server closed %d sockets during the hold", in.t.name, in.closing.Dropped))
+			r.problems = append(r.problems, fmt.Sprintf("%s: the server closed %d sockets before the end of the hold (%s)",
+				in.t.name, in.closing.Dropped, closedDuring(in.base, in.held)))
 		}
 	}
 	for _, in := range r.instances {
 		until := time.Now().Add(2 * time.Minute)
-		for {
-			s, err := in.sample()
-			if err == nil && s.conns == 0 && s.goroutines <= in.base.goroutines+5 || time.Now().After(until) {
-				in.after = s
+		for !in.gone() {
+			s, ok := in.sampleOrNote()
+			if ok && s.conns == 0 && s.goroutines <= in.base.goroutines+5 {
+				break
+			}
+			if time.Now().After(until) {
+				r.problems = append(r.problems, fmt.Sprintf("%s: 2 minutes after every client closed: %s", in.t.name, s))
 				break
 			}
 			time.Sleep(500 * time.Millisecond)
 		}
-		if in.after.conns != 0 {
-			r.problems = append(r.problems, fmt.Sprintf("%s: still %d sockets 2 minutes after every client closed", in.t.name, in.after.conns))
-		}
 	}
 	for _, in := range r.instances {
+		if in.gone() {
+			continue
+		}
 		if err := in.gc(); err != nil {
 			r.problems = append(r.problems, fmt.Sprintf("%s: forcing a GC: %v", in.t.name, err))
 		}
 	}
 	time.Sleep(30 * time.Second) // the runtime returns freed pages to the OS in the background
 	for _, in := range r.instances {
-		if in.afterGC, err = in.sample(); err != nil {
-			r.problems = append(r.problems, fmt.Sprintf("%s: sampling after close: %v", in.t.name, err))
-		}
+		in.afterGC, _ = in.sampleOrNote()
 	}
 	r.loadEnd = loadAvg()
+	for _, in := range r.instances {
+		if in.gone() {
+			r.problems = append(r.problems, fmt.Sprintf("%s exited during the run: %v (its output is in the bench's stderr)", in.t.name, in.exit))
+		}
+		if in.sampleErrs > 0 {
+			r.problems = append(r.problems, fmt.Sprintf("%s: %d readings failed, the first: %v", in.t.name, in.sampleErrs, in.firstSampleErr))
+		}
+	}
 
 	text := r.String()
 	fmt.Print(text)
@@ -567,6 +635,21 @@ func runIdleTotal(o idleTotalOptions) error {
 	return nil
 }
 
+// closedDuring lists the server's closes between two readings, by reason.
+func closedDuring(before, after serverSample) string {
+	var parts []string
+	for reason, n := range after.closed {
+		if d := n - before.closed[reason]; d > 0 {
+			parts = append(parts, fmt.Sprintf("%d %q", d, reason))
+		}
+	}
+	if len(parts) == 0 {
+		return "no close counted by the server"
+	}
+	slices.Sort(parts)
+	return "the server's reasons: " + strings.Join(parts, ", ")
+}
+
 func (r *idleTotalRun) String() string {
 	var b strings.Builder
 	mb := func(v int64) string { return fmt.Sprintf("%.0f MB", float64(v)/1e6) }
@@ -574,34 +657,46 @@ func (r *idleTotalRun) String() string {
 	fmt.Fprintf(&b, "Machine: %s. Load average at the start, with the sockets open, at the end: %s; %s; %s.\n", machine(), r.loadStart, r.loadHeld, r.loadEnd)
 	fmt.Fprintf(&b, "Hard file limit %d, CAP_SYS_RESOURCE %v: at most -idle-per-process %d sockets in each server and each generator process.\n",
 		r.hardLimit, r.sysResource, r.o.perProcess)
-	fmt.Fprintf(&b, "Each instance: cmd/server, memory storage, its own user; one generator process each (Go, socketiotest), which logs in once and connects with the token. "+
-		"Open in %s; held %s, sampled every 5 s (%d samples). Sockets counted by each server (pinion_socket_connections at /metrics).\n\n",
+	fmt.Fprintf(&b, "Each instance: cmd/server, memory storage, its own user; one generator process each (Go, socketiotest, dialling from its own loopback address), "+
+		"which logs in once and connects with the token; the generators one after the other. "+
+		"All open in %s; held %s, sampled every 5 s (%d rounds). Sockets counted by each server (pinion_socket_connections at /metrics). "+
+		"RSS is VmRSS; heap is go_memstats_heap_inuse_bytes; after close: once the server counts no socket, a forced GC, and 30 s.\n\n",
 		r.opened.Round(time.Second), r.o.hold, r.samples)
 
-	b.WriteString("| instance | sockets asked | connected (generator) | server's count while held (min–max) | RSS before | RSS with sockets (last / peak) | bytes per socket | goroutines before / with / after | RSS after close + GC | file limit (soft/hard) | generator RSS |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n")
-	var asked, open, minSum, maxSum int
-	var base, held, peak, afterGC, gen int64
+	b.WriteString("| instance | sockets asked | connected (generator) | server's count while held (min–max) | open in | RSS before | RSS with sockets (last / peak) | bytes of RSS per socket | heap before / with / after | goroutines before / with / after | RSS after close | generator RSS | file limit (soft/hard) |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	var asked, open, minSum, maxSum, heldConns int
+	var base, held, peak, after, gen int64
 	for _, in := range r.instances {
 		asked, open = asked+in.want, open+in.opened.Open
-		minSum, maxSum = minSum+in.minConns, maxSum+in.maxConns
-		base, held, peak, afterGC, gen = base+in.base.rss, held+in.held.rss, peak+in.peakRSS, afterGC+in.afterGC.rss, gen+in.genRSS
-		fmt.Fprintf(&b, "| %s | %d | %d | %d–%d | %s | %s / %s | %s | %d / %d / %d | %s | %s | %s |\n", in.t.name, in.want, in.opened.Open,
-			in.minConns, in.maxConns, mb(in.base.rss), mb(in.held.rss), mb(in.peakRSS), perSocket(in.held.rss-in.base.rss, in.opened.Open),
-			in.base.goroutines, in.held.goroutines, in.afterGC.goroutines, mb(in.afterGC.rss), in.fileLimit, mb(in.genRSS))
+		minSum, maxSum, heldConns = minSum+in.minConns, maxSum+in.maxConns, heldConns+in.held.conns
+		base, held, peak, after, gen = base+in.base.rss, held+in.held.rss, peak+in.peakRSS, after+in.afterGC.rss, gen+in.genRSS
+		count := "–"
+		if in.samples > 0 {
+			count = fmt.Sprintf("%d–%d", in.minConns, in.maxConns)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %.0f s | %s | %s / %s | %s | %s / %s / %s | %d / %d / %d | %s | %s | %s |\n",
+			in.t.name, in.want, in.opened.Open, count, in.opened.Seconds, mb(in.base.rss), mb(in.held.rss), mb(in.peakRSS),
+			perSocket(in.held.rss-in.base.rss, in.held.conns), mb(in.base.heap), mb(in.held.heap), mb(in.afterGC.heap),
+			in.base.goroutines, in.held.goroutines, in.afterGC.goroutines, mb(in.afterGC.rss), mb(in.genRSS), in.fileLimit)
 	}
-	fmt.Fprintf(&b, "| **total** | %d | %d | %d–%d | %s | %s / %s | %s | | %s | | %s |\n", asked, open, minSum, maxSum,
-		mb(base), mb(held), mb(peak), perSocket(held-base, open), mb(afterGC), mb(gen))
+	fmt.Fprintf(&b, "| **total** | %d | %d | %d–%d | %.0f s | %s | %s / %s | %s | | | %s | %s | |\n", asked, open, minSum, maxSum,
+		r.opened.Seconds(), mb(base), mb(held), mb(peak), perSocket(held-base, heldConns), mb(after), mb(gen))
 
 	var retried, failed, dropped int
 	for _, in := range r.instances {
 		retried, failed, dropped = retried+in.opened.Retries, failed+in.opened.Failed, dropped+in.closing.Dropped
 	}
-	fmt.Fprintf(&b, "\nSocket setups retried: %d; sockets that never connected: %d; sockets the servers closed during the hold: %d.\n", retried, failed, dropped)
+	fmt.Fprintf(&b, "\nSocket setups retried: %d; sockets that never connected: %d; sockets the servers closed before the end of the hold: %d.\n", retried, failed, dropped)
+	for _, in := range r.instances {
+		if len(in.opened.Retried) > 0 {
+			fmt.Fprintf(&b, "%s, first setups retried: %s.\n", in.t.name, strings.Join(in.opened.Retried, "; "))
+		}
+	}
 	if r.single != nil {
 		m := r.single
 		fmt.Fprintf(&b, "\nFor comparison, one instance with %d sockets (the -only idle measurement: in-process Go generator, RSS 5 s after the last socket opened): "+
-			"%s before, %s with the sockets, %s per socket (%d setups retried).\n",
+			"%s before, %s with the sockets, %s bytes per socket (%d setups retried).\n",
 			m.sockets, mb(m.baseline), mb(m.loaded), perSocket(m.loaded-m.baseline, m.sockets), r.singleRetries)
 	}
 	for _, p := range r.problems {
@@ -611,7 +706,7 @@ func (r *idleTotalRun) String() string {
 }
 
 func perSocket(bytes int64, n int) string {
-	if n == 0 {
+	if n <= 0 {
 		return "–"
 	}
 	return fmt.Sprintf("%.0f", float64(bytes)/float64(n))
