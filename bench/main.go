@@ -71,7 +71,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 50, "concurrent HTTP connections")
 	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
 	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets) or idle (default all)")
-	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with (with -idle-total: on one instance, for comparison; 0: none)")
+	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md, or <date>-scale.md)")
 	flag.BoolVar(&o.scale, "scale", false, "measure the storage at 1k, 10k and 100k records instead (see scale.go)")
@@ -81,7 +81,7 @@ func main() {
 	flood := flag.String("flood", "", "instead of the comparison, one socket sends this much (e.g. 1GB) of finds to the chat server, whose RSS is sampled (flood.go, issue #17)")
 	engine := flag.Int("engine", 0, "instead of the comparison, measure the Engine.IO server alone with this many idle WebSockets (engine.go)")
 	var it idleTotalOptions
-	flag.IntVar(&it.total, "idle-total", 0, "instead of the comparison, hold this many idle authenticated sockets (e.g. 100000) over as many chat server instances as -idle-per-process requires, each loaded by a generator process of its own; then the -idle sockets on one instance, for comparison (idletotal.go)")
+	flag.IntVar(&it.total, "idle-total", 0, "instead of the comparison, hold this many idle authenticated sockets (e.g. 100000) over as many chat server instances as -idle-per-process requires, each loaded by a generator process of its own; then the -idle sockets on one instance, for comparison (-idle 0: none; idletotal.go)")
 	flag.IntVar(&it.perProcess, "idle-per-process", 18000, "with -idle-total: the most sockets one server instance or one generator process holds (each socket is a file descriptor, and the hard file limit bounds each process)")
 	flag.DurationVar(&it.hold, "idle-hold", time.Minute, "with -idle-total: how long the sockets are held while each server's RSS and socket count are sampled")
 	var so soakOptions
