@@ -9,6 +9,7 @@
 //	go run ./bench -scale -scale-sizes 100000,1000000   # at the sizes given
 //	go run ./bench -flood 1GB      # one socket sends 1 GB of finds; the server's RSS (flood.go)
 //	go run ./bench -engine 10000   # the Engine.IO server alone: idle sockets, fan-out (engine.go)
+//	go run ./bench -idle-total 100000   # idle sockets over several server instances (idletotal.go)
 //
 // The Feathers server is the workplace's reference (../shared/anchors/feathers-ref)
 // when present, else test/js/feathers-server.mjs, an equivalent kept in this
@@ -57,6 +58,13 @@ func main() {
 		serveEngine()
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "-idle-generator" {
+		if err := runIdleGenerator(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -idle-generator:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	var storages string
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each load run")
@@ -72,6 +80,10 @@ func main() {
 	flag.StringVar(&o.scaleOnly, "scale-store", "", "with -scale: sqlite or ferretdb (default both)")
 	flood := flag.String("flood", "", "instead of the comparison, one socket sends this much (e.g. 1GB) of finds to the chat server, whose RSS is sampled (flood.go, issue #17)")
 	engine := flag.Int("engine", 0, "instead of the comparison, measure the Engine.IO server alone with this many idle WebSockets (engine.go)")
+	var it idleTotalOptions
+	flag.IntVar(&it.total, "idle-total", 0, "instead of the comparison, hold this many idle authenticated sockets (e.g. 100000) over as many chat server instances as -idle-per-process requires, each loaded by a generator process of its own; then the -idle sockets on one instance, for comparison (-idle 0: none; idletotal.go)")
+	flag.IntVar(&it.perProcess, "idle-per-process", 18000, "with -idle-total: the most sockets one server instance or one generator process holds (each socket is a file descriptor, and the hard file limit bounds each process)")
+	flag.DurationVar(&it.hold, "idle-hold", time.Minute, "with -idle-total: how long the sockets are held while each server's RSS and socket count are sampled")
 	var so soakOptions
 	flag.DurationVar(&so.duration, "soak", 0, "instead of the comparison, a soak test of this length: mixed REST and socket load on Pinion alone, then a ledger")
 	flag.IntVar(&so.listeners, "listeners", 20, "soak: sockets connected throughout, which must receive every event")
@@ -80,6 +92,14 @@ func main() {
 	flag.Parse()
 	if *flood != "" {
 		if err := runFlood(*flood); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if it.total > 0 {
+		it.single, it.out = o.idle, o.out
+		if err := runIdleTotal(it); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

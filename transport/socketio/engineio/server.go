@@ -226,23 +226,37 @@ func (s *Server) newSocket(r *http.Request, q url.Values, conn *wsConn) *Socket 
 			hs.Header[h] = v
 		}
 	}
-	sock := &Socket{srv: s, id: newID(), hs: hs}
+	// The socket is busy until OnOpen has returned its handler: if it
+	// closes meanwhile (its OPEN packet's write fails, the client having
+	// gone during the handshake, as happens under load), the handler is told
+	// once it is there, as when the socket closes during OnMessage.
+	sock := &Socket{srv: s, id: newID(), hs: hs, busy: true}
 	if conn != nil {
 		conn.sock = sock
 		sock.transport, sock.ws = transportWebSocket, conn
 		sock.push(sock.openPacket(s.openWS))
 	}
+	var h Handler
 	if s.opts.OnOpen != nil {
-		sock.handler = s.opts.OnOpen(sock)
+		h = s.opts.OnOpen(sock)
 	}
-	if sock.handler == nil {
-		sock.handler = discard{}
+	if h == nil {
+		h = discard{}
+	}
+	sock.mu.Lock()
+	sock.handler, sock.busy = h, false
+	tell := sock.closed && !sock.notified
+	sock.notified = sock.notified || tell
+	reason := sock.reason
+	sock.mu.Unlock()
+	if tell {
+		h.OnClose(reason)
 	}
 	return sock
 }
 
 // register adds sock to the server and starts its heartbeat, unless the
-// server is closed.
+// server is closed (it answers false then) or sock already is.
 func (s *Server) register(sock *Socket) bool {
 	s.mu.Lock()
 	if s.closed {
@@ -253,6 +267,13 @@ func (s *Server) register(sock *Socket) bool {
 	s.sockets[sock.id] = sock
 	s.mu.Unlock()
 	sock.mu.Lock()
+	if sock.closed && !sock.draining {
+		// Closed before it was here to be removed (its OPEN packet's write
+		// failed): it would stay for good.
+		sock.mu.Unlock()
+		s.remove(sock)
+		return true
+	}
 	sock.due = time.Now().Add(s.opts.PingInterval)
 	sock.timer = time.AfterFunc(s.opts.PingInterval, sock.heartbeat)
 	sock.mu.Unlock()

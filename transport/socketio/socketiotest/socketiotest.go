@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,8 +72,24 @@ type Event struct {
 
 // DialEvents is DialAuth with events received whole.
 func DialEvents(base string, h http.Header, auth map[string]any, onEvent func(Event)) (*Conn, error) {
+	return dial(&dialer, base, h, auth, onEvent)
+}
+
+// DialFrom is DialEvents from the local address local, on a port the
+// kernel picks. A client of more sockets than one address has ephemeral
+// ports (about 28,000 by default on Linux, net.ipv4.ip_local_port_range)
+// spreads them over several addresses: on Linux every 127.x.y.z is a
+// loopback address.
+func DialFrom(local net.IP, base string, h http.Header, auth map[string]any, onEvent func(Event)) (*Conn, error) {
+	d := dialer
+	nd := net.Dialer{LocalAddr: &net.TCPAddr{IP: local}}
+	d.NetDialContext = nd.DialContext
+	return dial(&d, base, h, auth, onEvent)
+}
+
+func dial(d *websocket.Dialer, base string, h http.Header, auth map[string]any, onEvent func(Event)) (*Conn, error) {
 	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
-	ws, _, err := dialer.Dial(url, h)
+	ws, _, err := d.Dial(url, h)
 	if err != nil {
 		return nil, err
 	}
