@@ -14,6 +14,7 @@ import (
 
 	"github.com/pinionhq/pinion"
 	"github.com/pinionhq/pinion/internal/devtools"
+	"github.com/pinionhq/pinion/internal/testlock"
 )
 
 // The browser tests drive the default app's own chat page (server/web) in
@@ -45,6 +46,7 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	exe := chromium(t)
+	testlock.Heavy(t) // not while a protocol suite times the server
 	dir := os.Getenv("PINION_SCREENSHOTS")
 	if dir == "" {
 		dir = t.TempDir()

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinionhq/pinion/internal/testlock"
 )
 
 // localhost is preloaded into Node.js (--import) to connect to "localhost"
@@ -46,6 +48,7 @@ func Run(t *testing.T) {
 	nodeModules(t)
 	unlock := lockPort(t)
 	defer unlock()
+	testlock.Timing(t) // no browser renders meanwhile
 	startServer(t)
 
 	suite, err := os.ReadFile("test-suite.js")
