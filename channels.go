@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -401,9 +402,53 @@ func (a *App) dispatch(e Event, payload json.RawMessage, chans []*Channel) {
 				continue
 			}
 			c.pos.Store(e.Position)
-			c.deliver(m)
+			a.history.out = append(a.history.out, delivery{c, m})
 		}
 	}
+	a.history.out = fanOut(a.history.out)
+}
+
+// delivery is a message due to a connection.
+type delivery struct {
+	c *Connection
+	m *Message
+}
+
+// fanOutShare is the fewest deliveries worth a goroutine of their own: a
+// delivery is a socket write of a few microseconds, starting a goroutine on
+// another core about as much as one.
+const fanOutShare = 128
+
+// fanOut makes the deliveries of one event and returns ds emptied, for
+// reuse. A large fan-out is shared among as many goroutines as there are
+// processors, which write to the sockets side by side; it returns when all
+// are done, so that the next event's deliveries come after this one's on
+// every connection. (On a busy machine, a fan-out on one core waits for
+// that core's turns; spread over all, it is done in a fraction of the
+// time.)
+func fanOut(ds []delivery) []delivery {
+	parts := min(runtime.GOMAXPROCS(0), len(ds)/fanOutShare)
+	if parts <= 1 {
+		for _, d := range ds {
+			d.c.deliver(d.m)
+		}
+	} else {
+		var wg sync.WaitGroup
+		size := (len(ds) + parts - 1) / parts
+		for rest := ds[size:]; len(rest) > 0; rest = rest[min(size, len(rest)):] {
+			wg.Go(func() {
+				for _, d := range rest[:min(size, len(rest))] {
+					d.c.deliver(d.m)
+				}
+			})
+		}
+		for _, d := range ds[:size] {
+			d.c.deliver(d.m)
+		}
+		wg.Wait()
+	}
+	clear(ds) // the connections and messages are not kept for the next event
+	return ds[:0]
 }
 
 func (a *App) encode(v any) json.RawMessage {
