@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type options struct {
 	scaleMax    int
 	scaleSizes  string
 	scaleOnly   string
+	fanout      []int // the listeners of each fan-out measurement
 }
 
 func main() {
@@ -62,7 +64,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each load run")
 	flag.IntVar(&o.connections, "connections", 50, "concurrent HTTP connections")
 	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
-	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets) or idle (default all)")
+	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets), fanout or idle (default all)")
+	fanoutSizes := flag.String("fanout", "1000", "the listeners of the fan-out measurements, comma-separated (e.g. 1000,10000)")
 	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md, or <date>-scale.md)")
@@ -101,6 +104,14 @@ func main() {
 		return
 	}
 	o.storages = strings.Split(storages, ",")
+	for f := range strings.SplitSeq(*fanoutSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "bench: -fanout %q: want socket counts such as 1000,10000\n", *fanoutSizes)
+			os.Exit(2)
+		}
+		o.fanout = append(o.fanout, n)
+	}
 	if o.scale {
 		if err := runScale(o); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -130,6 +141,9 @@ func serveStore(dir string) {
 }
 
 func run(o options) error {
+	// Ten thousand sockets of the Go generator are as many descriptors in
+	// this process.
+	raiseFileLimit()
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -160,6 +174,21 @@ func run(o options) error {
 		}
 		for _, t := range targets {
 			t.storage = storage
+		}
+		// Fan-out is measured on both servers at once, their events taking
+		// turns (sockets.go): the machine's load, which decides a fan-out's
+		// tail here, weighs on both alike.
+		if o.only == "" || o.only == "sockets" || o.only == "fanout" {
+			for _, n := range o.fanout {
+				phase++
+				if err := runPhases(targets, tmp, phase, func(ts []*target) error { return r.measureFanout(ts, n, root) }); err != nil {
+					err = fmt.Errorf("%s fan-out to %d: %w", storage, n, err)
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					r.failures = append(r.failures, err.Error())
+				}
+			}
+		}
+		for _, t := range targets {
 			// Each phase gets a fresh process and, with mongodb, a fresh store,
 			// so that one phase's leftovers (a big collection, ten thousand
 			// closing sockets) do not weigh on the next.
@@ -252,8 +281,14 @@ func feathersApp(root, flagValue string) (string, error) {
 
 // runPhase starts t (and its store) fresh, seeds it, and measures it.
 func runPhase(t *target, tmp string, n int, measure func(*target) error) error {
+	return runPhases([]*target{t}, tmp, n, func(ts []*target) error { return measure(ts[0]) })
+}
+
+// runPhases starts the targets (and, with mongodb, one store for them all)
+// fresh, seeds them, and measures them together.
+func runPhases(ts []*target, tmp string, n int, measure func([]*target) error) error {
 	var storeURI string
-	if t.storage == "mongodb" {
+	if ts[0].storage == "mongodb" {
 		uri, stop, err := startStore(filepath.Join(tmp, fmt.Sprintf("store-%d", n)))
 		if err != nil {
 			return err
@@ -261,15 +296,17 @@ func runPhase(t *target, tmp string, n int, measure func(*target) error) error {
 		defer stop()
 		storeURI = uri
 	}
-	t.environ = t.env(storeURI, filepath.Join(tmp, fmt.Sprintf("data-%d", n)))
-	if err := t.start(); err != nil {
-		return err
+	for i, t := range ts {
+		t.environ = t.env(storeURI, filepath.Join(tmp, fmt.Sprintf("data-%d-%d", n, i)))
+		if err := t.start(); err != nil {
+			return err
+		}
+		defer t.stop()
+		if err := t.seed(); err != nil {
+			return err
+		}
 	}
-	defer t.stop()
-	if err := t.seed(); err != nil {
-		return err
-	}
-	return measure(t)
+	return measure(ts)
 }
 
 func startStore(dir string) (string, func(), error) {
