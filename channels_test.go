@@ -252,4 +252,6 @@ func TestLargeFanOutOncePerMemberInOrder(t *testing.T) {
 
 type echoCreate struct{}
 
-func (echoCreate) Create(ctx context.Context, data any, p *pinion.Params) (any, error) { return data, nil }
+func (echoCreate) Create(ctx context.Context, data any, p *pinion.Params) (any, error) {
+	return data, nil
+}
