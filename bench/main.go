@@ -4,6 +4,7 @@
 //
 //	go run ./bench                 # REST and sockets, memory and MongoDB storage
 //	go run ./bench -only rest -storage memory -duration 5s
+//	go run ./bench -only fanout -storage memory -fanout 1000,10000   # fan-out alone, both servers taking turns
 //	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
 //	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
 //	go run ./bench -scale -scale-sizes 100000,1000000   # at the sizes given
