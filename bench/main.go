@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,8 @@ type options struct {
 	scaleMax    int
 	scaleSizes  string
 	scaleOnly   string
-	fanout      []int // the listeners of each fan-out measurement
+	fanout      []int  // the listeners of each fan-out measurement
+	before      string // another checkout of Pinion, measured beside this one in the fan-out
 }
 
 func main() {
@@ -66,6 +68,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 50, "concurrent HTTP connections")
 	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
 	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets), fanout or idle (default all)")
+	flag.StringVar(&o.before, "before", "", "a checkout of Pinion (e.g. a git worktree of the main branch) whose server takes turns with this one's in the fan-out, as \"Pinion before\"")
 	fanoutSizes := flag.String("fanout", "1000", "the listeners of the fan-out measurements, comma-separated (e.g. 1000,10000)")
 	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
@@ -165,6 +168,16 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	var beforeBin string
+	if o.before != "" {
+		dir := filepath.Join(tmp, "before")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return err
+		}
+		if beforeBin, err = buildServer(o.before, dir); err != nil {
+			return err
+		}
+	}
 
 	r := &report{started: time.Now(), machine: machine(), feathers: feathersApp, options: o}
 	phase := 0
@@ -180,9 +193,14 @@ func run(o options) error {
 		// turns (sockets.go): the machine's load, which decides a fan-out's
 		// tail here, weighs on both alike.
 		if o.only == "" || o.only == "sockets" || o.only == "fanout" {
+			ts := targets
+			if beforeBin != "" {
+				ts = append(slices.Clone(targets), &target{name: "Pinion before", storage: storage,
+					cmd: []string{beforeBin}, dir: o.before, env: pinionEnv(storage)})
+			}
 			for _, n := range o.fanout {
 				phase++
-				if err := runPhases(targets, tmp, phase, func(ts []*target) error { return r.measureFanout(ts, n, root) }); err != nil {
+				if err := runPhases(ts, tmp, phase, func(ts []*target) error { return r.measureFanout(ts, n, root) }); err != nil {
 					err = fmt.Errorf("%s fan-out to %d: %w", storage, n, err)
 					fmt.Fprintln(os.Stderr, "bench:", err)
 					r.failures = append(r.failures, err.Error())
