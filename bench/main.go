@@ -196,7 +196,7 @@ func run(o options) error {
 			ts := targets
 			if beforeBin != "" {
 				ts = append(slices.Clone(targets), &target{name: "Pinion before", storage: storage,
-					cmd: []string{beforeBin}, dir: o.before, env: pinionEnv(storage)})
+					cmd: []string{beforeBin}, dir: o.before, env: withDatabase(pinionEnv(storage), "bench_pinion_before")})
 			}
 			for _, n := range o.fanout {
 				phase++
@@ -362,6 +362,20 @@ func pinionEnv(storage string) func(storeURI, dataDir string) []string {
 			env = append(env, "MONGODB_URL="+storeURI+"/bench_pinion")
 		}
 		return env
+	}
+}
+
+// withDatabase is env with MONGODB_URL naming database db instead, for a
+// second Pinion server on the same store.
+func withDatabase(env func(storeURI, dataDir string) []string, db string) func(storeURI, dataDir string) []string {
+	return func(storeURI, dataDir string) []string {
+		out := env(storeURI, dataDir)
+		for i, kv := range out {
+			if strings.HasPrefix(kv, "MONGODB_URL=") {
+				out[i] = "MONGODB_URL=" + storeURI + "/" + db
+			}
+		}
+		return out
 	}
 }
 
