@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Channel is a set of real-time connections that events are published to, as in
@@ -414,41 +415,60 @@ type delivery struct {
 	m *Message
 }
 
-// fanOutShare is the fewest deliveries worth a goroutine of their own: a
-// delivery is a socket write of a few microseconds, starting a goroutine on
-// another core about as much as one.
-const fanOutShare = 128
+// A fan-out is shared among goroutines only when its deliveries are slow
+// enough to gain from it: the first fanOutShare are made in turn, and if
+// they took fanOutSlow or more, the rest is split. A socket write takes
+// microseconds, more than starting a goroutine on another core; a delivery
+// to an in-memory queue takes a fraction of one, and stays on the
+// publisher's goroutine.
+const (
+	fanOutShare = 128
+	fanOutSlow  = fanOutShare * time.Microsecond
+)
 
 // fanOut makes the deliveries of one event and returns ds emptied, for
-// reuse. A large fan-out is shared among as many goroutines as there are
-// processors, which write to the sockets side by side; it returns when all
-// are done, so that the next event's deliveries come after this one's on
-// every connection. (On a busy machine, a fan-out on one core waits for
-// that core's turns; spread over all, it is done in a fraction of the
-// time.)
+// reuse. A large fan-out of slow deliveries is shared among as many
+// goroutines as there are processors, which write to the sockets side by
+// side; it returns when all are done, so that the next event's deliveries
+// come after this one's on every connection. (On a busy machine, a fan-out
+// on one core waits for that core's turns; spread over all, it is done in
+// a fraction of the time.)
 func fanOut(ds []delivery) []delivery {
-	parts := min(runtime.GOMAXPROCS(0), len(ds)/fanOutShare)
-	if parts <= 1 {
-		for _, d := range ds {
-			d.c.deliver(d.m)
-		}
+	start := time.Now()
+	first := ds[:min(fanOutShare, len(ds))]
+	deliverEach(first)
+	if rest := ds[len(first):]; time.Since(start) >= fanOutSlow {
+		deliverShared(rest, runtime.GOMAXPROCS(0))
 	} else {
-		var wg sync.WaitGroup
-		size := (len(ds) + parts - 1) / parts
-		for rest := ds[size:]; len(rest) > 0; rest = rest[min(size, len(rest)):] {
-			wg.Go(func() {
-				for _, d := range rest[:min(size, len(rest))] {
-					d.c.deliver(d.m)
-				}
-			})
-		}
-		for _, d := range ds[:size] {
-			d.c.deliver(d.m)
-		}
-		wg.Wait()
+		deliverEach(rest)
 	}
 	clear(ds) // the connections and messages are not kept for the next event
 	return ds[:0]
+}
+
+// deliverEach makes the deliveries one after the other.
+func deliverEach(ds []delivery) {
+	for _, d := range ds {
+		d.c.deliver(d.m)
+	}
+}
+
+// deliverShared makes the deliveries on up to procs goroutines, the
+// caller's and others, at least fanOutShare each, and returns when all are
+// made.
+func deliverShared(ds []delivery, procs int) {
+	parts := min(procs, len(ds)/fanOutShare)
+	if parts <= 1 {
+		deliverEach(ds)
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(ds) + parts - 1) / parts
+	for part := ds[size:]; len(part) > 0; part = part[min(size, len(part)):] {
+		wg.Go(func() { deliverEach(part[:min(size, len(part))]) })
+	}
+	deliverEach(ds[:size])
+	wg.Wait()
 }
 
 func (a *App) encode(v any) json.RawMessage {
