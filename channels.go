@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Channel is a set of real-time connections that events are published to, as in
@@ -401,9 +403,72 @@ func (a *App) dispatch(e Event, payload json.RawMessage, chans []*Channel) {
 				continue
 			}
 			c.pos.Store(e.Position)
-			c.deliver(m)
+			a.history.out = append(a.history.out, delivery{c, m})
 		}
 	}
+	a.history.out = fanOut(a.history.out)
+}
+
+// delivery is a message due to a connection.
+type delivery struct {
+	c *Connection
+	m *Message
+}
+
+// A fan-out is shared among goroutines only when its deliveries are slow
+// enough to gain from it: the first fanOutShare are made in turn, and if
+// they took fanOutSlow or more, the rest is split. A socket write takes
+// microseconds, more than starting a goroutine on another core; a delivery
+// to an in-memory queue takes a fraction of one, and stays on the
+// publisher's goroutine.
+const (
+	fanOutShare = 128
+	fanOutSlow  = fanOutShare * time.Microsecond
+)
+
+// fanOut makes the deliveries of one event and returns ds emptied, for
+// reuse. A large fan-out of slow deliveries is shared among as many
+// goroutines as there are processors, which write to the sockets side by
+// side; it returns when all are done, so that the next event's deliveries
+// come after this one's on every connection. (On a busy machine, a fan-out
+// on one core waits for that core's turns; spread over all, it is done in
+// a fraction of the time.)
+func fanOut(ds []delivery) []delivery {
+	start := time.Now()
+	first := ds[:min(fanOutShare, len(ds))]
+	deliverEach(first)
+	if rest := ds[len(first):]; time.Since(start) >= fanOutSlow {
+		deliverShared(rest, runtime.GOMAXPROCS(0))
+	} else {
+		deliverEach(rest)
+	}
+	clear(ds) // the connections and messages are not kept for the next event
+	return ds[:0]
+}
+
+// deliverEach makes the deliveries one after the other.
+func deliverEach(ds []delivery) {
+	for _, d := range ds {
+		d.c.deliver(d.m)
+	}
+}
+
+// deliverShared makes the deliveries on up to procs goroutines, the
+// caller's and others, at least fanOutShare each, and returns when all are
+// made.
+func deliverShared(ds []delivery, procs int) {
+	parts := min(procs, len(ds)/fanOutShare)
+	if parts <= 1 {
+		deliverEach(ds)
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(ds) + parts - 1) / parts
+	for part := ds[size:]; len(part) > 0; part = part[min(size, len(part)):] {
+		wg.Go(func() { deliverEach(part[:min(size, len(part))]) })
+	}
+	deliverEach(ds[:size])
+	wg.Wait()
 }
 
 func (a *App) encode(v any) json.RawMessage {

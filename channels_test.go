@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -190,4 +191,67 @@ func TestJoinAfterDisconnect(t *testing.T) {
 	if app.Channel("authenticated").Has(conn) || len(app.Channels()) != 0 {
 		t.Fatalf("a disconnected connection joined: %v", app.Channels())
 	}
+}
+
+// A fan-out large enough to be shared among goroutines (see fanOut) still
+// gives every member every event once, in position order, while several
+// publishers publish at once; members of two channels of an event get it
+// once.
+func TestLargeFanOutOncePerMemberInOrder(t *testing.T) {
+	app := pinion.New()
+	s := app.Use("messages", echoCreate{})
+	const members, publishers, events = 1000, 4, 25
+	type log struct {
+		mu  sync.Mutex
+		pos []string
+	}
+	logs := make([]*log, members)
+	for i := range logs {
+		l := &log{}
+		logs[i] = l
+		conn := pinion.NewConnection(pinion.ConnectionOptions{ID: fmt.Sprint(i), Provider: "test",
+			Message: func(m *pinion.Message) {
+				l.mu.Lock()
+				l.pos = append(l.pos, m.Position)
+				l.mu.Unlock()
+			}})
+		app.Channel("all").Join(conn)
+		if i%2 == 0 {
+			app.Channel("even").Join(conn)
+		}
+	}
+	app.Publish(func(context.Context, pinion.Event) []*pinion.Channel {
+		return []*pinion.Channel{app.Channel("all"), app.Channel("even")}
+	})
+	var wg sync.WaitGroup
+	for p := range publishers {
+		wg.Go(func() {
+			for i := range events {
+				if _, err := s.Create(context.Background(), map[string]any{"p": p, "i": i}, &pinion.Params{}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, l := range logs {
+		if len(l.pos) != publishers*events {
+			t.Fatalf("member %d got %d events, want %d", i, len(l.pos), publishers*events)
+		}
+		seqs := make([]int, len(l.pos))
+		for k, p := range l.pos {
+			if _, err := fmt.Sscanf(p[strings.LastIndexByte(p, '.')+1:], "%d", &seqs[k]); err != nil {
+				t.Fatalf("position %q: %v", p, err)
+			}
+		}
+		if !slices.IsSorted(seqs) || len(slices.Compact(slices.Clone(seqs))) != len(seqs) {
+			t.Fatalf("member %d got positions %v: want each once, in order", i, seqs)
+		}
+	}
+}
+
+type echoCreate struct{}
+
+func (echoCreate) Create(ctx context.Context, data any, p *pinion.Params) (any, error) {
+	return data, nil
 }

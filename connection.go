@@ -55,7 +55,10 @@ type ConnectionOptions struct {
 	// Message, when set, delivers service events (and recovery failures)
 	// instead of Send: with their id and position, shared by every
 	// connection that receives the same (transports may cache what they
-	// build from one). It must not block either.
+	// build from one). It must not block either. A large fan-out calls
+	// the Message (or Send) of different connections from several
+	// goroutines at once; one connection's service events still come one
+	// at a time, in position order.
 	Message func(m *Message)
 	// Position is where the client says it stopped, for a connection that
 	// comes back: once connected (App.Connected) it receives what it missed

@@ -122,6 +122,8 @@ type history struct {
 	n       int
 	trimmed uint64 // position of the newest event no longer kept (0: none dropped)
 	bytes   int    // of the kept payloads
+
+	out []delivery // the deliveries of the event being dispatched, reused
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

@@ -4,6 +4,7 @@
 //
 //	go run ./bench                 # REST and sockets, memory and MongoDB storage
 //	go run ./bench -only rest -storage memory -duration 5s
+//	go run ./bench -only fanout -storage memory -fanout 1000,10000   # fan-out alone, both servers taking turns
 //	go run ./bench -soak 10m       # a soak test of Pinion alone, then a ledger (soak.go)
 //	go run ./bench -scale          # the storage at 1k, 10k and 100k records (scale.go)
 //	go run ./bench -scale -scale-sizes 100000,1000000   # at the sizes given
@@ -29,6 +30,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +50,8 @@ type options struct {
 	scaleMax    int
 	scaleSizes  string
 	scaleOnly   string
+	fanout      []int  // the listeners of each fan-out measurement
+	before      string // another checkout of Pinion, measured beside this one in the fan-out
 }
 
 func main() {
@@ -70,7 +75,9 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each load run")
 	flag.IntVar(&o.connections, "connections", 50, "concurrent HTTP connections")
 	flag.StringVar(&storages, "storage", "memory,mongodb", "storages to measure")
-	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets) or idle (default all)")
+	flag.StringVar(&o.only, "only", "", "rest, sockets (calls, fan-out and idle sockets), fanout or idle (default all)")
+	flag.StringVar(&o.before, "before", "", "a checkout of Pinion (e.g. a git worktree of the main branch) whose server takes turns with this one's in the fan-out, as \"Pinion before\"")
+	fanoutSizes := flag.String("fanout", "1000", "the listeners of the fan-out measurements, comma-separated (e.g. 1000,10000)")
 	flag.IntVar(&o.idle, "idle", 10000, "idle sockets to measure memory with")
 	flag.StringVar(&o.feathers, "feathers", "", "the Feathers app to compare with (app.mjs); default: the reference, else test/js/feathers-server.mjs")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file (default bench/results/<date>.md, or <date>-scale.md)")
@@ -121,6 +128,14 @@ func main() {
 		return
 	}
 	o.storages = strings.Split(storages, ",")
+	for f := range strings.SplitSeq(*fanoutSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "bench: -fanout %q: want socket counts such as 1000,10000\n", *fanoutSizes)
+			os.Exit(2)
+		}
+		o.fanout = append(o.fanout, n)
+	}
 	if o.scale {
 		if err := runScale(o); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -150,6 +165,9 @@ func serveStore(dir string) {
 }
 
 func run(o options) error {
+	// Ten thousand sockets of the Go generator are as many descriptors in
+	// this process.
+	raiseFileLimit()
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -170,6 +188,16 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	var beforeBin string
+	if o.before != "" {
+		dir := filepath.Join(tmp, "before")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return err
+		}
+		if beforeBin, err = buildServer(o.before, dir); err != nil {
+			return err
+		}
+	}
 
 	r := &report{started: time.Now(), machine: machine(), feathers: feathersApp, options: o}
 	phase := 0
@@ -180,6 +208,26 @@ func run(o options) error {
 		}
 		for _, t := range targets {
 			t.storage = storage
+		}
+		// Fan-out is measured on both servers at once, their events taking
+		// turns (sockets.go): the machine's load, which decides a fan-out's
+		// tail here, weighs on both alike.
+		if o.only == "" || o.only == "sockets" || o.only == "fanout" {
+			ts := targets
+			if beforeBin != "" {
+				ts = append(slices.Clone(targets), &target{name: "Pinion before", storage: storage,
+					cmd: []string{beforeBin}, dir: o.before, env: withDatabase(pinionEnv(storage), "bench_pinion_before")})
+			}
+			for _, n := range o.fanout {
+				phase++
+				if err := runPhases(ts, tmp, phase, func(ts []*target) error { return r.measureFanout(ts, n, root) }); err != nil {
+					err = fmt.Errorf("%s fan-out to %d: %w", storage, n, err)
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					r.failures = append(r.failures, err.Error())
+				}
+			}
+		}
+		for _, t := range targets {
 			// Each phase gets a fresh process and, with mongodb, a fresh store,
 			// so that one phase's leftovers (a big collection, ten thousand
 			// closing sockets) do not weigh on the next.
@@ -272,8 +320,14 @@ func feathersApp(root, flagValue string) (string, error) {
 
 // runPhase starts t (and its store) fresh, seeds it, and measures it.
 func runPhase(t *target, tmp string, n int, measure func(*target) error) error {
+	return runPhases([]*target{t}, tmp, n, func(ts []*target) error { return measure(ts[0]) })
+}
+
+// runPhases starts the targets (and, with mongodb, one store for them all)
+// fresh, seeds them, and measures them together.
+func runPhases(ts []*target, tmp string, n int, measure func([]*target) error) error {
 	var storeURI string
-	if t.storage == "mongodb" {
+	if ts[0].storage == "mongodb" {
 		uri, stop, err := startStore(filepath.Join(tmp, fmt.Sprintf("store-%d", n)))
 		if err != nil {
 			return err
@@ -281,15 +335,17 @@ func runPhase(t *target, tmp string, n int, measure func(*target) error) error {
 		defer stop()
 		storeURI = uri
 	}
-	t.environ = t.env(storeURI, filepath.Join(tmp, fmt.Sprintf("data-%d", n)))
-	if err := t.start(); err != nil {
-		return err
+	for i, t := range ts {
+		t.environ = t.env(storeURI, filepath.Join(tmp, fmt.Sprintf("data-%d-%d", n, i)))
+		if err := t.start(); err != nil {
+			return err
+		}
+		defer t.stop()
+		if err := t.seed(); err != nil {
+			return err
+		}
 	}
-	defer t.stop()
-	if err := t.seed(); err != nil {
-		return err
-	}
-	return measure(t)
+	return measure(ts)
 }
 
 func startStore(dir string) (string, func(), error) {
@@ -326,6 +382,20 @@ func pinionEnv(storage string) func(storeURI, dataDir string) []string {
 			env = append(env, "MONGODB_URL="+storeURI+"/bench_pinion")
 		}
 		return env
+	}
+}
+
+// withDatabase is env with MONGODB_URL naming database db instead, for a
+// second Pinion server on the same store.
+func withDatabase(env func(storeURI, dataDir string) []string, db string) func(storeURI, dataDir string) []string {
+	return func(storeURI, dataDir string) []string {
+		out := env(storeURI, dataDir)
+		for i, kv := range out {
+			if strings.HasPrefix(kv, "MONGODB_URL=") {
+				out[i] = "MONGODB_URL=" + storeURI + "/" + db
+			}
+		}
+		return out
 	}
 }
 

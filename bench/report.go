@@ -85,6 +85,22 @@ func (r *report) String() string {
 			}
 		}
 	}
+	if r.options.before != "" {
+		fmt.Fprintf(&b, "\nPinion before is the server of %s, which took turns with the other two.\n\n", r.options.before)
+		b.WriteString("| workload | storage | server | p50 / p99 | Feathers ÷ server (p99) |\n|---|---|---|---:|---:|\n")
+		for _, w := range workloads {
+			for _, storage := range r.options.storages {
+				f, okF := r.find(w, storage, "Feathers")
+				for _, name := range []string{"Pinion before", "Pinion"} {
+					l, ok := r.find(w, storage, name)
+					if !ok || !okF || l.p99 == 0 {
+						continue
+					}
+					fmt.Fprintf(&b, "| %s | %s | %s | %.2f / %.2f ms | %.1f× |\n", w, storage, name, l.p50, l.p99, f.p99/l.p99)
+				}
+			}
+		}
+	}
 	if len(r.memory) > 0 {
 		b.WriteString("\n| idle authenticated sockets | generator | storage | server | resident before | with sockets | per 1,000 sockets | Feathers ÷ Pinion |\n|---|---|---|---|---:|---:|---:|---:|\n")
 		for _, m := range r.memory {

@@ -3,21 +3,22 @@
 // in with `create authentication` (jwt), as the Feathers client does, so the
 // same generator serves Pinion and Feathers.
 //
-//   node load-generator.mjs fanout <url> <token> <sockets> <events>
-//     n listeners and one writer; the writer creates <events> messages,
-//     200ms apart; prints {"p50","p99","received","want"} (ms, from just
-//     before the create to each listener's receipt).
+//   node load-generator.mjs fanout <sockets> <events> <gap ms> <url> <token> [<url> <token>…]
+//     n listeners and one writer on each server; the writers take turns:
+//     each creates a message, then waits <gap ms>, <events> rounds, the
+//     servers' order alternating from one round to the next; prints one
+//     {"p50","p99","received","want"} per server, in a JSON array (ms, from
+//     just before the create to each listener's receipt).
 //   node load-generator.mjs idle <url> <token> <sockets>
 //     opens the sockets, prints {"open": n}, and holds them until stdin
 //     closes.
 import { io } from 'socket.io-client'
 
-const [mode, url, token, count, events = '30'] = process.argv.slice(2)
-const n = Number(count)
+const [mode, ...args] = process.argv.slice(2)
 
 // open resolves with a logged-in socket, or rejects after 15s: a CONNECT or
 // an ack the server dropped would otherwise wait forever.
-function open (onEvent) {
+function open (url, token, onEvent) {
   return new Promise((resolve, reject) => {
     const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 15000 })
     const timer = setTimeout(() => fail(new Error('no login within 15s')), 15000)
@@ -36,13 +37,13 @@ function open (onEvent) {
 
 let retries = 0
 
-async function openMany (count, onEvent) {
+async function openMany (url, token, count, onEvent) {
   const sockets = []
   for (let i = 0; i < count; i += 100) {
     const batch = []
     for (let j = i; j < Math.min(count, i + 100); j++) {
       // Two retries, as the Go generator; retries are counted.
-      batch.push(open(onEvent).catch(() => { retries++; return open(onEvent) }).catch(() => { retries++; return open(onEvent) }))
+      batch.push(open(url, token, onEvent).catch(() => { retries++; return open(url, token, onEvent) }).catch(() => { retries++; return open(url, token, onEvent) }))
     }
     sockets.push(...(await Promise.all(batch)))
   }
@@ -52,31 +53,43 @@ async function openMany (count, onEvent) {
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 if (mode === 'fanout') {
-  const sent = new Map()
-  const latencies = []
-  let received = 0
-  const listeners = await openMany(n, (message) => {
-    const at = performance.now()
-    const start = sent.get(message.text)
-    if (start !== undefined) latencies.push(at - start)
-    received++
-  })
-  const [writer] = await openMany(1)
-  await delay(1000)
-  for (let i = 0; i < Number(events); i++) {
-    const text = `fan-out ${i} ${Date.now()}`
-    sent.set(text, performance.now())
-    await new Promise((resolve) => writer.emit('create', 'messages', { text }, {}, resolve))
-    await delay(200)
+  const [count, events, gap, ...servers] = args
+  const n = Number(count)
+  const sides = []
+  for (let i = 0; i + 1 < servers.length; i += 2) {
+    const side = { sent: new Map(), latencies: [], received: 0 }
+    side.listeners = await openMany(servers[i], servers[i + 1], n, (message) => {
+      const at = performance.now()
+      const start = side.sent.get(message.text)
+      if (start !== undefined) side.latencies.push(at - start)
+      side.received++
+    })
+    ;[side.writer] = await openMany(servers[i], servers[i + 1], 1)
+    sides.push(side)
   }
   await delay(1000)
-  latencies.sort((a, b) => a - b)
-  const at = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : 0
-  console.log(JSON.stringify({ p50: at(0.5), p99: at(0.99), received, want: n * Number(events), retries }))
-  for (const s of [...listeners, writer]) s.close()
+  for (let i = 0; i < Number(events); i++) {
+    const order = i % 2 === 0 ? sides : [...sides].reverse()
+    for (const side of order) {
+      const text = `fan-out ${i} ${Date.now()}`
+      side.sent.set(text, performance.now())
+      await new Promise((resolve) => side.writer.emit('create', 'messages', { text }, {}, resolve))
+      await delay(Number(gap))
+    }
+  }
+  await delay(1000)
+  // The retries are counted once, with the first server.
+  const results = sides.map(({ latencies, received }, i) => {
+    latencies.sort((a, b) => a - b)
+    const at = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : 0
+    return { p50: at(0.5), p99: at(0.99), received, want: n * Number(events), retries: i === 0 ? retries : 0 }
+  })
+  console.log(JSON.stringify(results))
+  for (const side of sides) for (const s of [...side.listeners, side.writer]) s.close()
   process.exit(0)
 } else if (mode === 'idle') {
-  const sockets = await openMany(n)
+  const [url, token, count] = args
+  const sockets = await openMany(url, token, Number(count))
   console.log(JSON.stringify({ open: sockets.length, retries }))
   process.stdin.resume()
   process.stdin.on('end', () => { for (const s of sockets) s.close(); process.exit(0) })

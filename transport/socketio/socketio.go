@@ -332,7 +332,7 @@ func (f feathers) Connect(sock *sio.Socket, auth map[string]any) (sio.Session, e
 		Headers:    hs.Header, // the engine's copy, which nothing changes: shared
 		RemoteAddr: sock.RemoteAddr(),
 		Send:       func(event string, data any) { s.send(sock, event, data) },
-		Message:    func(m *pinion.Message) { s.sent(sock, sock.Send(s.frames.message(m))) },
+		Message:    func(m *pinion.Message) { s.sent(sock, sock.SendMessage(s.frames.message(m))) },
 		Position:   position(hs, auth),
 		Close:      sock.Disconnect,
 	})
@@ -442,7 +442,7 @@ func (s *Server) send(sock *sio.Socket, event string, data any) {
 		s.sent(sock, sock.Emit(event, data))
 		return
 	}
-	s.sent(sock, sock.Send(s.frames.get(event, raw)))
+	s.sent(sock, sock.SendMessage(s.frames.get(event, raw)))
 }
 
 // position is where a client that comes back stopped: `since` in its
@@ -457,18 +457,29 @@ func position(hs *sio.Handshake, auth map[string]any) string {
 	return hs.Query.Get("since")
 }
 
-// frameCache remembers the last message built: a fan-out asks for the same
-// one once per connection, and every connection queues the same
-// engineio.Message, whose encodings are made once.
+// frameCache remembers the last frames built: a fan-out asks for the same
+// one once per connection, from as many goroutines as it runs on, and every
+// connection queues the same engineio.Message, whose encodings are made
+// once. A hit takes no lock.
 type frameCache struct {
-	mu    sync.Mutex
+	mu  sync.Mutex // held while a frame is built
+	raw atomic.Pointer[rawFrame]
+	msg atomic.Pointer[msgFrame]
+}
+
+// rawFrame is the frame of an event and its data, which is known by the
+// address and length of its encoding.
+type rawFrame struct {
 	event string
 	data  *byte
 	n     int
 	frame *engineio.Message
+}
 
-	msg      *pinion.Message
-	msgFrame *engineio.Message
+// msgFrame is the frame of a message.
+type msgFrame struct {
+	m     *pinion.Message
+	frame *engineio.Message
 }
 
 // message returns the EVENT packet of m: the data, then its id and position
@@ -476,10 +487,13 @@ type frameCache struct {
 // Feathers client hands it to the listener as its second parameter, which
 // listeners written for Feathers ignore.
 func (c *frameCache) message(m *pinion.Message) *engineio.Message {
+	if f := c.msg.Load(); f != nil && f.m == m {
+		return f.frame
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.msg == m {
-		return c.msgFrame
+	if f := c.msg.Load(); f != nil && f.m == m {
+		return f.frame
 	}
 	var frame *engineio.Message
 	if len(m.Meta) > 0 {
@@ -487,18 +501,22 @@ func (c *frameCache) message(m *pinion.Message) *engineio.Message {
 	} else {
 		frame = sio.EncodeEvent("/", m.Event, m.Data)
 	}
-	c.msg, c.msgFrame = m, frame
+	c.msg.Store(&msgFrame{m: m, frame: frame})
 	return frame
 }
 
 // get returns the socket.io EVENT packet `2["<event>",<raw>]`.
 func (c *frameCache) get(event string, raw json.RawMessage) *engineio.Message {
+	hit := func(f *rawFrame) bool { return f != nil && f.data == &raw[0] && f.n == len(raw) && f.event == event }
+	if f := c.raw.Load(); hit(f) {
+		return f.frame
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.data == &raw[0] && c.n == len(raw) && c.event == event {
-		return c.frame
+	if f := c.raw.Load(); hit(f) {
+		return f.frame
 	}
 	frame := sio.EncodeEvent("/", event, raw)
-	c.event, c.data, c.n, c.frame = event, &raw[0], len(raw), frame
+	c.raw.Store(&rawFrame{event: event, data: &raw[0], n: len(raw), frame: frame})
 	return frame
 }

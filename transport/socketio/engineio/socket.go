@@ -105,6 +105,10 @@ func (s *Socket) Send(msgs ...*Message) error {
 	return nil
 }
 
+// SendMessage is Send of one message; it puts no slice of arguments on the
+// heap when called through an interface.
+func (s *Socket) SendMessage(m *Message) error { return s.Send(m) }
+
 // sendNow writes m to the socket's idle WebSocket from the sender's
 // goroutine, as far as the connection takes it without waiting; a writer
 // goroutine does the rest, if any. A fan-out to thousands of sockets then

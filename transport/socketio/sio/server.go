@@ -167,6 +167,7 @@ func (s *Server) Open(es *engineio.Socket) engineio.Handler { return s.open(es) 
 // engineSocket is what the protocol uses of an engine socket.
 type engineSocket interface {
 	Send(msgs ...*engineio.Message) error
+	SendMessage(m *engineio.Message) error
 	Close()
 	Request() *engineio.Handshake
 	RemoteAddr() string
@@ -235,6 +236,16 @@ func (s *Socket) Send(msgs ...*engineio.Message) error {
 		return engineio.ErrClosed
 	}
 	return s.c.es.Send(msgs...)
+}
+
+// SendMessage is Send of one message. A fan-out calls it for every member:
+// unlike Send, it puts no slice of arguments on the heap (an interface's
+// variadic call does).
+func (s *Socket) SendMessage(m *engineio.Message) error {
+	if s.state.Load() != joined {
+		return engineio.ErrClosed
+	}
+	return s.c.es.SendMessage(m)
 }
 
 // Disconnect ends the client's session in the namespace: the client is sent a

@@ -41,6 +41,8 @@ func (f *fakeEngine) Send(msgs ...*engineio.Message) error {
 	return nil
 }
 
+func (f *fakeEngine) SendMessage(m *engineio.Message) error { return f.Send(m) }
+
 func (f *fakeEngine) Close() {
 	f.mu.Lock()
 	f.closed = true
