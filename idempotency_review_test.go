@@ -263,6 +263,12 @@ func (s *idemServer) rest(t *testing.T, method, path, user, key string, body any
 	if key != "" {
 		req.Header.Set(pinion.IdempotencyHeader, key)
 	}
+	return send(t, req)
+}
+
+// send sends req and reads its answer.
+func send(t *testing.T, req *http.Request) answer {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -461,15 +467,7 @@ func TestReviewIdempotencyKeySpelling(t *testing.T) {
 		for _, h := range header {
 			req.Header.Add(pinion.IdempotencyHeader, h)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		a := answer{code: resp.StatusCode, raw: string(raw)}
-		json.Unmarshal(raw, &a.body)
-		return a
+		return send(t, req)
 	}
 	sock := s.socket(t, "alice")
 	long := strings.Repeat("k", 256)
@@ -561,15 +559,7 @@ func TestReviewIdempotencyScopeWithoutUserID(t *testing.T) {
 			req.Header.Set("Authorization", auth)
 		}
 		req.Header.Set(pinion.IdempotencyHeader, key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		a := answer{code: resp.StatusCode, raw: string(raw)}
-		json.Unmarshal(raw, &a.body)
-		return a
+		return send(t, req)
 	}
 	for _, scheme := range []string{"Entity", "Record"} {
 		t.Run(scheme, func(t *testing.T) {
@@ -609,15 +599,7 @@ func TestReviewIdempotencyEveryWrite(t *testing.T) {
 		req.Header.Set("Authorization", "Test alice")
 		req.Header.Set("X-Service-Method", "pay")
 		req.Header.Set(pinion.IdempotencyHeader, key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		a := answer{code: resp.StatusCode, raw: string(raw)}
-		json.Unmarshal(raw, &a.body)
-		return a
+		return send(t, req)
 	}
 	steps := []struct {
 		name   string
@@ -742,13 +724,7 @@ func TestReviewIdempotencyTypedReplays(t *testing.T) {
 		req.Header.Set("Authorization", "Test alice")
 		req.Header.Set("X-Service-Method", "charge")
 		req.Header.Set(pinion.IdempotencyHeader, key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return answer{code: resp.StatusCode, raw: string(raw)}
+		return send(t, req)
 	}
 	signup := map[string]any{"email": "ada@example.com"}
 	first := s.rest(t, "POST", "/accounts", "alice", "acc-1", signup)
