@@ -53,19 +53,12 @@ func runFlood(size string) error {
 	if err != nil {
 		return err
 	}
-	root, err := repoRoot()
+	built, err := buildCheckout("pinion-flood-")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "pinion-flood-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	bin, err := buildServer(root, tmp)
-	if err != nil {
-		return err
-	}
+	defer os.RemoveAll(built.tmp)
+	root, tmp, bin := built.root, built.tmp, built.bin
 	t := &target{name: "Pinion", storage: "memory", cmd: []string{bin}, dir: root, env: pinionEnv("memory")}
 	t.environ = t.env("", filepath.Join(tmp, "data"))
 	if err := t.start(); err != nil {

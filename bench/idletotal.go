@@ -446,19 +446,12 @@ func runIdleTotal(o idleTotalOptions) error {
 	if r.hardLimit > 0 && uint64(o.perProcess)+64 > r.hardLimit {
 		return fmt.Errorf("-idle-per-process %d: the hard file limit is %d; a process holds at most %d sockets", o.perProcess, r.hardLimit, r.hardLimit-64)
 	}
-	root, err := repoRoot()
+	built, err := buildCheckout("pinion-idle-total-")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "pinion-idle-total-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	bin, err := buildServer(root, tmp)
-	if err != nil {
-		return err
-	}
+	defer os.RemoveAll(built.tmp)
+	root, tmp, bin := built.root, built.tmp, built.bin
 	newTarget := func(name string) *target {
 		t := &target{name: name, storage: "memory", cmd: []string{bin}, dir: root, env: pinionEnv("memory")}
 		t.environ = append(t.env("", filepath.Join(tmp, name)), "METRICS=true")

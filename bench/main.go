@@ -425,6 +425,29 @@ func machine() string {
 // buildServer builds cmd/server of the checkout at root into dir and
 // answers the binary's path: every mode runs the server as its own process,
 // so that its memory and descriptors are its own.
+// checkout is the chat server built from this checkout into a temporary
+// directory of its own, which the caller removes (os.RemoveAll(c.tmp)).
+type checkout struct{ root, tmp, bin string }
+
+// buildCheckout builds the server into a new temporary directory named
+// after prefix.
+func buildCheckout(prefix string) (checkout, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return checkout{}, err
+	}
+	tmp, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return checkout{}, err
+	}
+	bin, err := buildServer(root, tmp)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return checkout{}, err
+	}
+	return checkout{root, tmp, bin}, nil
+}
+
 func buildServer(root, dir string) (string, error) {
 	bin := filepath.Join(dir, "pinion-server")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/server")

@@ -226,19 +226,12 @@ type sample struct {
 }
 
 func runSoak(o soakOptions) error {
-	root, err := repoRoot()
+	built, err := buildCheckout("pinion-soak-")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "pinion-soak-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	bin, err := buildServer(root, tmp)
-	if err != nil {
-		return err
-	}
+	defer os.RemoveAll(built.tmp)
+	root, tmp, bin := built.root, built.tmp, built.bin
 	logPath := filepath.Join(tmp, "server.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
